@@ -1,0 +1,315 @@
+//! The invoice (payment intent) and payment-attempt state machines, as pure functions.
+//!
+//! ```text
+//! invoice:  unpaid ──start──▶ pending ──success──▶ paid ──reversal──▶ reversed
+//!             ▲                  │
+//!             └──failed/expired──┘      unpaid ──late verified success──▶ paid
+//!
+//! attempt:  initiated ──accepted──▶ pending ──success──▶ completed ──reversal──▶ reversed
+//!              │  │                   │  │
+//!              │  └──────refused──────┴──┴──▶ failed
+//!              └──outcome unknown──▶ expired ◀──too old── pending
+//!                                      └──late verified success──▶ completed
+//! ```
+//!
+//! Every transition not drawn above is refused with [`IllegalTransition`]. Persistence applies the
+//! result with a conditional update (`… WHERE status = <from>`), so two concurrent deliveries of one
+//! event cannot both win.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A transition that the state machine does not allow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("illegal {machine} transition: {event} while {from}")]
+pub struct IllegalTransition {
+    /// `"invoice"` or `"payment attempt"`.
+    pub machine: &'static str,
+    /// The state the transition was attempted from.
+    pub from: &'static str,
+    /// The event that was refused.
+    pub event: &'static str,
+}
+
+/// A status string read from storage or the wire that names no known state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {machine} status {value:?}")]
+pub struct UnknownStatus {
+    /// Which machine's status was being parsed.
+    pub machine: &'static str,
+    /// The text that was not recognised.
+    pub value: String,
+}
+
+macro_rules! status_enum {
+    ($(#[$meta:meta])* $name:ident, $machine:literal { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            /// Every state, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The lower-case name used in storage, JSON and URLs.
+            #[must_use]
+            pub const fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownStatus;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(UnknownStatus { machine: $machine, value: other.to_owned() }),
+                }
+            }
+        }
+    };
+}
+
+status_enum!(
+    /// The state of an invoice (the payment intent).
+    InvoiceStatus, "invoice" {
+        /// Issued, nothing under way.
+        Unpaid => "unpaid",
+        /// A payment attempt is under way.
+        Pending => "pending",
+        /// Settled by a verified gateway success. Final except for a reversal.
+        Paid => "paid",
+        /// The gateway reversed the payment that settled it.
+        Reversed => "reversed",
+    }
+);
+
+status_enum!(
+    /// The state of one payment attempt (one try with one gateway and one merchant reference).
+    AttemptStatus, "payment attempt" {
+        /// Recorded, the gateway not yet asked.
+        Initiated => "initiated",
+        /// The gateway accepted the checkout; the customer has not finished.
+        Pending => "pending",
+        /// Verified success.
+        Completed => "completed",
+        /// The gateway refused it or the customer failed/cancelled it.
+        Failed => "failed",
+        /// Its outcome is unknown (timeout) or it was pending too long; a late verified success still
+        /// completes it.
+        Expired => "expired",
+        /// A completed payment the gateway reversed.
+        Reversed => "reversed",
+    }
+);
+
+/// What can happen to an invoice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvoiceEvent {
+    /// A payment attempt was started.
+    AttemptStarted,
+    /// An attempt was verified as paid.
+    AttemptSucceeded,
+    /// The attempt under way failed or expired.
+    AttemptEnded,
+    /// The gateway reversed the settling payment.
+    PaymentReversed,
+}
+
+impl InvoiceEvent {
+    const fn name(self) -> &'static str {
+        match self {
+            InvoiceEvent::AttemptStarted => "attempt started",
+            InvoiceEvent::AttemptSucceeded => "attempt succeeded",
+            InvoiceEvent::AttemptEnded => "attempt ended",
+            InvoiceEvent::PaymentReversed => "payment reversed",
+        }
+    }
+}
+
+impl InvoiceStatus {
+    /// The state after `event`, or the refusal.
+    ///
+    /// ```
+    /// use wetech_domain::{InvoiceEvent, InvoiceStatus};
+    /// let s = InvoiceStatus::Unpaid.apply(InvoiceEvent::AttemptStarted).unwrap();
+    /// assert_eq!(s, InvoiceStatus::Pending);
+    /// assert!(InvoiceStatus::Paid.apply(InvoiceEvent::AttemptEnded).is_err());
+    /// ```
+    pub fn apply(self, event: InvoiceEvent) -> Result<InvoiceStatus, IllegalTransition> {
+        use InvoiceEvent as E;
+        use InvoiceStatus as S;
+        match (self, event) {
+            (S::Unpaid, E::AttemptStarted) => Ok(S::Pending),
+            // A late verified success of an expired attempt settles an unpaid invoice directly.
+            (S::Unpaid | S::Pending, E::AttemptSucceeded) => Ok(S::Paid),
+            (S::Pending, E::AttemptEnded) => Ok(S::Unpaid),
+            (S::Paid, E::PaymentReversed) => Ok(S::Reversed),
+            (S::Unpaid, E::AttemptEnded | E::PaymentReversed)
+            | (S::Pending, E::AttemptStarted | E::PaymentReversed)
+            | (S::Paid, E::AttemptStarted | E::AttemptSucceeded | E::AttemptEnded)
+            | (S::Reversed, _) => Err(IllegalTransition {
+                machine: "invoice",
+                from: self.as_str(),
+                event: event.name(),
+            }),
+        }
+    }
+
+    /// Whether a new payment attempt may start.
+    #[must_use]
+    pub const fn accepts_payment(self) -> bool {
+        matches!(self, InvoiceStatus::Unpaid)
+    }
+}
+
+/// What can happen to a payment attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptEvent {
+    /// The gateway accepted the checkout request.
+    GatewayAccepted,
+    /// The gateway refused the checkout, or a verified status says failed.
+    Failed,
+    /// A verified status says paid.
+    Succeeded,
+    /// The outcome is unknown (timeout after sending) or the attempt has been pending too long.
+    Expired,
+    /// A verified status says the payment was reversed.
+    Reversed,
+}
+
+impl AttemptEvent {
+    const fn name(self) -> &'static str {
+        match self {
+            AttemptEvent::GatewayAccepted => "gateway accepted",
+            AttemptEvent::Failed => "failed",
+            AttemptEvent::Succeeded => "succeeded",
+            AttemptEvent::Expired => "expired",
+            AttemptEvent::Reversed => "reversed",
+        }
+    }
+}
+
+impl AttemptStatus {
+    /// The state after `event`, or the refusal.
+    ///
+    /// ```
+    /// use wetech_domain::{AttemptEvent, AttemptStatus};
+    /// assert_eq!(AttemptStatus::Expired.apply(AttemptEvent::Succeeded), Ok(AttemptStatus::Completed));
+    /// assert!(AttemptStatus::Completed.apply(AttemptEvent::Failed).is_err());
+    /// ```
+    pub fn apply(self, event: AttemptEvent) -> Result<AttemptStatus, IllegalTransition> {
+        use AttemptEvent as E;
+        use AttemptStatus as S;
+        match (self, event) {
+            (S::Initiated, E::GatewayAccepted) => Ok(S::Pending),
+            (S::Initiated | S::Pending, E::Failed) => Ok(S::Failed),
+            (S::Initiated | S::Pending, E::Expired) => Ok(S::Expired),
+            (S::Pending | S::Expired, E::Succeeded) => Ok(S::Completed),
+            (S::Completed, E::Reversed) => Ok(S::Reversed),
+            (S::Initiated, E::Succeeded | E::Reversed)
+            | (S::Pending, E::GatewayAccepted | E::Reversed)
+            | (S::Expired, E::GatewayAccepted | E::Failed | E::Expired | E::Reversed)
+            | (S::Completed, E::GatewayAccepted | E::Failed | E::Succeeded | E::Expired)
+            | (S::Failed | S::Reversed, _) => Err(IllegalTransition {
+                machine: "payment attempt",
+                from: self.as_str(),
+                event: event.name(),
+            }),
+        }
+    }
+
+    /// Whether the attempt can still change because of a gateway answer.
+    #[must_use]
+    pub const fn is_open(self) -> bool {
+        matches!(
+            self,
+            AttemptStatus::Initiated | AttemptStatus::Pending | AttemptStatus::Expired
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invoice_happy_path_and_refusals() {
+        let s = InvoiceStatus::Unpaid;
+        let s = s.apply(InvoiceEvent::AttemptStarted).unwrap();
+        assert_eq!(s, InvoiceStatus::Pending);
+        assert_eq!(
+            s.apply(InvoiceEvent::AttemptEnded).unwrap(),
+            InvoiceStatus::Unpaid
+        );
+        let paid = s.apply(InvoiceEvent::AttemptSucceeded).unwrap();
+        assert_eq!(paid, InvoiceStatus::Paid);
+        // A stale failure never un-pays.
+        assert!(paid.apply(InvoiceEvent::AttemptEnded).is_err());
+        assert!(paid.apply(InvoiceEvent::AttemptStarted).is_err());
+        assert_eq!(
+            paid.apply(InvoiceEvent::PaymentReversed).unwrap(),
+            InvoiceStatus::Reversed
+        );
+        for e in [
+            InvoiceEvent::AttemptStarted,
+            InvoiceEvent::AttemptSucceeded,
+            InvoiceEvent::AttemptEnded,
+            InvoiceEvent::PaymentReversed,
+        ] {
+            assert!(
+                InvoiceStatus::Reversed.apply(e).is_err(),
+                "reversed is final"
+            );
+        }
+    }
+
+    #[test]
+    fn attempt_transitions() {
+        use AttemptEvent as E;
+        use AttemptStatus as S;
+        assert_eq!(S::Initiated.apply(E::GatewayAccepted), Ok(S::Pending));
+        assert_eq!(S::Initiated.apply(E::Failed), Ok(S::Failed));
+        assert_eq!(S::Initiated.apply(E::Expired), Ok(S::Expired));
+        assert_eq!(S::Pending.apply(E::Succeeded), Ok(S::Completed));
+        assert_eq!(S::Expired.apply(E::Succeeded), Ok(S::Completed));
+        assert_eq!(S::Completed.apply(E::Reversed), Ok(S::Reversed));
+        assert!(S::Failed.apply(E::Succeeded).is_err(), "failed is final");
+        assert!(
+            S::Completed.apply(E::Failed).is_err(),
+            "a stale failure never un-completes"
+        );
+        assert!(S::Expired.apply(E::Failed).is_err());
+        let err = S::Completed.apply(E::Expired).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "illegal payment attempt transition: expired while completed"
+        );
+    }
+
+    #[test]
+    fn status_text_round_trips() {
+        for s in InvoiceStatus::ALL {
+            assert_eq!(s.as_str().parse::<InvoiceStatus>().unwrap(), *s);
+        }
+        for s in AttemptStatus::ALL {
+            assert_eq!(s.as_str().parse::<AttemptStatus>().unwrap(), *s);
+        }
+        assert!("PAID".parse::<InvoiceStatus>().is_err());
+        assert_eq!(
+            serde_json::to_string(&InvoiceStatus::Paid).unwrap(),
+            "\"paid\""
+        );
+    }
+}

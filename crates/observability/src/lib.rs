@@ -1,0 +1,1 @@
+//! wetech-observability: bunyan JSON logs, request ids, slow-request logging and masking.

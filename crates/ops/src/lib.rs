@@ -1,0 +1,1 @@
+//! wetech-ops: health checks, backup, verify and restore.

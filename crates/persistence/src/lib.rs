@@ -1,0 +1,1 @@
+//! wetech-persistence: Diesel schema, repositories, unit of work, pool and migrations.
