@@ -298,6 +298,131 @@ mod tests {
         );
     }
 
+    use proptest::prelude::*;
+
+    const INVOICE_EVENTS: [InvoiceEvent; 4] = [
+        InvoiceEvent::AttemptStarted,
+        InvoiceEvent::AttemptSucceeded,
+        InvoiceEvent::AttemptEnded,
+        InvoiceEvent::PaymentReversed,
+    ];
+    const ATTEMPT_EVENTS: [AttemptEvent; 5] = [
+        AttemptEvent::GatewayAccepted,
+        AttemptEvent::Failed,
+        AttemptEvent::Succeeded,
+        AttemptEvent::Expired,
+        AttemptEvent::Reversed,
+    ];
+
+    fn invoice_events() -> impl Strategy<Value = Vec<InvoiceEvent>> {
+        prop::collection::vec(
+            (0..INVOICE_EVENTS.len()).prop_map(|i| INVOICE_EVENTS[i]),
+            0..64,
+        )
+    }
+
+    fn attempt_events() -> impl Strategy<Value = Vec<AttemptEvent>> {
+        prop::collection::vec(
+            (0..ATTEMPT_EVENTS.len()).prop_map(|i| ATTEMPT_EVENTS[i]),
+            0..64,
+        )
+    }
+
+    proptest! {
+        /// Events arrive in any order and any number of times (duplicated, stale, concurrent
+        /// deliveries); refused ones leave the state as it was, as the conditional update does.
+        #[test]
+        fn paid_is_left_only_by_a_reversal(start in 0..InvoiceStatus::ALL.len(), events in invoice_events()) {
+            let mut state = InvoiceStatus::ALL[start];
+            for event in events {
+                match state.apply(event) {
+                    Ok(next) => {
+                        if state == InvoiceStatus::Paid {
+                            prop_assert_eq!(event, InvoiceEvent::PaymentReversed);
+                            prop_assert_eq!(next, InvoiceStatus::Reversed);
+                        }
+                        prop_assert_ne!(state, InvoiceStatus::Reversed, "reversed is final");
+                        if next == InvoiceStatus::Paid {
+                            prop_assert_eq!(event, InvoiceEvent::AttemptSucceeded);
+                        }
+                        state = next;
+                    }
+                    Err(e) => {
+                        prop_assert_eq!(e.from, state.as_str());
+                        prop_assert_eq!(e.machine, "invoice");
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn invoice_is_paid_at_most_once(events in invoice_events()) {
+            let mut state = InvoiceStatus::Unpaid;
+            let mut times_paid = 0;
+            for event in events {
+                if let Ok(next) = state.apply(event) {
+                    if next == InvoiceStatus::Paid {
+                        times_paid += 1;
+                    }
+                    state = next;
+                }
+            }
+            prop_assert!(times_paid <= 1);
+        }
+
+        #[test]
+        fn completed_is_left_only_by_a_reversal_and_closed_states_stay_closed(
+            start in 0..AttemptStatus::ALL.len(),
+            events in attempt_events(),
+        ) {
+            let mut state = AttemptStatus::ALL[start];
+            for event in events {
+                match state.apply(event) {
+                    Ok(next) => {
+                        prop_assert!(
+                            state.is_open() || state == AttemptStatus::Completed,
+                            "{} is final", state
+                        );
+                        if state == AttemptStatus::Completed {
+                            prop_assert_eq!((event, next), (AttemptEvent::Reversed, AttemptStatus::Reversed));
+                        }
+                        if next == AttemptStatus::Completed {
+                            prop_assert_eq!(event, AttemptEvent::Succeeded);
+                        }
+                        prop_assert_ne!(next, state, "every accepted event changes the state");
+                        state = next;
+                    }
+                    Err(e) => prop_assert_eq!(e.from, state.as_str()),
+                }
+            }
+        }
+
+        #[test]
+        fn a_failed_attempt_never_completes(events in attempt_events()) {
+            let mut state = AttemptStatus::Initiated;
+            let mut failed = false;
+            for event in events {
+                if let Ok(next) = state.apply(event) {
+                    failed |= next == AttemptStatus::Failed;
+                    state = next;
+                }
+                if failed {
+                    prop_assert_eq!(state, AttemptStatus::Failed);
+                }
+            }
+        }
+
+        #[test]
+        fn parsing_any_text_never_panics(input in any::<String>()) {
+            if let Ok(s) = input.parse::<InvoiceStatus>() {
+                prop_assert_eq!(s.as_str(), input.as_str());
+            }
+            if let Ok(s) = input.parse::<AttemptStatus>() {
+                prop_assert_eq!(s.as_str(), input.as_str());
+            }
+        }
+    }
+
     #[test]
     fn status_text_round_trips() {
         for s in InvoiceStatus::ALL {
