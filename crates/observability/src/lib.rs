@@ -1,1 +1,85 @@
 //! wetech-observability: bunyan JSON logs, request ids, slow-request logging and masking.
+//!
+//! This crate depends on nothing else in the workspace. It gives the binaries:
+//!
+//! - **Logging** — [`init`] installs one global `tracing` subscriber that writes bunyan JSON lines
+//!   (`v`, `name`, `msg`, `level`, `hostname`, `pid`, `time`, plus the fields of the event and of
+//!   the spans around it) to a sink chosen by the caller (stdout for `web`) and to two files in
+//!   `log.dir`: `app.log` (INFO and above) and `errors.log` (ERROR only). All three go through
+//!   non-blocking writers; the returned [`LogGuard`] flushes them when dropped. The filter comes
+//!   from `RUST_LOG` when set, else from `log.level`. [`try_init`] and [`subscriber`] serve tests.
+//! - **Request ids** — [`RequestTracing`] gives each request a [`RequestId`] (generated, or the
+//!   incoming `X-Request-Id` behind a trusted proxy), a span with `request_id`, `method`, `route`,
+//!   `status` and `duration_ms`, and the `X-Request-Id` response header.
+//! - **Slow requests** — [`SlowRequestLogger`] logs requests slower than the configured
+//!   thresholds at WARN / ERROR with `slow_request: true`.
+//! - **Masking** — [`mask_email`], [`mask_phone`] and the [`Masked`] display wrapper for the
+//!   personal data that must never appear in logs in clear.
+//!
+//! # Log files and their rotation
+//!
+//! The live files are always named exactly `app.log` and `errors.log` (created with mode `0640`).
+//! On the first line written on a new UTC day, the previous day's file is renamed to
+//! `app.log.YYYY-MM-DD` (the day its lines were written; `.1`, `.2`, … are appended if the name
+//! is taken, nothing is ever overwritten) and a fresh `app.log` is opened; at start-up a leftover
+//! file last modified on an earlier day is rotated the same way. Several processes (`web` and an
+//! `ops` command) may append to the same files: a writer that finds the live file already rotated
+//! by another process only reopens it. Rotated files are not deleted by this crate.
+//!
+//! Span start and end lines (`[HTTP REQUEST - START]` / `[HTTP REQUEST - END]`) are written at the
+//! span's level, so `errors.log` holds only ERROR events, each still carrying the fields of the
+//! spans around it (such as `request_id`).
+//!
+//! # Wiring in the web binary
+//!
+//! ```no_run
+//! use actix_web::{App, HttpServer, web};
+//! use wetech_observability::{
+//!     LogSettings, ObservabilitySettings, RequestTracing, SlowRequestLogger, init,
+//! };
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let log = LogSettings::default();
+//! let thresholds = ObservabilitySettings::default();
+//! let trust_proxy = false;
+//! let log_guard = init("wetech-web", &log, std::io::stdout())?;
+//! HttpServer::new(move || {
+//!     App::new()
+//!         .route("/", web::get().to(|| async { "hello" }))
+//!         .wrap(SlowRequestLogger::new(thresholds))
+//!         .wrap(RequestTracing::new(trust_proxy)) // outermost: wraps last
+//! })
+//! .bind(("127.0.0.1", 0))?
+//! .run()
+//! .await?;
+//! drop(log_guard); // after the server stopped: flushes stdout, app.log and errors.log
+//! # Ok(()) }
+//! ```
+//!
+//! Secrets never need help from this crate: they stay in `secrecy::SecretString`, whose `Debug`
+//! prints `[REDACTED]`. The request span records the matched route pattern, never the raw path,
+//! because a path may carry a secret (the AzamPay callback token).
+
+mod logging;
+mod mask;
+mod request;
+mod rolling;
+mod settings;
+mod slow;
+
+pub use logging::{
+    APP_LOG, ERRORS_LOG, InitError, LogGuard, MemorySink, RUST_LOG, TEST_LOG, env_filter, init,
+    subscriber, subscriber_with_filter, test_sink, try_init,
+};
+pub use mask::{MASK, Masked, mask_email, mask_phone};
+pub use request::{
+    MAX_REQUEST_ID_LEN, MissingRequestId, REQUEST_ID_HEADER, REQUEST_SPAN_NAME, RequestId,
+    RequestTracing, RequestTracingMiddleware, UNMATCHED_ROUTE,
+};
+pub use settings::{LogSettings, ObservabilitySettings, SettingsError};
+pub use slow::{SlowRequestLogger, SlowRequestMiddleware};
+
+/// Milliseconds since `started`, saturating.
+pub(crate) fn elapsed_ms(started: std::time::Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
