@@ -1,1 +1,8 @@
-//! wetech-ops: health checks, backup, verify and restore.
+//! wetech-ops: what operators run — health checks (served by `web` and `ops healthcheck`),
+//! backup, verify and restore — and the configuration sections they own.
+
+pub mod health;
+pub mod settings;
+
+pub use health::{HealthContext, HealthReport, ReadinessReport, Status};
+pub use settings::{BackupSettings, HealthSettings, InvalidSetting, StorageSettings};

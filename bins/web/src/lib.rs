@@ -1,0 +1,12 @@
+//! wetech-web: the web site, JSON API and gateway notification endpoints (actix-web).
+//! `main.rs` only loads settings, installs logging and runs [`startup::Application`].
+
+pub mod csrf;
+pub mod error;
+pub mod extract;
+pub mod ratelimit;
+pub mod routes;
+pub mod security;
+pub mod startup;
+
+pub use startup::Application;

@@ -1,0 +1,105 @@
+//! Per-client-address rate limiting of lead submission (a keyed GCRA limiter from `governor`).
+//! Health routes never pass through here.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use actix_web::HttpRequest;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::error::ApiError;
+
+/// A limiter of N requests a minute per client address (bursts up to N).
+#[derive(Clone)]
+pub struct LeadRateLimit {
+    limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    trust_proxy: bool,
+}
+
+impl LeadRateLimit {
+    /// `per_minute` is clamped to at least 1.
+    #[must_use]
+    pub fn new(per_minute: u32, trust_proxy: bool) -> Self {
+        let n = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
+        Self {
+            limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(n))),
+            trust_proxy,
+        }
+    }
+
+    /// The address a request is counted against: the peer, or behind a trusted proxy the
+    /// left-most `X-Forwarded-For` / `Forwarded` address.
+    #[must_use]
+    pub fn client_addr(&self, req: &HttpRequest) -> Option<IpAddr> {
+        let info = req.connection_info();
+        let raw = if self.trust_proxy {
+            info.realip_remote_addr()
+        } else {
+            info.peer_addr()
+        };
+        let raw = raw?;
+        raw.parse::<IpAddr>()
+            .ok()
+            .or_else(|| raw.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+            .or_else(|| req.peer_addr().map(|s| s.ip()))
+    }
+
+    /// Counts one request; `Err(429)` with the wait when the address is over its quota.
+    pub fn check(&self, req: &HttpRequest) -> Result<(), ApiError> {
+        let Some(addr) = self.client_addr(req) else {
+            return Ok(());
+        };
+        if self.limiter.len() > 100_000 {
+            self.limiter.retain_recent();
+        }
+        self.limiter.check_key(&addr).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            ApiError::RateLimited {
+                retry_after_secs: wait.as_secs().max(1),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn limits_per_address() {
+        let rl = LeadRateLimit::new(3, false);
+        let a = TestRequest::default()
+            .peer_addr("10.0.0.1:5000".parse().unwrap())
+            .to_http_request();
+        let b = TestRequest::default()
+            .peer_addr("10.0.0.2:5000".parse().unwrap())
+            .to_http_request();
+        for _ in 0..3 {
+            rl.check(&a).unwrap();
+        }
+        let Err(ApiError::RateLimited { retry_after_secs }) = rl.check(&a) else {
+            panic!("429 expected")
+        };
+        assert!((1..=60).contains(&retry_after_secs));
+        rl.check(&b).unwrap();
+    }
+
+    #[test]
+    fn forwarded_for_only_behind_trusted_proxy() {
+        let req = TestRequest::default()
+            .peer_addr("10.0.0.1:5000".parse().unwrap())
+            .insert_header(("X-Forwarded-For", "203.0.113.9, 10.0.0.1"))
+            .to_http_request();
+        assert_eq!(
+            LeadRateLimit::new(1, true).client_addr(&req),
+            Some("203.0.113.9".parse().unwrap())
+        );
+        assert_eq!(
+            LeadRateLimit::new(1, false).client_addr(&req),
+            Some("10.0.0.1".parse().unwrap())
+        );
+    }
+}

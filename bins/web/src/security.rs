@@ -1,0 +1,145 @@
+//! Production security defaults (CONTRACT.md §10): HTTPS redirect for every non-health route when the
+//! request did not arrive over HTTPS, and the security headers on every response.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpResponse};
+
+/// The Content-Security-Policy: only the site's own resources; forms post only to the site itself and
+/// to the gateways' hosted pages via redirects (which CSP does not restrict).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
+script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// Whether a path is a health probe (never redirected, never rate limited).
+#[must_use]
+pub fn is_health_path(path: &str) -> bool {
+    path == "/health" || path.starts_with("/health/")
+}
+
+/// Whether the request arrived over HTTPS: told by `X-Forwarded-Proto` only behind a trusted proxy;
+/// this server itself speaks plain HTTP.
+#[must_use]
+pub fn arrived_over_https(req: &ServiceRequest, trust_proxy: bool) -> bool {
+    if !trust_proxy {
+        return false;
+    }
+    req.headers()
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+}
+
+/// Settings the production middleware needs.
+#[derive(Clone)]
+pub struct Hardening {
+    /// Honour `X-Forwarded-Proto`.
+    pub trust_proxy: bool,
+    /// `https://host[:port]` taken from the configured public URL (never from the Host header, which
+    /// a client controls).
+    pub https_origin: String,
+}
+
+impl Hardening {
+    /// Derives the HTTPS origin from the configured public URL.
+    #[must_use]
+    pub fn new(public_url: &str, trust_proxy: bool) -> Self {
+        let rest = public_url
+            .trim_end_matches('/')
+            .trim_start_matches("https://")
+            .trim_start_matches("http://");
+        let host = rest.split('/').next().unwrap_or(rest);
+        Self {
+            trust_proxy,
+            https_origin: format!("https://{host}"),
+        }
+    }
+}
+
+fn set_security_headers(headers: &mut actix_web::http::header::HeaderMap) {
+    let pairs: [(HeaderName, &'static str); 6] = [
+        (
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        // The old XSS filter is itself a hazard; the CSP replaces it.
+        (header::X_XSS_PROTECTION, "0"),
+    ];
+    for (name, value) in pairs {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+}
+
+/// Production middleware: 301 to HTTPS for non-health routes not received over HTTPS, then the
+/// security headers on every response (redirects and errors included).
+pub async fn production(
+    hardening: Hardening,
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    if !is_health_path(req.path()) && !arrived_over_https(&req, hardening.trust_proxy) {
+        let target = format!(
+            "{}{}",
+            hardening.https_origin,
+            req.uri().path_and_query().map_or("/", |pq| pq.as_str())
+        );
+        let mut resp = HttpResponse::MovedPermanently()
+            .insert_header((header::LOCATION, target))
+            .finish();
+        set_security_headers(resp.headers_mut());
+        return Ok(req.into_response(resp));
+    }
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    set_security_headers(res.headers_mut());
+    Ok(res)
+}
+
+/// Development: the same headers minus HSTS (which would pin a developer's browser to HTTPS on
+/// 127.0.0.1).
+pub async fn development(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    let headers = res.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_origin_comes_from_configuration() {
+        assert_eq!(
+            Hardening::new("https://wetech.co.tz/", true).https_origin,
+            "https://wetech.co.tz"
+        );
+        assert_eq!(
+            Hardening::new("http://example.com:8443/app", true).https_origin,
+            "https://example.com:8443"
+        );
+        assert!(is_health_path("/health"));
+        assert!(is_health_path("/health/ready/"));
+        assert!(!is_health_path("/healthy"));
+    }
+}

@@ -1,0 +1,269 @@
+//! Submitting a lead: upsert the client, record the lead, issue the invoice — one unit of work,
+//! optionally made idempotent by a client-chosen key.
+
+use chrono::{Datelike as _, Duration};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+use tracing::Instrument as _;
+use wetech_domain::{
+    CompanyName, Currency, EmailAddress, InvoiceNumber, InvoiceStatus, LeadMessage, Money,
+    PersonName, PhoneNumber, PublicId, ServiceCode,
+};
+use wetech_observability::Masked;
+use wetech_persistence::repo::{clients, idempotency, invoices, leads, services};
+use wetech_persistence::{DbConnection, PersistenceError};
+
+use crate::error::AppError;
+use crate::usecases::UseCases;
+
+/// How long a stored idempotent response is replayed.
+pub const IDEMPOTENCY_TTL_HOURS: i64 = 24;
+const IDEMPOTENCY_SCOPE: &str = "leads";
+
+/// A parsed lead submission.
+#[derive(Debug, Clone)]
+pub struct NewLead {
+    /// Who.
+    pub name: PersonName,
+    /// Identifies the client (case-insensitively).
+    pub email: EmailAddress,
+    /// E.164.
+    pub phone: PhoneNumber,
+    /// Optional company.
+    pub company: Option<CompanyName>,
+    /// The service ordered.
+    pub service: ServiceCode,
+    /// Optional message.
+    pub message: Option<LeadMessage>,
+}
+
+impl NewLead {
+    /// A stable digest of the request, to tell a retry from a different request under the
+    /// same idempotency key.
+    #[must_use]
+    pub fn fingerprint(&self) -> String {
+        let mut h = Sha256::new();
+        for part in [
+            self.name.as_str(),
+            &self.email.normalized(),
+            self.phone.as_str(),
+            self.company.as_ref().map_or("", CompanyName::as_str),
+            self.service.as_str(),
+            self.message.as_ref().map_or("", LeadMessage::as_str),
+        ] {
+            h.update(part.as_bytes());
+            h.update([0x1f]);
+        }
+        hex::encode(h.finalize())
+    }
+}
+
+/// The invoice part of a lead receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceSummary {
+    /// Public id (unguessable).
+    pub id: String,
+    /// `INV-YYYY-NNNNNN`.
+    pub number: String,
+    /// `unpaid` when issued.
+    pub status: String,
+    /// Decimal string, e.g. `"500000.00"`.
+    pub amount: String,
+    /// ISO 4217.
+    pub currency: String,
+    /// The customer's invoice page.
+    pub url: String,
+}
+
+/// What submitting a lead returns (the body of `201`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadReceipt {
+    /// The lead's id.
+    pub lead_id: i64,
+    /// The client's id.
+    pub client_id: i64,
+    /// The invoice issued.
+    pub invoice: InvoiceSummary,
+}
+
+/// Whether the receipt is new or a replay of an earlier identical request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeadOutcome {
+    /// Recorded now.
+    Created(LeadReceipt),
+    /// The same key and request were seen before; nothing new was created.
+    Replayed(LeadReceipt),
+}
+
+impl LeadOutcome {
+    /// The receipt either way.
+    #[must_use]
+    pub fn receipt(&self) -> &LeadReceipt {
+        match self {
+            LeadOutcome::Created(r) | LeadOutcome::Replayed(r) => r,
+        }
+    }
+}
+
+impl UseCases {
+    /// Records the client (upserted by e-mail), the lead and an invoice at the service's current
+    /// price, in one transaction. With `idempotency_key`, a retry of the same request returns the
+    /// first receipt and creates nothing; the same key with a different request is a conflict.
+    pub async fn submit_lead(
+        &self,
+        lead: NewLead,
+        idempotency_key: Option<String>,
+    ) -> Result<LeadOutcome, AppError> {
+        let span = tracing::info_span!(
+            "submit_lead",
+            service = %lead.service,
+            email = %Masked::email(lead.email.as_str()),
+            client_id = tracing::field::Empty,
+            invoice_id = tracing::field::Empty,
+        );
+        let public_base = self.public_base().to_owned();
+        let outcome = self
+            .blocking(move |uow| {
+                // At most two rounds: the second only after losing an idempotency-key race.
+                for _ in 0..2 {
+                    match uow.write(|tx| issue(tx, &lead, idempotency_key.as_deref(), &public_base))
+                    {
+                        Err(e) if is_lost_race(&e) => continue,
+                        other => return other,
+                    }
+                }
+                Err(AppError::Conflict(
+                    "the Idempotency-Key is being used concurrently".into(),
+                ))
+            })
+            .instrument(span.clone())
+            .await?;
+        let receipt = outcome.receipt();
+        span.record("client_id", receipt.client_id);
+        span.record("invoice_id", receipt.invoice.id.as_str());
+        span.in_scope(|| match &outcome {
+            LeadOutcome::Created(_) => tracing::info!(invoice_number = %receipt.invoice.number, "lead recorded, invoice issued"),
+            LeadOutcome::Replayed(_) => tracing::info!("idempotent replay of an earlier lead"),
+        });
+        Ok(outcome)
+    }
+}
+
+/// Money from stored minor units and currency code.
+pub(crate) fn stored_money(minor: i64, currency: &str) -> Result<Money, AppError> {
+    let currency = Currency::parse(currency).map_err(AppError::corrupt)?;
+    Money::from_minor(minor, currency).map_err(AppError::corrupt)
+}
+
+fn issue(
+    tx: &mut DbConnection,
+    lead: &NewLead,
+    key: Option<&str>,
+    public_base: &str,
+) -> Result<LeadOutcome, AppError> {
+    let now = wetech_persistence::now_utc();
+    let fingerprint = lead.fingerprint();
+    if let Some(key) = key {
+        if let Some(rec) = idempotency::get(tx, IDEMPOTENCY_SCOPE, key, now)? {
+            if rec.request_fingerprint != fingerprint {
+                return Err(AppError::Conflict(
+                    "this Idempotency-Key was already used for a different request".into(),
+                ));
+            }
+            let receipt: LeadReceipt =
+                serde_json::from_str(&rec.response_body).map_err(AppError::corrupt)?;
+            return Ok(LeadOutcome::Replayed(receipt));
+        }
+    }
+    let service = services::get_active_by_code(tx, lead.service.as_str())?
+        .ok_or_else(|| AppError::field("service", "unknown or inactive service"))?;
+    let price = stored_money(service.price_minor, &service.currency)?;
+    let client = clients::upsert_by_email(
+        tx,
+        &clients::NewClient {
+            email: lead.email.as_str(),
+            name: lead.name.as_str(),
+            phone: lead.phone.as_str(),
+            company: lead.company.as_ref().map(CompanyName::as_str),
+        },
+    )?;
+    let message = lead
+        .message
+        .as_ref()
+        .filter(|m| !m.is_empty())
+        .map(LeadMessage::as_str);
+    let lead_row = leads::insert(
+        tx,
+        &leads::NewLead {
+            client_id: client.id,
+            service_id: service.id,
+            message,
+        },
+    )?;
+    let year = now.year();
+    let seq = invoices::next_invoice_sequence(tx, year)?;
+    let seq = u32::try_from(seq).map_err(AppError::corrupt)?;
+    let number = InvoiceNumber::new(year, seq)
+        .map_err(|e| AppError::Internal(format!("invoice numbering: {e}")))?;
+    let public_id = PublicId::generate();
+    invoices::insert(
+        tx,
+        &invoices::NewInvoice {
+            public_id: public_id.as_str(),
+            number: number.as_str(),
+            client_id: client.id,
+            lead_id: Some(lead_row.id),
+            service_code: &service.code,
+            service_name: &service.name,
+            amount_minor: price.minor(),
+            currency: price.currency().as_str(),
+            status: InvoiceStatus::Unpaid,
+            issued_at: now,
+        },
+    )?;
+    let receipt = LeadReceipt {
+        lead_id: lead_row.id,
+        client_id: client.id,
+        invoice: InvoiceSummary {
+            id: public_id.as_str().to_owned(),
+            number: number.as_str().to_owned(),
+            status: InvoiceStatus::Unpaid.as_str().to_owned(),
+            amount: price.to_decimal_string(),
+            currency: price.currency().as_str().to_owned(),
+            url: format!("{public_base}/invoices/{public_id}"),
+        },
+    };
+    if let Some(key) = key {
+        let body =
+            serde_json::to_string(&receipt).map_err(|e| AppError::Internal(e.to_string()))?;
+        let stored = idempotency::insert(
+            tx,
+            &idempotency::NewIdempotencyRecord {
+                scope: IDEMPOTENCY_SCOPE,
+                key,
+                request_fingerprint: &fingerprint,
+                response_status: 201,
+                response_body: &body,
+                created_at: now,
+                expires_at: now + Duration::hours(IDEMPOTENCY_TTL_HOURS),
+            },
+        );
+        match stored {
+            Ok(_) => {}
+            Err(PersistenceError::Conflict { .. }) => {
+                // A concurrent request with the same key committed first: roll this transaction
+                // back and read the winner's answer in a new one.
+                return Err(AppError::Internal(LOST_RACE.into()));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(LeadOutcome::Created(receipt))
+}
+
+const LOST_RACE: &str = "idempotency key race lost";
+
+/// Turns the rollback signal of a lost key race back into a retry.
+fn is_lost_race(e: &AppError) -> bool {
+    matches!(e, AppError::Internal(m) if m == LOST_RACE)
+}

@@ -1,0 +1,460 @@
+//! Starting a payment: a new attempt with its own merchant reference, the gateway called between
+//! two units of work (never inside a transaction), then the attempt pending — or failed / expired
+//! and the invoice back to unpaid.
+
+use chrono::NaiveDateTime;
+use tracing::Instrument as _;
+use wetech_domain::{
+    AttemptEvent, AttemptStatus, InvoiceEvent, InvoiceStatus, MerchantReference, PhoneNumber,
+};
+use wetech_observability::Masked;
+use wetech_payments::pesapal::IpnNotificationType;
+use wetech_payments::{
+    CheckoutRequest, CheckoutResponse, GatewayError, MobileProvider, NextStep, Payer,
+    PaymentGateway,
+};
+use wetech_persistence::repo::{app_settings, attempts, clients, invoices};
+use wetech_persistence::{DbConnection, now_utc};
+
+use crate::error::AppError;
+use crate::usecases::UseCases;
+
+/// Key of the stored Pesapal IPN id in the settings table.
+pub const PESAPAL_IPN_ID_KEY: &str = "pesapal.ipn_id";
+
+/// How the customer wants to pay.
+#[derive(Debug, Clone)]
+pub enum PaymentChoice {
+    /// Pesapal's hosted page (card or mobile money).
+    Pesapal,
+    /// AzamPay mobile-money push to this phone through this provider.
+    AzamPay {
+        /// The paying phone.
+        phone: PhoneNumber,
+        /// The mobile network.
+        provider: MobileProvider,
+    },
+}
+
+impl PaymentChoice {
+    fn gateway(&self) -> &'static str {
+        match self {
+            PaymentChoice::Pesapal => "pesapal",
+            PaymentChoice::AzamPay { .. } => "azampay",
+        }
+    }
+}
+
+/// A started payment (the body of `201`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PaymentStarted {
+    /// The attempt's merchant reference.
+    pub payment_id: String,
+    /// `pesapal` or `azampay`.
+    pub gateway: String,
+    /// `pending`.
+    pub status: String,
+    /// Pesapal: where to send the customer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_url: Option<String>,
+    /// AzamPay: what to tell the customer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+struct Prepared {
+    attempt_id: i64,
+    reference: String,
+    amount_minor: i64,
+    currency: String,
+    service_name: String,
+    invoice_number: String,
+    invoice_public_id: String,
+    client_email: String,
+    client_phone: String,
+    client_name: String,
+}
+
+impl UseCases {
+    /// Starts a payment of the invoice `public_id`.
+    pub async fn start_payment(
+        &self,
+        public_id: &str,
+        choice: PaymentChoice,
+    ) -> Result<PaymentStarted, AppError> {
+        if wetech_domain::PublicId::parse(public_id).is_err() {
+            return Err(AppError::NotFound("invoice"));
+        }
+        let gateway_name = choice.gateway();
+        let gateway: std::sync::Arc<dyn PaymentGateway> = match &choice {
+            PaymentChoice::Pesapal => match &self.gateways.pesapal {
+                Some(g) => g.clone(),
+                None => return Err(AppError::GatewayDisabled("pesapal")),
+            },
+            PaymentChoice::AzamPay { .. } => match &self.gateways.azampay {
+                Some(g) => g.clone(),
+                None => return Err(AppError::GatewayDisabled("azampay")),
+            },
+        };
+        let span = tracing::info_span!(
+            "start_payment",
+            invoice_id = %public_id,
+            gateway = gateway_name,
+            payment_id = tracing::field::Empty,
+        );
+        async move {
+            let prepared = self.prepare_attempt(public_id, &choice).await?;
+            tracing::Span::current().record("payment_id", prepared.reference.as_str());
+            if matches!(choice, PaymentChoice::Pesapal) {
+                if let Err(e) = self.ensure_pesapal_ipn().await {
+                    self.record_checkout_failure(&prepared, &e).await?;
+                    return Err(AppError::Gateway(e));
+                }
+            }
+            let request = self.checkout_request(&prepared, &choice)?;
+            match gateway.start_checkout(&request).await {
+                Ok(response) => self.record_checkout_accepted(&prepared, &response).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, may_have_reached = e.may_have_reached_gateway(), "checkout failed");
+                    self.record_checkout_failure(&prepared, &e).await?;
+                    Err(AppError::Gateway(e))
+                }
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    fn checkout_request(
+        &self,
+        p: &Prepared,
+        choice: &PaymentChoice,
+    ) -> Result<CheckoutRequest, AppError> {
+        let currency = wetech_payments::Currency::parse(&p.currency).map_err(AppError::corrupt)?;
+        let amount = wetech_payments::Money::new(p.amount_minor, currency);
+        let mut names = p.client_name.split_whitespace();
+        let first = names.next().map(str::to_owned);
+        let rest: Vec<&str> = names.collect();
+        let last = if rest.is_empty() {
+            None
+        } else {
+            Some(rest.join(" "))
+        };
+        let (phone, provider) = match choice {
+            PaymentChoice::Pesapal => (Some(p.client_phone.clone()), None),
+            PaymentChoice::AzamPay { phone, provider } => {
+                (Some(phone.msisdn().to_owned()), Some(*provider))
+            }
+        };
+        let base = self.public_base();
+        Ok(CheckoutRequest {
+            merchant_reference: p.reference.clone(),
+            amount,
+            description: truncate(
+                &format!("{} — invoice {}", p.service_name, p.invoice_number),
+                100,
+            ),
+            payer: Payer {
+                email: Some(p.client_email.clone()),
+                phone,
+                first_name: first,
+                last_name: last,
+                country_code: Some("TZ".to_owned()),
+            },
+            callback_url: Some(format!("{base}/payments/pesapal/return")),
+            cancellation_url: Some(format!("{base}/invoices/{}", p.invoice_public_id)),
+            provider,
+        })
+    }
+
+    /// Unit of work 1: checks the invoice can take a payment, marks it pending and records a new
+    /// attempt in `initiated`.
+    async fn prepare_attempt(
+        &self,
+        public_id: &str,
+        choice: &PaymentChoice,
+    ) -> Result<Prepared, AppError> {
+        let public_id = public_id.to_owned();
+        let choice = choice.clone();
+        let stale_before = now_utc()
+            - chrono::Duration::from_std(self.retry_after())
+                .unwrap_or(chrono::Duration::minutes(2));
+        self.blocking(move |uow| {
+            uow.write(|tx| {
+                let inv = invoices::find_by_public_id(tx, &public_id)?
+                    .ok_or(AppError::NotFound("invoice"))?;
+                match inv.status {
+                    InvoiceStatus::Paid | InvoiceStatus::Reversed => {
+                        return Err(AppError::Conflict(format!(
+                            "the invoice is already {}",
+                            inv.status
+                        )));
+                    }
+                    InvoiceStatus::Pending => expire_stale_attempts(tx, inv.id, stale_before)?,
+                    InvoiceStatus::Unpaid => {}
+                }
+                let next = InvoiceStatus::Unpaid
+                    .apply(InvoiceEvent::AttemptStarted)
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                if !invoices::transition_invoice(tx, inv.id, InvoiceStatus::Unpaid, next, None)? {
+                    return Err(AppError::Conflict(
+                        "a payment of this invoice is already under way; wait for it to finish"
+                            .into(),
+                    ));
+                }
+                let client = clients::find_by_id(tx, inv.client_id)?
+                    .ok_or_else(|| AppError::corrupt("invoice without client"))?;
+                let reference = MerchantReference::generate();
+                let (payer_phone, provider) = match &choice {
+                    PaymentChoice::Pesapal => (None, None),
+                    PaymentChoice::AzamPay { phone, provider } => {
+                        (Some(phone.as_str().to_owned()), Some(provider.as_str()))
+                    }
+                };
+                let attempt = attempts::insert(
+                    tx,
+                    &attempts::NewAttempt {
+                        invoice_id: inv.id,
+                        merchant_reference: reference.as_str(),
+                        gateway: choice.gateway(),
+                        amount_minor: inv.amount_minor,
+                        currency: &inv.currency,
+                        status: AttemptStatus::Initiated,
+                        payer_phone: payer_phone.as_deref(),
+                        provider,
+                    },
+                )?;
+                tracing::info!(
+                    payment_id = %reference,
+                    client_id = client.id,
+                    phone = %Masked::phone(payer_phone.as_deref().unwrap_or("")),
+                    "payment attempt recorded"
+                );
+                Ok(Prepared {
+                    attempt_id: attempt.id,
+                    reference: reference.as_str().to_owned(),
+                    amount_minor: inv.amount_minor,
+                    currency: inv.currency,
+                    service_name: inv.service_name,
+                    invoice_number: inv.number,
+                    invoice_public_id: inv.public_id,
+                    client_email: client.email,
+                    client_phone: client.phone,
+                    client_name: client.name,
+                })
+            })
+        })
+        .await
+    }
+
+    /// Unit of work 2 (success): the attempt pending with the gateway's reference.
+    async fn record_checkout_accepted(
+        &self,
+        p: &Prepared,
+        response: &CheckoutResponse,
+    ) -> Result<PaymentStarted, AppError> {
+        let id = p.attempt_id;
+        let gateway_reference = response.gateway_reference.clone();
+        self.blocking(move |uow| {
+            uow.write(|tx| {
+                let fields = attempts::AttemptUpdate {
+                    gateway_reference: Some(&gateway_reference),
+                    ..attempts::AttemptUpdate::default()
+                };
+                // A fast notification may already have moved it on; then only keep the reference.
+                if !attempts::transition_attempt(
+                    tx,
+                    id,
+                    AttemptStatus::Initiated,
+                    AttemptStatus::Pending,
+                    &fields,
+                )? {
+                    attempts::update_details(tx, id, &fields)?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+        tracing::info!(gateway_reference = %response.gateway_reference, "checkout accepted");
+        let (redirect_url, message) = match &response.next_step {
+            NextStep::Redirect { url } => (Some(url.clone()), None),
+            NextStep::ApproveOnPhone { message } => (None, Some(message.clone())),
+        };
+        Ok(PaymentStarted {
+            payment_id: p.reference.clone(),
+            gateway: if redirect_url.is_some() {
+                "pesapal"
+            } else {
+                "azampay"
+            }
+            .to_owned(),
+            status: AttemptStatus::Pending.as_str().to_owned(),
+            redirect_url,
+            message,
+        })
+    }
+
+    /// Unit of work 2 (failure): the attempt failed — or expired when the outcome is unknown —
+    /// and the invoice back to unpaid.
+    async fn record_checkout_failure(
+        &self,
+        p: &Prepared,
+        error: &GatewayError,
+    ) -> Result<(), AppError> {
+        let id = p.attempt_id;
+        let outcome_unknown = matches!(
+            error,
+            GatewayError::Timeout { .. } | GatewayError::InvalidResponse(_)
+        ) && error.may_have_reached_gateway();
+        let to = if outcome_unknown {
+            AttemptStatus::Expired
+        } else {
+            AttemptStatus::Failed
+        };
+        let reason = truncate(&error.to_string(), 500);
+        self.blocking(move |uow| {
+            uow.write(|tx| {
+                let fields = attempts::AttemptUpdate {
+                    failure_reason: Some(&reason),
+                    ..attempts::AttemptUpdate::default()
+                };
+                end_open_attempt(tx, id, to, &fields)
+            })
+        })
+        .await
+    }
+
+    /// The Pesapal IPN id: configured, else stored, else found or registered (and stored).
+    async fn ensure_pesapal_ipn(&self) -> Result<(), GatewayError> {
+        let Some(client) = self.gateways.pesapal.clone() else {
+            return Err(GatewayError::Config("pesapal is not enabled".into()));
+        };
+        if client.ipn_id().is_some() {
+            return Ok(());
+        }
+        let stored = self
+            .blocking(|uow| {
+                uow.read(|c| app_settings::get(c, PESAPAL_IPN_ID_KEY).map_err(AppError::from))
+            })
+            .await
+            .map_err(|e| GatewayError::Config(format!("reading the stored IPN id: {e}")))?;
+        if let Some(id) = stored {
+            client.set_ipn_id(&id);
+            return Ok(());
+        }
+        let url = format!("{}/payments/pesapal/ipn", self.public_base());
+        let registration = client
+            .find_or_register_ipn(&url, IpnNotificationType::Get)
+            .await?;
+        self.store_ipn_id(&registration.ipn_id).await?;
+        client.set_ipn_id(&registration.ipn_id);
+        tracing::info!(ipn_id = %registration.ipn_id, url = %url, "pesapal IPN registered");
+        Ok(())
+    }
+
+    async fn store_ipn_id(&self, ipn_id: &str) -> Result<(), GatewayError> {
+        let id = ipn_id.to_owned();
+        self.blocking(move |uow| {
+            uow.write(|tx| app_settings::set(tx, PESAPAL_IPN_ID_KEY, &id).map_err(AppError::from))
+        })
+        .await
+        .map_err(|e| GatewayError::Config(format!("storing the IPN id: {e}")))
+    }
+
+    /// Finds or registers the IPN URL (default `{public_url}/payments/pesapal/ipn`) with Pesapal,
+    /// stores its id and returns it (`ops pesapal register-ipn`).
+    pub async fn register_pesapal_ipn(&self, url: Option<&str>) -> Result<String, AppError> {
+        let client = self
+            .gateways
+            .pesapal
+            .clone()
+            .ok_or(AppError::GatewayDisabled("pesapal"))?;
+        let url = url.map_or_else(
+            || format!("{}/payments/pesapal/ipn", self.public_base()),
+            str::to_owned,
+        );
+        let registration = client
+            .find_or_register_ipn(&url, IpnNotificationType::Get)
+            .await
+            .map_err(AppError::Gateway)?;
+        self.store_ipn_id(&registration.ipn_id)
+            .await
+            .map_err(AppError::Gateway)?;
+        client.set_ipn_id(&registration.ipn_id);
+        Ok(registration.ipn_id)
+    }
+}
+
+/// Ends an open attempt (`initiated` or `pending`) in `to` (failed or expired) and, when this call
+/// ended it, puts the invoice back to unpaid. Returns nothing: losing the race means someone else
+/// already ended it.
+pub(crate) fn end_open_attempt(
+    tx: &mut DbConnection,
+    attempt_id: i64,
+    to: AttemptStatus,
+    fields: &attempts::AttemptUpdate<'_>,
+) -> Result<(), AppError> {
+    let event = if to == AttemptStatus::Expired {
+        AttemptEvent::Expired
+    } else {
+        AttemptEvent::Failed
+    };
+    for from in [AttemptStatus::Initiated, AttemptStatus::Pending] {
+        if from.apply(event).ok() != Some(to) {
+            continue;
+        }
+        if attempts::transition_attempt(tx, attempt_id, from, to, fields)? {
+            let attempt = attempts::find_by_id(tx, attempt_id)?
+                .ok_or_else(|| AppError::corrupt("attempt vanished"))?;
+            invoices::transition_invoice(
+                tx,
+                attempt.invoice_id,
+                InvoiceStatus::Pending,
+                InvoiceStatus::Unpaid,
+                None,
+            )?;
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// A pending invoice whose open attempts are all older than `stale_before` gets them expired (and
+/// goes back to unpaid), so the customer may try again; a younger one blocks (409).
+fn expire_stale_attempts(
+    tx: &mut DbConnection,
+    invoice_id: i64,
+    stale_before: NaiveDateTime,
+) -> Result<(), AppError> {
+    let open: Vec<_> = attempts::list_for_invoice(tx, invoice_id)?
+        .into_iter()
+        .filter(|a| matches!(a.status, AttemptStatus::Initiated | AttemptStatus::Pending))
+        .collect();
+    if open.iter().any(|a| a.updated_at >= stale_before) {
+        return Err(AppError::Conflict(
+            "a payment of this invoice is already under way; wait for it to finish".into(),
+        ));
+    }
+    let fields = attempts::AttemptUpdate {
+        failure_reason: Some("superseded by a new payment attempt"),
+        ..attempts::AttemptUpdate::default()
+    };
+    for a in &open {
+        end_open_attempt(tx, a.id, AttemptStatus::Expired, &fields)?;
+    }
+    if open.is_empty() {
+        // Pending without an open attempt cannot be reached through the use cases; repair it.
+        invoices::transition_invoice(
+            tx,
+            invoice_id,
+            InvoiceStatus::Pending,
+            InvoiceStatus::Unpaid,
+            None,
+        )?;
+    }
+    Ok(())
+}
+
+pub(crate) fn truncate(text: &str, max_chars: usize) -> String {
+    text.chars().take(max_chars).collect()
+}

@@ -1,0 +1,288 @@
+//! Settings: built-in defaults → optional TOML file (`--config FILE` or `WETECH_CONFIG`) →
+//! environment variables `WETECH__SECTION__KEY`. Later layers win.
+//!
+//! Each crate owns the type of its own section; this module composes them, loads the layers and
+//! validates the whole, so an invalid value stops the program at start with a message naming the key.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use wetech_observability::{LogSettings, ObservabilitySettings};
+
+use wetech_ops::{BackupSettings, HealthSettings, StorageSettings};
+use wetech_payments::settings::{PaymentsMode, PaymentsSettings};
+use wetech_persistence::DatabaseSettings;
+
+/// The value of `server.secret_key` when none is configured. Good for development only: production
+/// refuses to start with it.
+pub const DEVELOPMENT_SECRET_KEY: &str = "wetech-development-secret-key-do-not-use-in-production";
+
+/// Name of the environment variable that may name the configuration file.
+pub const CONFIG_FILE_ENV: &str = "WETECH_CONFIG";
+
+/// `development` or `production`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// Local work: simulator payments, no HTTPS redirect.
+    #[default]
+    Development,
+    /// Real customers: security headers, HTTPS, real gateways, strong secrets.
+    Production,
+}
+
+impl Environment {
+    /// `"development"` or `"production"`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Environment::Development => "development",
+            Environment::Production => "production",
+        }
+    }
+}
+
+/// The `server` section.
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Listen host.
+    pub host: String,
+    /// Listen port; `0` picks a free one.
+    pub port: u16,
+    /// Base URL used to build gateway callback and IPN URLs.
+    pub public_url: String,
+    /// Signs cookies and CSRF tokens.
+    pub secret_key: SecretString,
+    /// Honour `X-Forwarded-For` / `X-Forwarded-Proto` / `X-Request-Id`.
+    pub trust_proxy: bool,
+    /// Lead submissions allowed per client address per minute.
+    pub lead_rate_limit_per_minute: u32,
+    /// How long in-flight requests may finish after SIGTERM.
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".to_owned(),
+            port: 8000,
+            public_url: "http://127.0.0.1:8000".to_owned(),
+            secret_key: SecretString::from(DEVELOPMENT_SECRET_KEY),
+            trust_proxy: false,
+            lead_rate_limit_per_minute: 10,
+            shutdown_timeout_secs: 30,
+        }
+    }
+}
+
+impl fmt::Debug for ServerSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("public_url", &self.public_url)
+            .field("secret_key", &"[REDACTED]")
+            .field("trust_proxy", &self.trust_proxy)
+            .field(
+                "lead_rate_limit_per_minute",
+                &self.lead_rate_limit_per_minute,
+            )
+            .field("shutdown_timeout_secs", &self.shutdown_timeout_secs)
+            .finish()
+    }
+}
+
+impl ServerSettings {
+    /// The public base URL without a trailing slash.
+    #[must_use]
+    pub fn public_base(&self) -> &str {
+        self.public_url.trim_end_matches('/')
+    }
+}
+
+/// Every setting of both binaries.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// `development` or `production`.
+    pub environment: Environment,
+    /// Listener, public URL, secret key.
+    pub server: ServerSettings,
+    /// Database URL and pool.
+    pub database: DatabaseSettings,
+    /// Gateways.
+    pub payments: PaymentsSettings,
+    /// Log files and level.
+    pub log: LogSettings,
+    /// Slow-request thresholds.
+    pub observability: ObservabilitySettings,
+    /// Media and static directories.
+    pub storage: StorageSettings,
+    /// Where backups go and how many are kept.
+    pub backup: BackupSettings,
+    /// Health thresholds.
+    pub health: HealthSettings,
+    /// Payment-attempt timing.
+    pub checkout: crate::usecases::CheckoutSettings,
+}
+
+/// Why the settings could not be loaded; the message names the key.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// The configuration file could not be read or parsed, or a value has the wrong type.
+    #[error("configuration error: {0}")]
+    Load(#[from] config::ConfigError),
+    /// A value parsed but is not acceptable.
+    #[error("invalid setting `{key}`: {message}")]
+    Invalid {
+        /// Dotted key, e.g. `server.secret_key`.
+        key: String,
+        /// What is wrong with it.
+        message: String,
+    },
+}
+
+impl SettingsError {
+    fn invalid(key: &str, message: impl Into<String>) -> Self {
+        SettingsError::Invalid {
+            key: key.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Loads the layers: defaults, then `file` (or the file named by `WETECH_CONFIG`), then the
+    /// process environment. Validates the result.
+    pub fn load(file: Option<&Path>) -> Result<Settings, SettingsError> {
+        let env_file = std::env::var_os(CONFIG_FILE_ENV).map(PathBuf::from);
+        let file = file.map(Path::to_path_buf).or(env_file);
+        Self::load_from(file.as_deref(), std::env::vars())
+    }
+
+    /// Like [`Settings::load`] but with an explicit environment, for tests.
+    pub fn load_from(
+        file: Option<&Path>,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, SettingsError> {
+        let env: config::Map<String, String> = vars
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("WETECH__"))
+            .collect();
+        let mut builder = config::Config::builder();
+        if let Some(path) = file {
+            builder = builder.add_source(
+                config::File::from(path)
+                    .format(config::FileFormat::Toml)
+                    .required(true),
+            );
+        }
+        builder = builder.add_source(
+            config::Environment::with_prefix("WETECH")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true)
+                .source(Some(env)),
+        );
+        let mut settings: Settings = builder.build()?.try_deserialize()?;
+        settings.resolve_defaults();
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Fills defaults that depend on other values (the payments mode follows the environment).
+    fn resolve_defaults(&mut self) {
+        if self.payments.mode.is_none() {
+            self.payments.mode = Some(match self.environment {
+                Environment::Development => PaymentsMode::Simulator,
+                Environment::Production => PaymentsMode::Live,
+            });
+        }
+    }
+
+    /// The payments mode after defaults.
+    #[must_use]
+    pub fn payments_mode(&self) -> PaymentsMode {
+        self.payments.mode.unwrap_or(PaymentsMode::Simulator)
+    }
+
+    /// Checks every section, then the production rules of CONTRACT.md §10.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        let s = &self.server;
+        if s.host.trim().is_empty() {
+            return Err(SettingsError::invalid("server.host", "must not be empty"));
+        }
+        let url = s.public_url.trim();
+        if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
+            return Err(SettingsError::invalid(
+                "server.public_url",
+                "must be an absolute http:// or https:// URL",
+            ));
+        }
+        if s.secret_key.expose_secret().is_empty() {
+            return Err(SettingsError::invalid(
+                "server.secret_key",
+                "must not be empty",
+            ));
+        }
+        if s.lead_rate_limit_per_minute == 0 {
+            return Err(SettingsError::invalid(
+                "server.lead_rate_limit_per_minute",
+                "must be at least 1",
+            ));
+        }
+        self.database
+            .validate()
+            .map_err(|e| SettingsError::invalid(e.key, e.message))?;
+        self.payments
+            .validate_shape()
+            .map_err(|e| SettingsError::invalid(e.key(), e.message()))?;
+        self.log
+            .validate()
+            .map_err(|e| SettingsError::invalid(e.key(), e.to_string()))?;
+        self.observability
+            .validate()
+            .map_err(|e| SettingsError::invalid(e.key(), e.to_string()))?;
+        self.health
+            .validate()
+            .map_err(|e| SettingsError::invalid(e.key(), e.to_string()))?;
+        self.backup
+            .validate()
+            .map_err(|e| SettingsError::invalid(e.key(), e.to_string()))?;
+        // Outside simulator mode the gateways in use need every credential, in any environment.
+        self.payments
+            .validate_credentials()
+            .map_err(|e| SettingsError::invalid(e.key(), e.message()))?;
+        if self.environment == Environment::Production {
+            self.validate_production()?;
+        }
+        Ok(())
+    }
+
+    fn validate_production(&self) -> Result<(), SettingsError> {
+        let key = self.server.secret_key.expose_secret();
+        if key == DEVELOPMENT_SECRET_KEY {
+            return Err(SettingsError::invalid(
+                "server.secret_key",
+                "the development secret key must not be used in production; set WETECH__SERVER__SECRET_KEY",
+            ));
+        }
+        if key.len() < 32 {
+            return Err(SettingsError::invalid(
+                "server.secret_key",
+                "must be at least 32 bytes in production",
+            ));
+        }
+        if self.payments_mode() == PaymentsMode::Simulator {
+            return Err(SettingsError::invalid(
+                "payments.mode",
+                "the payment simulator is refused in production; use `live` or `sandbox`",
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,479 @@
+//! Applying a gateway result — the one path every Pesapal IPN, browser return, AzamPay callback
+//! and reconciliation goes through. In one unit of work: store the raw event under its dedupe key
+//! (a duplicate is "already handled"), compare reference, amount, currency (and payer) with the
+//! attempt, then move attempt and invoice by conditional updates. Mismatches are flagged for review
+//! and never settle anything.
+
+use tracing::Instrument as _;
+use wetech_domain::{AttemptEvent, AttemptStatus, InvoiceEvent, InvoiceStatus};
+use wetech_payments::{Gateway, GatewayStatus, IncomingNotification, PaymentGateway, StatusQuery};
+use wetech_persistence::repo::attempts::AttemptRow;
+use wetech_persistence::repo::{attempts, events, invoices};
+use wetech_persistence::{DbConnection, now_utc};
+
+use crate::error::AppError;
+use crate::payment::{end_open_attempt, truncate};
+use crate::usecases::{UseCases, rfc3339};
+
+/// What the gateway told us about one attempt, verified as far as the gateway allows.
+#[derive(Debug, Clone)]
+pub struct GatewayResult {
+    /// Which gateway.
+    pub gateway: Gateway,
+    /// `ipn`, `return`, `callback` or `reconcile`.
+    pub kind: &'static str,
+    /// Equal for repeated deliveries of the same fact.
+    pub dedupe_key: String,
+    /// The raw notification and answer, stored verbatim.
+    pub payload: String,
+    /// Our merchant reference, as the notification named it.
+    pub merchant_reference: String,
+    /// The merchant reference the gateway's own record carries (Pesapal status answer), if any.
+    pub reported_merchant_reference: Option<String>,
+    /// The gateway's reference.
+    pub gateway_reference: Option<String>,
+    /// The verified status.
+    pub status: GatewayStatus,
+    /// Amount the notification claims (AzamPay), compared even when it reports a failure.
+    pub claimed_amount: Option<wetech_payments::Money>,
+    /// The payer's number the notification claims (AzamPay), compared with the attempt's.
+    pub payer_msisdn: Option<String>,
+}
+
+/// What applying a result did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    /// The attempt completed and the invoice is paid now.
+    Settled,
+    /// The attempt failed; the invoice is back to unpaid.
+    Failed,
+    /// The payment was reversed.
+    Reversed,
+    /// Nothing final yet.
+    StillPending,
+    /// The same fact was applied before (a duplicate delivery).
+    AlreadyHandled,
+    /// Stale or irrelevant (e.g. a failure after success); nothing changed.
+    Ignored(String),
+    /// The attempt is not open (completed, failed, reversed) and this is a new fact about it.
+    NotOpen,
+    /// Reference, amount, currency or payer do not match; flagged for review, nothing settled.
+    Mismatch(String),
+    /// No attempt of this gateway has this merchant reference.
+    UnknownReference,
+}
+
+impl Applied {
+    /// A short text for logs, the event table and `ops reconcile`.
+    #[must_use]
+    pub fn outcome(&self) -> String {
+        match self {
+            Applied::Settled => "settled".into(),
+            Applied::Failed => "failed".into(),
+            Applied::Reversed => "reversed".into(),
+            Applied::StillPending => "still_pending".into(),
+            Applied::AlreadyHandled => "already_handled".into(),
+            Applied::Ignored(why) => format!("ignored: {why}"),
+            Applied::NotOpen => "attempt_not_open".into(),
+            Applied::Mismatch(why) => format!("flagged_for_review: {why}"),
+            Applied::UnknownReference => "unknown_reference".into(),
+        }
+    }
+}
+
+pub(crate) fn status_key(status: &GatewayStatus) -> String {
+    match status {
+        GatewayStatus::Pending => "pending".into(),
+        GatewayStatus::Completed(d) => format!("completed:{}", d.confirmation_code),
+        GatewayStatus::Failed { .. } => "failed".into(),
+        GatewayStatus::Reversed { .. } => "reversed".into(),
+    }
+}
+
+/// Digits only, for comparing phone numbers written differently.
+fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+impl UseCases {
+    /// Applies a verified result in one unit of work. Safe under any number of concurrent or
+    /// repeated deliveries: the invoice changes at most once.
+    pub async fn apply_result(&self, result: GatewayResult) -> Result<Applied, AppError> {
+        let span = tracing::info_span!(
+            "apply_gateway_result",
+            gateway = result.gateway.as_str(),
+            kind = result.kind,
+            payment_id = %result.merchant_reference,
+            invoice_id = tracing::field::Empty,
+            outcome = tracing::field::Empty,
+        );
+        let applied = self
+            .blocking(move |uow| uow.write(|tx| apply_in(tx, &result)))
+            .instrument(span.clone())
+            .await?;
+        span.record("outcome", applied.outcome().as_str());
+        span.in_scope(|| match &applied {
+            Applied::Mismatch(why) => {
+                tracing::warn!(reason = %why, "gateway result flagged for review")
+            }
+            Applied::UnknownReference => tracing::warn!("gateway result for an unknown reference"),
+            other => tracing::info!(outcome = %other.outcome(), "gateway result applied"),
+        });
+        Ok(applied)
+    }
+
+    /// A Pesapal IPN or browser return: parse it, ask GetTransactionStatus for the truth, apply.
+    /// Returns the parsed IPN (for the acknowledgement) and what was done.
+    pub async fn handle_pesapal_notification(
+        &self,
+        incoming: IncomingNotification,
+        kind: &'static str,
+    ) -> Result<(wetech_payments::pesapal::PesapalIpn, Applied), PesapalNotificationError> {
+        let client = self
+            .gateways
+            .pesapal
+            .clone()
+            .ok_or(PesapalNotificationError::Disabled)?;
+        let notification = client
+            .verify_notification(&incoming)
+            .await
+            .map_err(|e| PesapalNotificationError::Malformed(e.to_string()))?;
+        let wetech_payments::Notification::Pesapal(ipn) = notification else {
+            return Err(PesapalNotificationError::Malformed(
+                "not a Pesapal notification".into(),
+            ));
+        };
+        let query = StatusQuery {
+            merchant_reference: ipn.merchant_reference.clone(),
+            gateway_reference: Some(ipn.order_tracking_id.clone()),
+            provider: None,
+        };
+        let report = match client.query_status(&query).await {
+            Ok(r) => r,
+            Err(e) => {
+                return Err(PesapalNotificationError::NotHandled(
+                    ipn,
+                    AppError::Gateway(e),
+                ));
+            }
+        };
+        let payload = serde_json::json!({
+            "method": match incoming.method { wetech_payments::NotificationMethod::Get => "GET", wetech_payments::NotificationMethod::Post => "POST" },
+            "query": incoming.query,
+            "body": String::from_utf8_lossy(&incoming.body),
+            "status_answer": format!("{:?}", report.status),
+        })
+        .to_string();
+        let result = GatewayResult {
+            gateway: Gateway::Pesapal,
+            kind,
+            dedupe_key: format!("{}:{}", ipn.order_tracking_id, status_key(&report.status)),
+            payload,
+            merchant_reference: ipn.merchant_reference.clone(),
+            reported_merchant_reference: report.merchant_reference.clone(),
+            gateway_reference: Some(report.gateway_reference.clone()),
+            status: report.status,
+            claimed_amount: None,
+            payer_msisdn: None,
+        };
+        match self.apply_result(result).await {
+            Ok(applied) => Ok((ipn, applied)),
+            Err(e) => Err(PesapalNotificationError::NotHandled(ipn, e)),
+        }
+    }
+
+    /// An AzamPay callback: the path token (constant time), the signature when present (or
+    /// required), then the result applied with amount and payer checked.
+    pub async fn handle_azampay_callback(
+        &self,
+        path_token: &str,
+        body: &[u8],
+    ) -> Result<Applied, AppError> {
+        let client = self
+            .gateways
+            .azampay
+            .clone()
+            .ok_or(AppError::GatewayDisabled("azampay"))?;
+        let Some(expected) = &self.gateways.azampay_callback_token else {
+            return Err(AppError::Unauthenticated(
+                "no callback token is configured".into(),
+            ));
+        };
+        if !wetech_payments::tokens_match(
+            path_token,
+            secrecy::ExposeSecret::expose_secret(expected),
+        ) {
+            return Err(AppError::Unauthenticated("wrong callback token".into()));
+        }
+        let callback = client
+            .verify_callback(Some(path_token), body)
+            .await
+            .map_err(|e| match e {
+                wetech_payments::GatewayError::InvalidSignature(m) => AppError::Unauthenticated(m),
+                wetech_payments::GatewayError::InvalidNotification(m) => AppError::field("body", m),
+                other => AppError::Gateway(other),
+            })?;
+        let notification = wetech_payments::Notification::AzamPay(callback.clone());
+        let result = GatewayResult {
+            gateway: Gateway::AzamPay,
+            kind: "callback",
+            dedupe_key: notification.event_key(),
+            payload: String::from_utf8_lossy(body).into_owned(),
+            merchant_reference: callback.utility_ref.clone(),
+            reported_merchant_reference: None,
+            gateway_reference: callback.gateway_reference().map(str::to_owned),
+            status: callback.status(),
+            claimed_amount: Some(callback.amount),
+            payer_msisdn: Some(callback.msisdn.clone()),
+        };
+        self.apply_result(result).await
+    }
+}
+
+/// Why a Pesapal notification could not be handled.
+#[derive(Debug, thiserror::Error)]
+pub enum PesapalNotificationError {
+    /// Pesapal is not enabled.
+    #[error("pesapal is not enabled")]
+    Disabled,
+    /// Missing or malformed parameters (400).
+    #[error("malformed notification: {0}")]
+    Malformed(String),
+    /// Parsed, but could not be handled now (gateway unreachable, database error): answer 500 so
+    /// Pesapal sends it again.
+    #[error("notification not handled: {1}")]
+    NotHandled(wetech_payments::pesapal::PesapalIpn, #[source] AppError),
+}
+
+fn apply_in(tx: &mut DbConnection, r: &GatewayResult) -> Result<Applied, AppError> {
+    let now = now_utc();
+    let attempt = attempts::find_by_merchant_reference(tx, &r.merchant_reference)?
+        .filter(|a| a.gateway == r.gateway.as_str());
+    let Some(attempt) = attempt else {
+        // Stored raw, under a key of its own so a later retry (once the reference exists) is not
+        // swallowed as a duplicate.
+        let key = format!("{}:unmatched:{}", r.dedupe_key, uuid::Uuid::new_v4());
+        events::record_event(
+            tx,
+            &event(r, None, &key, now, &Applied::UnknownReference.outcome()),
+        )?;
+        return Ok(Applied::UnknownReference);
+    };
+    let recorded = events::record_event(
+        tx,
+        &event(r, Some(attempt.id), &r.dedupe_key, now, "processing"),
+    )?;
+    let events::EventInsert::Recorded(ev) = recorded else {
+        return Ok(Applied::AlreadyHandled);
+    };
+    if let Some(inv) = invoices::find_by_id(tx, attempt.invoice_id)? {
+        tracing::Span::current().record("invoice_id", inv.public_id.as_str());
+    }
+    let applied = match check(&attempt, r) {
+        Err(why) => {
+            attempts::flag_for_review(tx, attempt.id, &why)?;
+            Applied::Mismatch(why)
+        }
+        Ok(()) => transition(tx, &attempt, r, now)?,
+    };
+    events::set_outcome(tx, ev.id, Some(attempt.id), &applied.outcome())?;
+    Ok(applied)
+}
+
+fn event<'a>(
+    r: &'a GatewayResult,
+    attempt_id: Option<i64>,
+    key: &'a str,
+    now: chrono::NaiveDateTime,
+    outcome: &'a str,
+) -> events::NewEvent<'a> {
+    events::NewEvent {
+        attempt_id,
+        gateway: r.gateway.as_str(),
+        kind: r.kind,
+        dedupe_key: key,
+        payload: &r.payload,
+        received_at: now,
+        outcome,
+    }
+}
+
+/// Reference, amount, currency and payer against our record.
+fn check(a: &AttemptRow, r: &GatewayResult) -> Result<(), String> {
+    if let Some(reported) = &r.reported_merchant_reference {
+        if !reported.is_empty() && reported != &a.merchant_reference {
+            return Err(format!(
+                "the gateway's record names merchant reference {reported:?}"
+            ));
+        }
+    }
+    if let (Some(ours), Some(theirs)) = (&a.gateway_reference, &r.gateway_reference) {
+        if !theirs.is_empty() && ours != theirs && r.gateway == Gateway::Pesapal {
+            return Err("the gateway reference differs from the attempt's".into());
+        }
+    }
+    let amount = match &r.status {
+        GatewayStatus::Completed(d) => Some(d.amount),
+        _ => r.claimed_amount,
+    };
+    if let Some(amount) = amount {
+        if amount.currency().code() != a.currency {
+            return Err(format!(
+                "currency {} differs from {}",
+                amount.currency().code(),
+                a.currency
+            ));
+        }
+        if amount.minor() != a.amount_minor {
+            return Err(format!(
+                "amount {} differs from the attempt's",
+                amount.to_decimal_string()
+            ));
+        }
+    }
+    if let (Some(claimed), Some(ours)) = (&r.payer_msisdn, &a.payer_phone) {
+        if digits(claimed) != digits(ours) {
+            return Err("the payer's number differs from the attempt's".into());
+        }
+    }
+    Ok(())
+}
+
+fn transition(
+    tx: &mut DbConnection,
+    a: &AttemptRow,
+    r: &GatewayResult,
+    now: chrono::NaiveDateTime,
+) -> Result<Applied, AppError> {
+    let open = a.status.is_open();
+    if r.gateway == Gateway::AzamPay && !open {
+        return Ok(Applied::NotOpen);
+    }
+    let reference = r.gateway_reference.as_deref().filter(|s| !s.is_empty());
+    match &r.status {
+        GatewayStatus::Pending => {
+            if a.status == AttemptStatus::Initiated {
+                let fields = attempts::AttemptUpdate {
+                    gateway_reference: reference,
+                    ..Default::default()
+                };
+                attempts::transition_attempt(
+                    tx,
+                    a.id,
+                    AttemptStatus::Initiated,
+                    AttemptStatus::Pending,
+                    &fields,
+                )?;
+            }
+            Ok(Applied::StillPending)
+        }
+        GatewayStatus::Completed(details) => {
+            let fields = attempts::AttemptUpdate {
+                gateway_reference: reference.or(a.gateway_reference.as_deref()),
+                payer_account: Some(&details.payer_account)
+                    .filter(|s| !s.is_empty())
+                    .map(String::as_str),
+                method: Some(&details.method)
+                    .filter(|s| !s.is_empty())
+                    .map(String::as_str),
+                confirmation_code: Some(&details.confirmation_code)
+                    .filter(|s| !s.is_empty())
+                    .map(String::as_str),
+                ..Default::default()
+            };
+            let mut from = a.status;
+            if from == AttemptStatus::Initiated {
+                // The gateway evidently accepted it; a notification raced our own bookkeeping.
+                attempts::transition_attempt(
+                    tx,
+                    a.id,
+                    AttemptStatus::Initiated,
+                    AttemptStatus::Pending,
+                    &fields,
+                )?;
+                from = AttemptStatus::Pending;
+            }
+            let Ok(to) = from.apply(AttemptEvent::Succeeded) else {
+                if from == AttemptStatus::Failed {
+                    let why = "the gateway reports success for an attempt recorded as failed";
+                    attempts::flag_for_review(tx, a.id, why)?;
+                    return Ok(Applied::Mismatch(why.into()));
+                }
+                return Ok(Applied::Ignored(format!("attempt already {from}")));
+            };
+            if !attempts::transition_attempt(tx, a.id, from, to, &fields)? {
+                return Ok(Applied::AlreadyHandled);
+            }
+            settle_invoice(tx, a, now)
+        }
+        GatewayStatus::Failed { reason } => {
+            if !matches!(a.status, AttemptStatus::Initiated | AttemptStatus::Pending) {
+                // A stale failure never un-pays, and an expired attempt stays expired.
+                return Ok(Applied::Ignored(format!(
+                    "failure reported for an attempt already {}",
+                    a.status
+                )));
+            }
+            let reason = truncate(reason, 500);
+            let fields = attempts::AttemptUpdate {
+                gateway_reference: reference,
+                failure_reason: Some(&reason),
+                ..Default::default()
+            };
+            end_open_attempt(tx, a.id, AttemptStatus::Failed, &fields)?;
+            Ok(Applied::Failed)
+        }
+        GatewayStatus::Reversed { reason } => {
+            let Ok(to) = a.status.apply(AttemptEvent::Reversed) else {
+                return Ok(Applied::Ignored(format!(
+                    "reversal reported for an attempt {}",
+                    a.status
+                )));
+            };
+            let reason = truncate(reason, 500);
+            let fields = attempts::AttemptUpdate {
+                failure_reason: Some(&reason),
+                ..Default::default()
+            };
+            if attempts::transition_attempt(tx, a.id, a.status, to, &fields)? {
+                let next = InvoiceStatus::Paid
+                    .apply(InvoiceEvent::PaymentReversed)
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                invoices::transition_invoice(tx, a.invoice_id, InvoiceStatus::Paid, next, None)?;
+                attempts::flag_for_review(tx, a.id, "the gateway reversed this payment")?;
+            }
+            Ok(Applied::Reversed)
+        }
+    }
+}
+
+/// Marks the invoice paid after its attempt completed (from pending, or from unpaid for a late
+/// success). An invoice already paid by another attempt means the customer paid twice: flagged.
+fn settle_invoice(
+    tx: &mut DbConnection,
+    a: &AttemptRow,
+    now: chrono::NaiveDateTime,
+) -> Result<Applied, AppError> {
+    let inv = invoices::find_by_id(tx, a.invoice_id)?
+        .ok_or_else(|| AppError::corrupt("attempt without invoice"))?;
+    match inv.status.apply(InvoiceEvent::AttemptSucceeded) {
+        Ok(next) => {
+            if invoices::transition_invoice(tx, inv.id, inv.status, next, Some(now))? {
+                tracing::info!(invoice_id = %inv.public_id, paid_at = %rfc3339(now), "invoice paid");
+                Ok(Applied::Settled)
+            } else {
+                let why = "the invoice changed concurrently while settling";
+                attempts::flag_for_review(tx, a.id, why)?;
+                Ok(Applied::Mismatch(why.into()))
+            }
+        }
+        Err(_) => {
+            let why = format!(
+                "payment completed but the invoice is already {}: refund or review",
+                inv.status
+            );
+            attempts::flag_for_review(tx, a.id, &why)?;
+            Ok(Applied::Mismatch(why))
+        }
+    }
+}

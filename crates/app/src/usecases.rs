@@ -1,0 +1,234 @@
+//! The [`UseCases`] handle: a unit of work, the gateway clients and the few settings the flows
+//! need. Cheap to clone; every method runs its database work on the blocking pool.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tracing::Instrument as _;
+use wetech_persistence::UnitOfWork;
+use wetech_persistence::repo::{attempts, invoices, services};
+
+use crate::error::AppError;
+use crate::gateways::Gateways;
+use crate::leads::stored_money;
+
+/// The `checkout` settings section (owned by this crate).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckoutSettings {
+    /// A pending attempt younger than this blocks a new payment start (409); an older one is
+    /// expired so the customer can try again.
+    pub retry_after_secs: u64,
+    /// AzamPay offers no status query for collections: `ops reconcile` expires a pending AzamPay
+    /// attempt after this age (a late verified callback still settles it).
+    pub azampay_expire_after_secs: u64,
+}
+
+impl Default for CheckoutSettings {
+    fn default() -> Self {
+        Self {
+            retry_after_secs: 120,
+            azampay_expire_after_secs: 900,
+        }
+    }
+}
+
+/// The application's use cases.
+#[derive(Clone)]
+pub struct UseCases {
+    pub(crate) uow: UnitOfWork,
+    pub(crate) gateways: Gateways,
+    pub(crate) public_url: String,
+    pub(crate) checkout: CheckoutSettings,
+}
+
+/// An active service of the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceView {
+    /// `WEB-BASIC`, …
+    pub code: String,
+    /// Display name.
+    pub name: String,
+    /// Decimal string.
+    pub price: String,
+    /// ISO 4217.
+    pub currency: String,
+}
+
+/// One payment attempt as shown to the customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PaymentView {
+    /// The attempt's merchant reference (unguessable; never the row id).
+    pub id: String,
+    /// `pesapal` or `azampay`.
+    pub gateway: String,
+    /// Attempt status.
+    pub status: String,
+    /// Decimal string.
+    pub amount: String,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+}
+
+/// An invoice as shown to the customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InvoiceView {
+    /// Public id.
+    pub id: String,
+    /// `INV-YYYY-NNNNNN`.
+    pub number: String,
+    /// `unpaid`, `pending`, `paid` or `reversed`.
+    pub status: String,
+    /// Decimal string.
+    pub amount: String,
+    /// ISO 4217.
+    pub currency: String,
+    /// The service code.
+    pub service: String,
+    /// The service name at the time of issue.
+    pub service_name: String,
+    /// RFC 3339 UTC.
+    pub issued_at: String,
+    /// RFC 3339 UTC, when paid.
+    pub paid_at: Option<String>,
+    /// Every attempt, oldest first.
+    pub payments: Vec<PaymentView>,
+}
+
+pub(crate) fn rfc3339(t: chrono::NaiveDateTime) -> String {
+    t.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+impl UseCases {
+    /// Assembles the use cases. `public_url` is the site's base URL (callbacks, invoice links).
+    #[must_use]
+    pub fn new(
+        uow: UnitOfWork,
+        gateways: Gateways,
+        public_url: &str,
+        checkout: CheckoutSettings,
+    ) -> Self {
+        Self {
+            uow,
+            gateways,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            checkout,
+        }
+    }
+
+    /// The unit of work (for health checks and tests).
+    #[must_use]
+    pub fn unit_of_work(&self) -> &UnitOfWork {
+        &self.uow
+    }
+
+    /// The gateway clients.
+    #[must_use]
+    pub fn gateways(&self) -> &Gateways {
+        &self.gateways
+    }
+
+    /// The public base URL without a trailing slash.
+    #[must_use]
+    pub fn public_base(&self) -> &str {
+        &self.public_url
+    }
+
+    /// Runs blocking database work on the blocking pool, inside the current span.
+    pub(crate) async fn blocking<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&UnitOfWork) -> Result<T, AppError> + Send + 'static,
+    {
+        let uow = self.uow.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(|| f(&uow)))
+            .await
+            .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
+    }
+
+    /// The active services, by code.
+    pub async fn list_services(&self) -> Result<Vec<ServiceView>, AppError> {
+        self.blocking(|uow| {
+            let rows = uow.read(|c| services::list_active(c).map_err(AppError::from))?;
+            rows.into_iter()
+                .map(|s| {
+                    let price = stored_money(s.price_minor, &s.currency)?;
+                    Ok(ServiceView {
+                        code: s.code,
+                        name: s.name,
+                        price: price.to_decimal_string(),
+                        currency: price.currency().as_str().to_owned(),
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    /// The invoice with its payment attempts. `public_id` that is not a well-formed public id is
+    /// simply not found.
+    pub async fn invoice(&self, public_id: &str) -> Result<InvoiceView, AppError> {
+        if wetech_domain::PublicId::parse(public_id).is_err() {
+            return Err(AppError::NotFound("invoice"));
+        }
+        let public_id = public_id.to_owned();
+        let span = tracing::debug_span!("invoice_view", invoice_id = %public_id);
+        self.blocking(move |uow| {
+            uow.read(|c| {
+                let inv = invoices::find_by_public_id(c, &public_id)?
+                    .ok_or(AppError::NotFound("invoice"))?;
+                let amount = stored_money(inv.amount_minor, &inv.currency)?;
+                let payments = attempts::list_for_invoice(c, inv.id)?
+                    .into_iter()
+                    .map(|a| {
+                        Ok(PaymentView {
+                            id: a.merchant_reference,
+                            gateway: a.gateway,
+                            status: a.status.as_str().to_owned(),
+                            amount: stored_money(a.amount_minor, &a.currency)?.to_decimal_string(),
+                            created_at: rfc3339(a.created_at),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, AppError>>()?;
+                Ok(InvoiceView {
+                    id: inv.public_id,
+                    number: inv.number,
+                    status: inv.status.as_str().to_owned(),
+                    amount: amount.to_decimal_string(),
+                    currency: amount.currency().as_str().to_owned(),
+                    service: inv.service_code,
+                    service_name: inv.service_name,
+                    issued_at: rfc3339(inv.issued_at),
+                    paid_at: inv.paid_at.map(rfc3339),
+                    payments,
+                })
+            })
+        })
+        .instrument(span)
+        .await
+    }
+
+    /// The public id of the invoice a merchant reference belongs to.
+    pub async fn invoice_for_reference(
+        &self,
+        merchant_reference: &str,
+    ) -> Result<String, AppError> {
+        let reference = merchant_reference.to_owned();
+        self.blocking(move |uow| {
+            uow.read(|c| {
+                let attempt = attempts::find_by_merchant_reference(c, &reference)?
+                    .ok_or(AppError::NotFound("payment"))?;
+                let inv = invoices::find_by_id(c, attempt.invoice_id)?
+                    .ok_or(AppError::NotFound("invoice"))?;
+                Ok(inv.public_id)
+            })
+        })
+        .await
+    }
+
+    pub(crate) fn retry_after(&self) -> Duration {
+        Duration::from_secs(self.checkout.retry_after_secs)
+    }
+}
