@@ -1,0 +1,119 @@
+//! The one error type of every gateway call, and what it says about repeating the call.
+
+/// Why a gateway call or a notification check failed.
+///
+/// Three questions matter to a caller, and each has a method:
+/// - [`GatewayError::may_have_reached_gateway`]: could the gateway have acted on the request
+///   (so a checkout might exist, and a USSD push might reach the customer's phone)?
+/// - [`GatewayError::is_transient`]: might the same call succeed later?
+/// - [`GatewayError::is_safe_to_retry`]: transient *and* certainly not acted upon, so even a
+///   checkout may be sent again without risking a second charge.
+///
+/// Read-only calls (status queries, token requests) may be repeated whenever
+/// [`GatewayError::is_transient`] is true.
+///
+/// ```
+/// use wetech_payments::GatewayError;
+/// let timeout = GatewayError::Timeout { may_have_reached: true };
+/// assert!(timeout.is_transient());
+/// assert!(timeout.may_have_reached_gateway());
+/// assert!(!timeout.is_safe_to_retry());
+///
+/// let refused = GatewayError::Unavailable { http_status: None, may_have_reached: false };
+/// assert!(refused.is_safe_to_retry());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum GatewayError {
+    /// The client is configured wrongly (missing credential, malformed base URL, no IPN id).
+    #[error("payment gateway misconfigured: {0}")]
+    Config(String),
+    /// The request was refused by this crate before sending (amount too large, reference too
+    /// long, malformed phone number). Nothing was sent.
+    #[error("invalid payment request: {0}")]
+    InvalidRequest(String),
+    /// The gateway refused the credentials or the access token (after one refresh).
+    #[error("the gateway refused our credentials ({code})")]
+    Unauthorized {
+        /// The gateway's error code, or `http_<status>`.
+        code: String,
+        /// The gateway's message, possibly empty.
+        message: String,
+    },
+    /// The gateway answered and refused the request for a business reason.
+    #[error("the gateway rejected the request: {code}: {message}")]
+    Rejected {
+        /// The gateway's error code (`invalid_order_tracking_id`, `validation_failed`, ...).
+        code: String,
+        /// The gateway's message.
+        message: String,
+    },
+    /// The gateway could not be reached or answered with a server error or 429.
+    #[error("the gateway is unavailable{}", http_status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+    Unavailable {
+        /// The HTTP status when the gateway answered (5xx, 429), `None` when it never did.
+        http_status: Option<u16>,
+        /// `false` only when the request provably never left (connection refused, DNS failure).
+        may_have_reached: bool,
+    },
+    /// No answer within the configured time.
+    #[error("the gateway did not answer in time")]
+    Timeout {
+        /// `false` only when the connection itself could not be opened in time.
+        may_have_reached: bool,
+    },
+    /// The gateway answered something this crate cannot interpret.
+    #[error("unexpected answer from the gateway: {0}")]
+    InvalidResponse(String),
+    /// A notification's signature or shared token is missing or wrong.
+    #[error("notification not authentic: {0}")]
+    InvalidSignature(String),
+    /// A notification could not be parsed (missing field, malformed body).
+    #[error("malformed notification: {0}")]
+    InvalidNotification(String),
+    /// The gateway has no such operation (e.g. cancelling an AzamPay push).
+    #[error("not supported by this gateway: {0}")]
+    Unsupported(&'static str),
+}
+
+impl GatewayError {
+    /// Whether the gateway might have received and acted on the request.
+    #[must_use]
+    pub fn may_have_reached_gateway(&self) -> bool {
+        match self {
+            GatewayError::Config(_)
+            | GatewayError::InvalidRequest(_)
+            | GatewayError::InvalidSignature(_)
+            | GatewayError::InvalidNotification(_)
+            | GatewayError::Unsupported(_)
+            | GatewayError::Unauthorized { .. }
+            | GatewayError::Rejected { .. } => false,
+            GatewayError::Unavailable { may_have_reached, .. }
+            | GatewayError::Timeout { may_have_reached } => *may_have_reached,
+            GatewayError::InvalidResponse(_) => true,
+        }
+    }
+
+    /// Whether the same call might succeed if repeated later.
+    #[must_use]
+    pub fn is_transient(&self) -> bool {
+        match self {
+            GatewayError::Unavailable { .. } | GatewayError::Timeout { .. } => true,
+            GatewayError::Config(_)
+            | GatewayError::InvalidRequest(_)
+            | GatewayError::Unauthorized { .. }
+            | GatewayError::Rejected { .. }
+            | GatewayError::InvalidResponse(_)
+            | GatewayError::InvalidSignature(_)
+            | GatewayError::InvalidNotification(_)
+            | GatewayError::Unsupported(_) => false,
+        }
+    }
+
+    /// Whether repeating the call is safe even for a non-idempotent call such as a checkout:
+    /// transient and certainly not acted upon by the gateway.
+    #[must_use]
+    pub fn is_safe_to_retry(&self) -> bool {
+        self.is_transient() && !self.may_have_reached_gateway()
+    }
+}

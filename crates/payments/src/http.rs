@@ -1,0 +1,266 @@
+//! HTTP plumbing shared by both clients: two middleware clients (one that retries idempotent
+//! calls with exponential backoff and jitter, one for checkouts that re-sends only when the
+//! connection could not be opened), a per-call timeout, one tracing span per call, and the
+//! mapping of transport failures to [`GatewayError`].
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use reqwest_middleware::{ClientBuilder, ClientWithMiddleware, RequestBuilder};
+use reqwest_retry::policies::ExponentialBackoff;
+use reqwest_retry::{
+    DefaultRetryableStrategy, Jitter, RetryError, RetryTransientMiddleware, Retryable,
+    RetryableStrategy,
+};
+use tracing::Instrument;
+
+use crate::error::GatewayError;
+use crate::gateway::Gateway;
+
+/// Largest response body read from a gateway; larger answers are refused as invalid.
+pub(crate) const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+
+/// Timeouts and retry bounds of a client.
+///
+/// ```
+/// use std::time::Duration;
+/// use wetech_payments::HttpOptions;
+/// let quick = HttpOptions {
+///     timeout: Duration::from_secs(2),
+///     max_retries: 2,
+///     min_backoff: Duration::from_millis(10),
+///     max_backoff: Duration::from_millis(50),
+/// };
+/// assert_eq!(HttpOptions::default().timeout, Duration::from_secs(15));
+/// # let _ = quick;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpOptions {
+    /// Time limit of one HTTP attempt (connect + request + response).
+    pub timeout: Duration,
+    /// How often a retryable call is repeated at most (token requests, status queries, and
+    /// checkouts whose connection could not be opened).
+    pub max_retries: u32,
+    /// Shortest wait before a retry.
+    pub min_backoff: Duration,
+    /// Longest wait before a retry.
+    pub max_backoff: Duration,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            timeout: Duration::from_millis(15_000),
+            max_retries: 3,
+            min_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(3),
+        }
+    }
+}
+
+impl HttpOptions {
+    /// Defaults with the given per-call timeout.
+    #[must_use]
+    pub fn with_timeout(timeout: Duration) -> Self {
+        HttpOptions { timeout, ..HttpOptions::default() }
+    }
+}
+
+/// Retry only when the connection could not be established: the request provably never left.
+struct ConnectErrorsOnly;
+
+impl RetryableStrategy for ConnectErrorsOnly {
+    fn handle(&self, res: &Result<reqwest::Response, reqwest_middleware::Error>) -> Option<Retryable> {
+        match res {
+            Ok(_) => None,
+            Err(reqwest_middleware::Error::Reqwest(e)) if e.is_connect() => Some(Retryable::Transient),
+            Err(_) => Some(Retryable::Fatal),
+        }
+    }
+}
+
+/// Whether a call may be repeated by the transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Idempotency {
+    /// Token requests, status queries, lookups: retried on 5xx, 408, 429, timeouts, resets.
+    Idempotent,
+    /// Creates something at the gateway: re-sent only after a connect error.
+    Once,
+}
+
+/// The two middleware clients and the timeout.
+#[derive(Clone)]
+pub(crate) struct Http {
+    retrying: ClientWithMiddleware,
+    once: ClientWithMiddleware,
+}
+
+/// A gateway's answer: status and (size-limited) body.
+pub(crate) struct RawResponse {
+    pub status: StatusCode,
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    /// A short, printable excerpt of the body for error messages (never logged with secrets:
+    /// gateway answers carry none of ours).
+    pub fn excerpt(&self) -> String {
+        let text = String::from_utf8_lossy(&self.body);
+        let mut s: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
+        if text.chars().count() > 200 {
+            s.push('…');
+        }
+        s
+    }
+}
+
+impl Http {
+    pub(crate) fn new(options: &HttpOptions) -> Result<Http, GatewayError> {
+        let build = || {
+            reqwest::Client::builder()
+                .timeout(options.timeout)
+                .connect_timeout(options.timeout.min(Duration::from_secs(10)))
+                .user_agent(concat!("wetech-payments/", env!("CARGO_PKG_VERSION")))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| GatewayError::Config(format!("cannot build HTTP client: {e}")))
+        };
+        let policy = || {
+            ExponentialBackoff::builder()
+                .retry_bounds(options.min_backoff, options.max_backoff.max(options.min_backoff))
+                .jitter(Jitter::Bounded)
+                .build_with_max_retries(options.max_retries)
+        };
+        let retrying = ClientBuilder::new(build()?)
+            .with(RetryTransientMiddleware::new_with_policy_and_strategy(
+                policy(),
+                DefaultRetryableStrategy,
+            ))
+            .build();
+        let once = ClientBuilder::new(build()?)
+            .with(RetryTransientMiddleware::new_with_policy_and_strategy(policy(), ConnectErrorsOnly))
+            .build();
+        Ok(Http { retrying, once })
+    }
+
+    pub(crate) fn client(&self, kind: Idempotency) -> &ClientWithMiddleware {
+        match kind {
+            Idempotency::Idempotent => &self.retrying,
+            Idempotency::Once => &self.once,
+        }
+    }
+
+    /// Sends one logical call inside a `gateway_call` span and reads the body.
+    pub(crate) async fn send(
+        &self,
+        gateway: Gateway,
+        endpoint: &'static str,
+        kind: Idempotency,
+        request: RequestBuilder,
+    ) -> Result<RawResponse, GatewayError> {
+        let span = tracing::info_span!(
+            "gateway_call",
+            gateway = gateway.as_str(),
+            endpoint,
+            http.status_code = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+            error = tracing::field::Empty,
+        );
+        async move {
+            let started = Instant::now();
+            let result = execute(kind, request).await;
+            let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            let span = tracing::Span::current();
+            span.record("latency_ms", elapsed);
+            match &result {
+                Ok(r) => {
+                    span.record("http.status_code", r.status.as_u16());
+                    tracing::info!(status = r.status.as_u16(), latency_ms = elapsed, "gateway answered");
+                }
+                Err(e) => {
+                    span.record("error", tracing::field::display(e));
+                    tracing::warn!(error = %e, latency_ms = elapsed, "gateway call failed");
+                }
+            }
+            result
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+async fn execute(kind: Idempotency, request: RequestBuilder) -> Result<RawResponse, GatewayError> {
+    let mut response = request.send().await.map_err(|e| classify(&e, kind))?;
+    let status = response.status();
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                    return Err(GatewayError::InvalidResponse(format!(
+                        "response body larger than {MAX_RESPONSE_BYTES} bytes"
+                    )));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(e) if e.is_timeout() => return Err(GatewayError::Timeout { may_have_reached: true }),
+            Err(_) => {
+                return Err(GatewayError::Unavailable {
+                    http_status: Some(status.as_u16()),
+                    may_have_reached: true,
+                });
+            }
+        }
+    }
+    Ok(RawResponse { status, body })
+}
+
+/// The reqwest error at the bottom of a middleware error, through reqwest-retry's wrapper.
+fn innermost(err: &reqwest_middleware::Error) -> Option<&reqwest::Error> {
+    match err {
+        reqwest_middleware::Error::Reqwest(e) => Some(e),
+        reqwest_middleware::Error::Middleware(any) => match any.downcast_ref::<RetryError>()? {
+            RetryError::WithRetries { err, .. } | RetryError::Error(err) => innermost(err),
+        },
+    }
+}
+
+/// Maps a transport failure. Only a connect failure proves the request never left.
+fn classify(err: &reqwest_middleware::Error, _kind: Idempotency) -> GatewayError {
+    let Some(e) = innermost(err) else {
+        return GatewayError::Unavailable { http_status: None, may_have_reached: true };
+    };
+    if e.is_builder() {
+        return GatewayError::Config(format!("cannot build the request: {e}"));
+    }
+    if e.is_connect() {
+        if e.is_timeout() {
+            return GatewayError::Timeout { may_have_reached: false };
+        }
+        return GatewayError::Unavailable { http_status: None, may_have_reached: false };
+    }
+    if e.is_timeout() {
+        return GatewayError::Timeout { may_have_reached: true };
+    }
+    GatewayError::Unavailable { http_status: None, may_have_reached: true }
+}
+
+/// The error for a 5xx/429/408 answer whose body says nothing more specific.
+pub(crate) fn unavailable(status: StatusCode) -> GatewayError {
+    GatewayError::Unavailable { http_status: Some(status.as_u16()), may_have_reached: true }
+}
+
+/// Joins a base URL and a path that starts with `/`.
+pub(crate) fn join(base: &str, path: &str) -> String {
+    format!("{}{}", base.trim_end_matches('/'), path)
+}
+
+/// Checks a base URL at client construction.
+pub(crate) fn check_base(name: &str, base: &str) -> Result<String, GatewayError> {
+    let trimmed = base.trim().trim_end_matches('/');
+    match url::Url::parse(trimmed) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(trimmed.to_owned()),
+        _ => Err(GatewayError::Config(format!("{name} is not an absolute http(s) URL"))),
+    }
+}
