@@ -1,8 +1,11 @@
 //! wetech-ops: what operators run — health checks (served by `web` and `ops healthcheck`),
 //! backup, verify and restore — and the configuration sections they own.
 
+pub mod backup;
+pub mod catalog;
 pub mod health;
 pub mod settings;
 
+pub use backup::{BackupError, BackupKind, BackupReport, RestoreReport, VerifyReport};
 pub use health::{HealthContext, HealthReport, ReadinessReport, Status};
 pub use settings::{BackupSettings, HealthSettings, InvalidSetting, StorageSettings};

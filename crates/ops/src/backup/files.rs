@@ -1,0 +1,622 @@
+//! File names, retention, fsync, temporary files and progress watching.
+
+use std::fs::File;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+use super::{BackupError, BackupKind, Progress, Stage};
+
+/// Prefix of the backups `ops backup` writes and prunes.
+pub(crate) const BACKUP_PREFIX: &str = "wetech-";
+/// Prefix of the copies `restore` keeps of the database it replaces (never pruned).
+pub(crate) const PRE_RESTORE_PREFIX: &str = "pre-restore-";
+/// Extension of the checksum file written next to every backup.
+pub(crate) const CHECKSUM_SUFFIX: &str = ".sha256";
+/// Largest `-N` suffix tried when backups are taken within the same second.
+const MAX_COUNTER: u32 = 999;
+
+/// A parsed backup file name: `wetech-YYYYMMDDTHHMMSSZ[-N].sqlite3|pgdump`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct BackupName {
+    /// The UTC time in the name.
+    pub taken_at: NaiveDateTime,
+    /// The `-N` suffix (0 when absent).
+    pub counter: u32,
+    /// The kind, from the extension.
+    pub kind: BackupKind,
+}
+
+impl BackupName {
+    /// Parses a file name written by [`super::backup`]; `None` for every other name (including
+    /// checksum files, temporary files and `pre-restore-…` copies).
+    ///
+    /// ```
+    /// use wetech_ops::backup::BackupName;
+    /// let n = BackupName::parse("wetech-20260102T030405Z-2.sqlite3").unwrap();
+    /// assert_eq!(n.counter, 2);
+    /// assert!(BackupName::parse("wetech-20260102T030405Z.sqlite3.sha256").is_none());
+    /// assert!(BackupName::parse("wetech-20261302T030405Z.pgdump").is_none()); // month 13
+    /// ```
+    #[must_use]
+    pub fn parse(name: &str) -> Option<BackupName> {
+        parse_with_prefix(name, BACKUP_PREFIX)
+    }
+
+    /// The file name for this value with `prefix` (`wetech-` or `pre-restore-`).
+    #[must_use]
+    pub fn file_name(&self, prefix: &str) -> String {
+        let stamp = self.taken_at.format("%Y%m%dT%H%M%SZ");
+        let ext = self.kind.extension();
+        if self.counter == 0 {
+            format!("{prefix}{stamp}.{ext}")
+        } else {
+            format!("{prefix}{stamp}-{}.{ext}", self.counter)
+        }
+    }
+}
+
+fn parse_with_prefix(name: &str, prefix: &str) -> Option<BackupName> {
+    let rest = name.strip_prefix(prefix)?;
+    let (rest, kind) = if let Some(r) = rest.strip_suffix(".sqlite3") {
+        (r, BackupKind::Sqlite)
+    } else if let Some(r) = rest.strip_suffix(".pgdump") {
+        (r, BackupKind::Postgres)
+    } else {
+        return None;
+    };
+    let stamp = rest.get(..16)?;
+    let suffix = rest.get(16..)?;
+    let bytes = stamp.as_bytes();
+    let digits_ok = bytes
+        .iter()
+        .enumerate()
+        .all(|(i, b)| matches!(i, 8 | 15) || b.is_ascii_digit());
+    if !digits_ok || bytes.get(8) != Some(&b'T') || bytes.get(15) != Some(&b'Z') {
+        return None;
+    }
+    let taken_at = NaiveDateTime::parse_from_str(stamp.get(..15)?, "%Y%m%dT%H%M%S").ok()?;
+    let counter = if suffix.is_empty() {
+        0
+    } else {
+        let n = suffix.strip_prefix('-')?;
+        if n.is_empty()
+            || n.len() > 3
+            || n.starts_with('0')
+            || !n.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        n.parse().ok()?
+    };
+    Some(BackupName {
+        taken_at,
+        counter,
+        kind,
+    })
+}
+
+/// Whether `name` is exactly the name of a backup `ops backup` writes (and may prune).
+#[must_use]
+pub fn is_own_backup_name(name: &str) -> bool {
+    BackupName::parse(name).is_some()
+}
+
+/// Deletes the oldest of the backups of `kind` in `dir` so that `keep` remain, never `protect`
+/// (the backup just written counts as one of the `keep`, whatever time its name shows). Only
+/// names [`BackupName::parse`] accepts are considered; a deleted backup's `.sha256` file goes
+/// with it. Returns the deleted backups.
+///
+/// # Errors
+/// The directory cannot be listed or a file cannot be deleted (the others are still tried).
+pub fn prune(
+    dir: &Path,
+    kind: BackupKind,
+    keep: usize,
+    protect: &Path,
+) -> Result<Vec<PathBuf>, BackupError> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(BackupError::io(format!("cannot list {}", dir.display())))?;
+    let protect_name = protect.file_name();
+    let mut own: Vec<(BackupName, PathBuf)> = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(BackupError::io(format!("cannot list {}", dir.display())))?;
+        let file_name = entry.file_name();
+        let Some(name) = file_name.to_str() else {
+            continue;
+        };
+        let Some(parsed) = BackupName::parse(name) else {
+            continue;
+        };
+        if parsed.kind != kind || Some(file_name.as_os_str()) == protect_name {
+            continue;
+        }
+        // Only regular files: a directory or symlink that happens to match is left alone.
+        if !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        own.push((parsed, entry.path()));
+    }
+    own.sort_by(|a, b| b.0.cmp(&a.0));
+    let mut removed = Vec::new();
+    let mut failures = Vec::new();
+    for (_, path) in own.into_iter().skip(keep.saturating_sub(1)) {
+        match std::fs::remove_file(&path) {
+            Ok(()) => {
+                let _ = remove_if_exists(&checksum_path(&path));
+                tracing::info!(path = %path.display(), "old backup deleted");
+                removed.push(path);
+            }
+            Err(e) => failures.push(format!("{}: {e}", path.display())),
+        }
+    }
+    if failures.is_empty() {
+        Ok(removed)
+    } else {
+        Err(BackupError::Io {
+            context: format!("cannot delete old backup(s) {}", failures.join("; ")),
+            source: std::io::Error::other("retention incomplete"),
+        })
+    }
+}
+
+/// `FILE.sha256`.
+pub(crate) fn checksum_path(file: &Path) -> PathBuf {
+    let mut s = file.as_os_str().to_owned();
+    s.push(CHECKSUM_SUFFIX);
+    PathBuf::from(s)
+}
+
+pub(crate) fn create_dir(dir: &Path) -> Result<(), BackupError> {
+    std::fs::create_dir_all(dir).map_err(BackupError::io(format!(
+        "cannot create the backup directory {}",
+        dir.display()
+    )))
+}
+
+/// Recognises the kind of a backup file by its first bytes.
+pub(crate) fn sniff(file: &Path) -> Result<BackupKind, BackupError> {
+    let mut f =
+        File::open(file).map_err(BackupError::io(format!("cannot open {}", file.display())))?;
+    if !f.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(BackupError::UnknownFormat(file.to_path_buf()));
+    }
+    let mut header = [0_u8; 16];
+    let mut filled = 0;
+    while filled < header.len() {
+        match f.read(&mut header[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                return Err(BackupError::io(format!("cannot read {}", file.display()))(
+                    e,
+                ));
+            }
+        }
+    }
+    BackupKind::sniff(&header[..filled])
+        .ok_or_else(|| BackupError::UnknownFormat(file.to_path_buf()))
+}
+
+/// fsyncs a file's content.
+pub(crate) fn sync_file(path: &Path) -> Result<(), BackupError> {
+    File::open(path)
+        .and_then(|f| f.sync_all())
+        .map_err(BackupError::io(format!("cannot fsync {}", path.display())))
+}
+
+/// fsyncs a directory, so that a rename or a new entry in it survives a crash.
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), BackupError> {
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    File::open(dir)
+        .and_then(|f| f.sync_all())
+        .map_err(BackupError::io(format!(
+            "cannot fsync the directory {}",
+            dir.display()
+        )))
+}
+
+pub(crate) fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+pub(crate) fn remove_if_exists(path: &Path) -> Result<(), BackupError> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(BackupError::io(format!("cannot remove {}", path.display()))(e)),
+    }
+}
+
+/// A temporary file that is removed when dropped, unless [`TempFile::keep`] was called.
+pub(crate) struct TempFile {
+    path: PathBuf,
+    armed: bool,
+}
+
+impl TempFile {
+    /// A fresh, unused name in `dir`: `.{stem}-{pid}-{nanos}.tmp` (hidden, never a backup name).
+    pub(crate) fn new_name(dir: &Path, stem: &str) -> TempFile {
+        let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+        let path = dir.join(format!(".{stem}-{}-{nanos}.tmp", std::process::id()));
+        TempFile { path, armed: true }
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The file stays (it has been renamed or published).
+    pub(crate) fn keep(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = std::fs::remove_file(&self.path);
+            // SQLite may have left its side files next to a temporary database.
+            for side in ["-journal", "-wal", "-shm"] {
+                let mut p = self.path.as_os_str().to_owned();
+                p.push(side);
+                let _ = std::fs::remove_file(PathBuf::from(p));
+            }
+        }
+    }
+}
+
+/// Gives `tmp` its final name in `dir`, `{prefix}{stamp}[-N].{ext}`, never replacing an existing
+/// file (a hard link claims the name atomically; where links are unsupported, an existence check
+/// precedes the rename), writes `NAME.sha256` with `sha256`, and fsyncs the directory. On failure
+/// nothing is left under a final name.
+pub(crate) fn publish(
+    dir: &Path,
+    prefix: &str,
+    taken_at: DateTime<Utc>,
+    kind: BackupKind,
+    tmp: TempFile,
+    sha256: &str,
+) -> Result<PathBuf, BackupError> {
+    let taken_at = taken_at.naive_utc();
+    for counter in 0..=MAX_COUNTER {
+        let name = BackupName {
+            taken_at,
+            counter,
+            kind,
+        }
+        .file_name(prefix);
+        let target = dir.join(&name);
+        let target_sum = checksum_path(&target);
+        if target_sum.exists() {
+            continue;
+        }
+        match claim(tmp.path(), &target) {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                return Err(BackupError::io(format!(
+                    "cannot create {}",
+                    target.display()
+                ))(e));
+            }
+        }
+        let sum = super::checksum::write_sum_file(dir, sha256, &name).and_then(|sum| {
+            std::fs::rename(sum.path(), &target_sum).map_err(BackupError::io(format!(
+                "cannot create {}",
+                target_sum.display()
+            )))?;
+            sum.keep();
+            sync_dir(dir)
+        });
+        // `claim` either linked (the temporary name still exists: drop removes it) or renamed.
+        drop(tmp);
+        if let Err(e) = sum {
+            let _ = std::fs::remove_file(&target);
+            let _ = std::fs::remove_file(&target_sum);
+            return Err(e);
+        }
+        return Ok(target);
+    }
+    Err(BackupError::Io {
+        context: format!("no free backup name in {}", dir.display()),
+        source: std::io::Error::from(std::io::ErrorKind::AlreadyExists),
+    })
+}
+
+/// Makes `from` visible as `to` unless `to` exists; `Ok(false)` when it does.
+fn claim(from: &Path, to: &Path) -> std::io::Result<bool> {
+    match std::fs::hard_link(from, to) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(_) => {
+            // File systems without hard links: check, then rename.
+            if to.exists() {
+                return Ok(false);
+            }
+            std::fs::rename(from, to).map(|()| true)
+        }
+    }
+}
+
+/// Runs `work` while a watcher thread reports `stage` (with `bytes()` when known) to `progress`
+/// every half second.
+pub(crate) fn watch<T>(
+    progress: &(dyn Fn(Progress) + Sync),
+    stage: Stage,
+    started: Instant,
+    bytes: impl Fn() -> Option<u64> + Sync,
+    work: impl FnOnce() -> T,
+) -> T {
+    let (stop, stopped) = mpsc::channel::<()>();
+    let bytes = &bytes;
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            progress(Progress {
+                stage,
+                bytes: bytes(),
+                elapsed: started.elapsed(),
+            });
+            while let Err(mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(Duration::from_millis(500))
+            {
+                progress(Progress {
+                    stage,
+                    bytes: bytes(),
+                    elapsed: started.elapsed(),
+                });
+            }
+        });
+        let result = work();
+        drop(stop);
+        result
+    })
+}
+
+/// The size of `path`, if it exists.
+pub(crate) fn size_of(path: &Path) -> Option<u64> {
+    std::fs::metadata(path).ok().map(|m| m.len())
+}
+
+/// Maps the versions recorded in a backup to this build's migration names. Returns (applied
+/// names, pending names). Refuses a backup without migrations or with a version this build does
+/// not know (it was made by a newer release) — unless not `strict`, where unknown versions are
+/// listed as they are.
+pub(crate) fn match_migrations(
+    file: &Path,
+    versions: &[String],
+    known: &[String],
+    strict: bool,
+) -> Result<(Vec<String>, Vec<String>), BackupError> {
+    if versions.is_empty() && strict {
+        return Err(BackupError::unsound(
+            file,
+            "it records no applied migration (not a wetech database)",
+        ));
+    }
+    let mut applied = Vec::new();
+    let mut unknown = Vec::new();
+    let mut sorted = versions.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    for v in &sorted {
+        match known.iter().find(|name| version_of(name) == *v) {
+            Some(name) => applied.push(name.clone()),
+            None if strict => unknown.push(v.clone()),
+            None => applied.push(v.clone()),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(BackupError::unsound(
+            file,
+            format!(
+                "it records migration(s) {} that this build does not have (made by a newer release?)",
+                unknown.join(", ")
+            ),
+        ));
+    }
+    let pending = known
+        .iter()
+        .filter(|n| !applied.contains(n))
+        .cloned()
+        .collect();
+    Ok((applied, pending))
+}
+
+/// `2026-11-29-000001_initial` → `20261129000001` (Diesel's version of a folder name).
+pub(crate) fn version_of(name: &str) -> String {
+    name.split('_')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn touch(dir: &Path, name: &str) {
+        std::fs::write(dir.join(name), b"x").unwrap();
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn names_round_trip_and_strangers_are_refused() {
+        let n = BackupName::parse("wetech-20260102T030405Z.sqlite3").unwrap();
+        assert_eq!(n.counter, 0);
+        assert_eq!(n.kind, BackupKind::Sqlite);
+        assert_eq!(
+            n.file_name(BACKUP_PREFIX),
+            "wetech-20260102T030405Z.sqlite3"
+        );
+        let n = BackupName::parse("wetech-20260102T030405Z-17.pgdump").unwrap();
+        assert_eq!((n.counter, n.kind), (17, BackupKind::Postgres));
+        assert_eq!(
+            n.file_name(PRE_RESTORE_PREFIX),
+            "pre-restore-20260102T030405Z-17.pgdump"
+        );
+        for bad in [
+            "wetech-20260102T030405Z.sqlite3.sha256",
+            "wetech-20260102T030405Z.sqlite",
+            "wetech-20260102T030405.sqlite3",
+            "wetech-20260102t030405Z.sqlite3",
+            "wetech-2026010xT030405Z.sqlite3",
+            "wetech-20260230T030405Z.sqlite3",
+            "wetech-20260102T250405Z.sqlite3",
+            "wetech-20260102T030405Z-0.sqlite3",
+            "wetech-20260102T030405Z-01.sqlite3",
+            "wetech-20260102T030405Z-1000.sqlite3",
+            "wetech-20260102T030405Z-.sqlite3",
+            "wetech-20260102T030405Z-+1.sqlite3",
+            "wetech-20260102T030405Zx.sqlite3",
+            "Wetech-20260102T030405Z.sqlite3",
+            "pre-restore-20260102T030405Z.sqlite3",
+            ".wetech-backup-1-2.tmp",
+            "wetech-.sqlite3",
+            "wetech-é0260102T030405Z.sqlite3",
+            "",
+        ] {
+            assert!(BackupName::parse(bad).is_none(), "{bad} was accepted");
+        }
+    }
+
+    #[test]
+    fn prune_keeps_the_newest_of_its_own_kind_and_ignores_everything_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for name in [
+            "wetech-20260101T000000Z.sqlite3",
+            "wetech-20260101T000000Z.sqlite3.sha256",
+            "wetech-20260102T000000Z.sqlite3",
+            "wetech-20260102T000000Z-1.sqlite3",
+            "wetech-20260103T000000Z.sqlite3",
+            "wetech-20250101T000000Z.pgdump",
+            "wetech-20260101T000000Z.sqlite3.bak",
+            "pre-restore-20240101T000000Z.sqlite3",
+            "notes.txt",
+            "wetech-latest.sqlite3",
+        ] {
+            touch(d, name);
+        }
+        std::fs::create_dir(d.join("wetech-20200101T000000Z.sqlite3")).unwrap();
+        let removed = prune(
+            d,
+            BackupKind::Sqlite,
+            2,
+            &d.join("wetech-20260103T000000Z.sqlite3"),
+        )
+        .unwrap();
+        assert_eq!(removed.len(), 2);
+        assert_eq!(
+            names(d),
+            vec![
+                "notes.txt",
+                "pre-restore-20240101T000000Z.sqlite3",
+                "wetech-20200101T000000Z.sqlite3",
+                "wetech-20250101T000000Z.pgdump",
+                "wetech-20260101T000000Z.sqlite3.bak",
+                "wetech-20260102T000000Z-1.sqlite3",
+                "wetech-20260103T000000Z.sqlite3",
+                "wetech-latest.sqlite3",
+            ]
+        );
+    }
+
+    #[test]
+    fn prune_never_deletes_the_new_backup_even_if_the_clock_went_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for name in [
+            "wetech-20300101T000000Z.sqlite3",
+            "wetech-20300102T000000Z.sqlite3",
+            "wetech-20200101T000000Z.sqlite3",
+        ] {
+            touch(d, name);
+        }
+        let new = d.join("wetech-20200101T000000Z.sqlite3");
+        prune(d, BackupKind::Sqlite, 1, &new).unwrap();
+        assert_eq!(names(d), vec!["wetech-20200101T000000Z.sqlite3"]);
+    }
+
+    #[test]
+    fn publish_never_overwrites_and_adds_a_counter() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let at = DateTime::parse_from_rfc3339("2026-05-06T07:08:09Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        touch(d, "wetech-20260506T070809Z.sqlite3");
+        let tmp = TempFile::new_name(d, "t1");
+        std::fs::write(tmp.path(), b"new").unwrap();
+        let path = publish(
+            d,
+            BACKUP_PREFIX,
+            at,
+            BackupKind::Sqlite,
+            tmp,
+            &"ab".repeat(32),
+        )
+        .unwrap();
+        assert_eq!(path, d.join("wetech-20260506T070809Z-1.sqlite3"));
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        assert_eq!(
+            std::fs::read(d.join("wetech-20260506T070809Z.sqlite3")).unwrap(),
+            b"x"
+        );
+        assert_eq!(
+            std::fs::read_to_string(d.join("wetech-20260506T070809Z-1.sqlite3.sha256")).unwrap(),
+            format!("{}  wetech-20260506T070809Z-1.sqlite3\n", "ab".repeat(32))
+        );
+        assert_eq!(
+            names(d),
+            vec![
+                "wetech-20260506T070809Z-1.sqlite3",
+                "wetech-20260506T070809Z-1.sqlite3.sha256",
+                "wetech-20260506T070809Z.sqlite3",
+            ]
+        );
+    }
+
+    #[test]
+    fn migrations_are_matched_by_version() {
+        let known = vec![
+            "2026-11-29-000001_initial".to_owned(),
+            "2026-12-01-000002_more".to_owned(),
+        ];
+        let f = Path::new("f");
+        let (applied, pending) =
+            match_migrations(f, &["20261129000001".to_owned()], &known, true).unwrap();
+        assert_eq!(applied, vec!["2026-11-29-000001_initial"]);
+        assert_eq!(pending, vec!["2026-12-01-000002_more"]);
+        assert!(match_migrations(f, &[], &known, true).is_err());
+        let e = match_migrations(f, &["20991231000009".to_owned()], &known, true).unwrap_err();
+        assert!(e.to_string().contains("20991231000009"), "{e}");
+        // The copy kept before a restore accepts whatever the database held.
+        let (applied, pending) =
+            match_migrations(f, &["20991231000009".to_owned()], &known, false).unwrap();
+        assert_eq!(applied, vec!["20991231000009"]);
+        assert_eq!(pending.len(), 2);
+        assert!(match_migrations(f, &[], &known, false).is_ok());
+    }
+}

@@ -1,0 +1,458 @@
+//! Online backups, their verification, and restore — for SQLite and PostgreSQL.
+//!
+//! - [`backup`] takes a consistent snapshot while the service keeps committing (SQLite:
+//!   `VACUUM INTO` on its own connection, never a copy of the live file; PostgreSQL: `pg_dump
+//!   --format=custom`), writes it under a temporary name in the backup directory, verifies it,
+//!   fsyncs it, records its SHA-256 in a `FILE.sha256` file next to it (the `sha256sum` format),
+//!   renames it to `wetech-YYYYMMDDTHHMMSSZ.sqlite3` / `.pgdump` (UTC; `-N` is appended when the
+//!   name is taken) and then keeps only the newest `keep` of its own backups of that kind.
+//!   A failed backup leaves no file under a final name and deletes nothing.
+//! - [`verify`] checks a backup file: the checksum file when present, then SQLite's
+//!   `integrity_check` or a full read of a PostgreSQL archive with `pg_restore`, the applied
+//!   migrations (the schema version) and the row count of every table.
+//! - [`restore`] verifies a backup, keeps the current database as `pre-restore-….sqlite3` /
+//!   `.pgdump` in the backup directory, then replaces the database (SQLite: a fsynced file renamed
+//!   over the database file; PostgreSQL: `pg_restore --clean --if-exists --single-transaction`).
+//!
+//! Every long step reports [`Progress`] to a callback, so a command line can show it.
+
+mod checksum;
+mod files;
+mod postgres;
+mod sqlite;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use wetech_persistence::{Backend, DatabaseSettings};
+
+pub use files::{BackupName, is_own_backup_name, prune};
+
+/// What kind of backup a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackupKind {
+    /// An SQLite database file (`.sqlite3`).
+    Sqlite,
+    /// A `pg_dump` custom-format archive (`.pgdump`).
+    Postgres,
+}
+
+impl BackupKind {
+    /// The file extension of this kind, without the dot.
+    #[must_use]
+    pub const fn extension(self) -> &'static str {
+        match self {
+            BackupKind::Sqlite => "sqlite3",
+            BackupKind::Postgres => "pgdump",
+        }
+    }
+
+    /// The kind that backs up `backend`.
+    #[must_use]
+    pub const fn of(backend: Backend) -> BackupKind {
+        match backend {
+            Backend::Sqlite => BackupKind::Sqlite,
+            Backend::Postgres => BackupKind::Postgres,
+        }
+    }
+
+    /// Recognises a backup by its first bytes (`SQLite format 3\0` or `PGDMP`).
+    #[must_use]
+    pub fn sniff(header: &[u8]) -> Option<BackupKind> {
+        if header.starts_with(b"SQLite format 3\0") {
+            Some(BackupKind::Sqlite)
+        } else if header.starts_with(b"PGDMP") {
+            Some(BackupKind::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+impl fmt::Display for BackupKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            BackupKind::Sqlite => "SQLite",
+            BackupKind::Postgres => "PostgreSQL",
+        })
+    }
+}
+
+/// A step of a long operation, for progress displays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Taking the snapshot (`VACUUM INTO` / `pg_dump`).
+    Dumping,
+    /// Checking the written file.
+    Verifying,
+    /// Computing the file's SHA-256.
+    Checksumming,
+    /// Keeping the current database before a restore.
+    PreRestoreBackup,
+    /// Writing the restored database.
+    Restoring,
+}
+
+impl Stage {
+    /// A short lower-case label, e.g. `"verifying"`.
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        match self {
+            Stage::Dumping => "writing backup",
+            Stage::Verifying => "verifying",
+            Stage::Checksumming => "computing checksum",
+            Stage::PreRestoreBackup => "backing up the current database",
+            Stage::Restoring => "restoring",
+        }
+    }
+}
+
+/// A progress report, sent about twice a second during a long step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// What is being done.
+    pub stage: Stage,
+    /// Bytes written (or read) so far in this step, when known.
+    pub bytes: Option<u64>,
+    /// Time since the whole operation started.
+    pub elapsed: Duration,
+}
+
+/// A progress callback that ignores every report.
+pub fn no_progress(_: Progress) {}
+
+/// The outcome of [`backup`].
+#[derive(Debug, Clone, Serialize)]
+pub struct BackupReport {
+    /// The final file.
+    pub path: PathBuf,
+    /// Its size.
+    pub size_bytes: u64,
+    /// Wall-clock time of the whole backup (snapshot, verification, fsync, retention).
+    #[serde(rename = "duration_ms", serialize_with = "as_millis")]
+    pub duration: Duration,
+    /// What kind of file it is.
+    pub kind: BackupKind,
+    /// Rows per table in the backup.
+    pub row_counts: BTreeMap<String, u64>,
+    /// Applied migrations recorded in the backup (its schema version), oldest first.
+    pub migrations: Vec<String>,
+    /// SHA-256 of the file (also in `FILE.sha256`).
+    pub sha256: String,
+    /// Older backups deleted by the retention rule.
+    pub removed: Vec<PathBuf>,
+}
+
+/// The outcome of [`verify`]: a sound backup.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    /// The file checked.
+    pub path: PathBuf,
+    /// Its kind, recognised by its content.
+    pub kind: BackupKind,
+    /// Its size.
+    pub size_bytes: u64,
+    /// Its SHA-256 (checked against `FILE.sha256` when that file exists).
+    pub sha256: String,
+    /// Whether a `FILE.sha256` checksum file was present and matched.
+    pub checksum_verified: bool,
+    /// Applied migrations recorded in the backup, oldest first.
+    pub migrations: Vec<String>,
+    /// Migrations this build has that the backup lacks (applied by `ops migrate` or `web`
+    /// after a restore).
+    pub pending_migrations: Vec<String>,
+    /// Rows per table in the backup.
+    pub row_counts: BTreeMap<String, u64>,
+}
+
+/// The outcome of [`restore`].
+#[derive(Debug, Clone, Serialize)]
+pub struct RestoreReport {
+    /// The backup restored.
+    pub restored_from: PathBuf,
+    /// The copy of the database as it was before (absent when there was no SQLite file yet).
+    pub pre_restore_backup: Option<PathBuf>,
+    /// Wall-clock time of the whole restore.
+    #[serde(rename = "duration_ms", serialize_with = "as_millis")]
+    pub duration: Duration,
+    /// What the backup held.
+    pub verified: VerifyReport,
+}
+
+fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Why a backup, verification or restore failed. Messages never contain a database password.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    /// The database settings are unusable.
+    #[error(transparent)]
+    Settings(#[from] wetech_persistence::InvalidDatabaseSetting),
+    /// A file operation failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, with the path.
+        context: String,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A database statement failed.
+    #[error("{context}: {source}")]
+    Database {
+        /// What was being done.
+        context: String,
+        /// The database's error.
+        #[source]
+        source: diesel::result::Error,
+    },
+    /// A database could not be opened.
+    #[error("{context}: {source}")]
+    Connect {
+        /// Which database.
+        context: String,
+        /// The driver's error (SQLite's or libpq's message).
+        #[source]
+        source: diesel::ConnectionError,
+    },
+    /// The SQLite database to back up does not exist.
+    #[error("the SQLite database {0} does not exist")]
+    MissingDatabase(PathBuf),
+    /// A PostgreSQL client program is missing, too old, or failed.
+    #[error("{0}")]
+    Tool(String),
+    /// The file is damaged or is not a complete wetech backup.
+    #[error("{path} is not a sound backup: {reason}")]
+    Unsound {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The file is neither an SQLite database nor a `pg_dump` custom-format archive.
+    #[error(
+        "{0} is not a wetech backup (neither an SQLite database nor a pg_dump custom-format archive)"
+    )]
+    UnknownFormat(PathBuf),
+    /// The backup is of another kind than the configured database.
+    #[error("{path} is a {kind} backup, but database.url names a {backend} database")]
+    WrongKind {
+        /// The backup.
+        path: PathBuf,
+        /// Its kind.
+        kind: BackupKind,
+        /// The configured backend.
+        backend: Backend,
+    },
+    /// Another process has the SQLite database open.
+    #[error(
+        "the database {0} is in use by another process; stop `web` (and anything else using it) before restoring"
+    )]
+    InUse(PathBuf),
+    /// The database URL is an SQLite `file:` URI, which restore cannot replace safely.
+    #[error(
+        "restore needs database.url to name a plain SQLite file path (sqlite://PATH), not a file: URI"
+    )]
+    UnsupportedUrl,
+}
+
+impl BackupError {
+    pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> BackupError {
+        let context = context.into();
+        move |source| BackupError::Io { context, source }
+    }
+
+    pub(crate) fn db(
+        context: impl Into<String>,
+    ) -> impl FnOnce(diesel::result::Error) -> BackupError {
+        let context = context.into();
+        move |source| BackupError::Database { context, source }
+    }
+
+    pub(crate) fn unsound(path: &Path, reason: impl Into<String>) -> BackupError {
+        BackupError::Unsound {
+            path: path.to_path_buf(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Takes a backup of the database `db` names into `dir` (created if missing), then deletes the
+/// oldest of its own backups of the same kind beyond `keep` (at least the new one is kept).
+///
+/// `progress` is called about twice a second while the snapshot is written and verified.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use wetech_ops::backup::{backup, no_progress, verify};
+/// let tmp = tempfile::tempdir()?;
+/// let db = wetech_persistence::DatabaseSettings::new(format!("sqlite://{}/app.sqlite3", tmp.path().display()));
+/// wetech_persistence::run_migrations(&mut *wetech_persistence::connect(&db)?.get()?)?;
+/// let report = backup(&db, &tmp.path().join("backups"), 7, &no_progress)?;
+/// assert!(report.path.file_name().unwrap().to_str().unwrap().starts_with("wetech-"));
+/// assert_eq!(report.row_counts["services"], 3);
+/// assert!(verify(&report.path)?.checksum_verified);
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// Any failure of the snapshot, the verification, the file system or (PostgreSQL) `pg_dump`;
+/// nothing is deleted then and no file is left under a final name. A failure to delete an old
+/// backup is an error too, reported after the new backup is in place.
+pub fn backup(
+    db: &DatabaseSettings,
+    dir: &Path,
+    keep: usize,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<BackupReport, BackupError> {
+    let started = Instant::now();
+    let backend = db.backend()?;
+    let kind = BackupKind::of(backend);
+    files::create_dir(dir)?;
+    let written = match backend {
+        Backend::Sqlite => sqlite::backup(db, dir, files::BACKUP_PREFIX, started, progress)?,
+        Backend::Postgres => postgres::backup(db, dir, files::BACKUP_PREFIX, started, progress)?,
+    };
+    let removed = files::prune(dir, kind, keep.max(1), &written.path)?;
+    Ok(BackupReport {
+        size_bytes: written.verified.size_bytes,
+        duration: started.elapsed(),
+        kind,
+        row_counts: written.verified.row_counts,
+        migrations: written.verified.migrations,
+        sha256: written.verified.sha256,
+        path: written.path,
+        removed,
+    })
+}
+
+/// Checks that `file` is a sound wetech backup: its `FILE.sha256` (when present) matches, SQLite's
+/// `integrity_check` passes (or `pg_restore` reads the whole archive), the migration table is
+/// there and names only migrations this build knows, and every table can be counted.
+///
+/// # Errors
+/// [`BackupError::Unsound`] (with the reason), [`BackupError::UnknownFormat`], an I/O error, or
+/// [`BackupError::Tool`] when `pg_restore` is missing.
+pub fn verify(file: &Path) -> Result<VerifyReport, BackupError> {
+    verify_inner(file, &no_progress, Instant::now(), true)
+}
+
+/// [`verify`] with progress. Not `strict`: a database without (or with unknown) migrations is
+/// accepted, for the copy `restore` keeps of whatever database it replaces.
+pub(crate) fn verify_inner(
+    file: &Path,
+    progress: &(dyn Fn(Progress) + Sync),
+    started: Instant,
+    strict: bool,
+) -> Result<VerifyReport, BackupError> {
+    let kind = files::sniff(file)?;
+    let size_bytes = std::fs::metadata(file)
+        .map_err(BackupError::io(format!("cannot read {}", file.display())))?
+        .len();
+    let (sha256, checksum_verified) = checksum::check(file, progress, started)?;
+    let content = files::watch(
+        progress,
+        Stage::Verifying,
+        started,
+        || None,
+        || match kind {
+            BackupKind::Sqlite => sqlite::verify(file),
+            BackupKind::Postgres => postgres::verify(file),
+        },
+    )?;
+    let known = wetech_persistence::migration_names(match kind {
+        BackupKind::Sqlite => Backend::Sqlite,
+        BackupKind::Postgres => Backend::Postgres,
+    })
+    .map_err(|e| BackupError::unsound(file, format!("cannot list this build's migrations: {e}")))?;
+    let (migrations, pending_migrations) =
+        files::match_migrations(file, &content.versions, &known, strict)?;
+    Ok(VerifyReport {
+        path: file.to_path_buf(),
+        kind,
+        size_bytes,
+        sha256,
+        checksum_verified,
+        migrations,
+        pending_migrations,
+        row_counts: content.row_counts,
+    })
+}
+
+/// Replaces the database `db` names with the backup `file`: verifies it, keeps the current
+/// database as `pre-restore-YYYYMMDDTHHMMSSZ.*` in `backup_dir`, then swaps it in.
+///
+/// SQLite: `web` must be stopped (an open database is refused with [`BackupError::InUse`]); the
+/// backup is copied to a temporary file next to the database, checked, fsynced, the old
+/// database's log is checkpointed and removed, and the copy renamed over the database file.
+/// PostgreSQL: `pg_restore --clean --if-exists --single-transaction` into the configured
+/// database, so a failure changes nothing.
+///
+/// # Errors
+/// The backup is unsound or of the wrong kind, the pre-restore backup failed, or the swap failed
+/// (the current database is then unchanged).
+pub fn restore(
+    file: &Path,
+    db: &DatabaseSettings,
+    backup_dir: &Path,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<RestoreReport, BackupError> {
+    let started = Instant::now();
+    let backend = db.backend()?;
+    let verified = verify_inner(file, progress, started, true)?;
+    if verified.kind != BackupKind::of(backend) {
+        return Err(BackupError::WrongKind {
+            path: file.to_path_buf(),
+            kind: verified.kind,
+            backend,
+        });
+    }
+    let pre_restore_backup = match backend {
+        Backend::Sqlite => sqlite::restore(file, &verified, db, backup_dir, started, progress)?,
+        Backend::Postgres => Some(postgres::restore(file, db, backup_dir, started, progress)?),
+    };
+    Ok(RestoreReport {
+        restored_from: file.to_path_buf(),
+        pre_restore_backup,
+        duration: started.elapsed(),
+        verified,
+    })
+}
+
+/// What a dump step produced: the final file and its verification.
+struct Written {
+    path: PathBuf,
+    verified: VerifyReport,
+}
+
+/// What a kind-specific verification read from the file.
+struct Content {
+    /// Migration versions recorded in the backup (`20261129000001`), in any order.
+    versions: Vec<String>,
+    row_counts: BTreeMap<String, u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_recognised_by_content() {
+        assert_eq!(
+            BackupKind::sniff(b"SQLite format 3\0rest"),
+            Some(BackupKind::Sqlite)
+        );
+        assert_eq!(
+            BackupKind::sniff(b"PGDMP\x01\x0e"),
+            Some(BackupKind::Postgres)
+        );
+        assert_eq!(BackupKind::sniff(b"SQLite format 3"), None);
+        assert_eq!(BackupKind::sniff(b""), None);
+        assert_eq!(BackupKind::sniff(b"PK\x03\x04"), None);
+    }
+}

@@ -1,0 +1,469 @@
+//! SQLite: `VACUUM INTO` on its own connection, `integrity_check`, and restore by rename.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chrono::Utc;
+use diesel::connection::SimpleConnection as _;
+use diesel::sql_types::{BigInt, Text};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection as _, QueryableByName, RunQueryDsl as _};
+use wetech_persistence::DatabaseSettings;
+
+use super::files::{self, PRE_RESTORE_PREFIX, TempFile};
+use super::{BackupError, BackupKind, Content, Progress, Stage, VerifyReport, Written};
+
+/// How long the backup connection waits for a lock.
+const BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 10000;";
+
+#[derive(QueryableByName)]
+struct IntegrityLine {
+    #[diesel(sql_type = Text)]
+    integrity_check: String,
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct Name {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+#[derive(QueryableByName)]
+struct Version {
+    #[diesel(sql_type = Text)]
+    version: String,
+}
+
+#[derive(QueryableByName)]
+struct Checkpoint {
+    #[diesel(sql_type = BigInt)]
+    busy: i64,
+}
+
+/// The database file named by the settings.
+fn database_path(db: &DatabaseSettings) -> Result<PathBuf, BackupError> {
+    db.sqlite_path().ok_or(BackupError::UnsupportedUrl)
+}
+
+/// Backs up the configured SQLite database into `dir`.
+pub(super) fn backup(
+    db: &DatabaseSettings,
+    dir: &Path,
+    prefix: &str,
+    started: Instant,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Written, BackupError> {
+    backup_file(
+        &database_path(db)?,
+        dir,
+        prefix,
+        Stage::Dumping,
+        started,
+        progress,
+    )
+}
+
+fn backup_file(
+    source: &Path,
+    dir: &Path,
+    prefix: &str,
+    stage: Stage,
+    started: Instant,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Written, BackupError> {
+    let mut conn = open_source(source)?;
+    let taken_at = Utc::now();
+    let tmp = TempFile::new_name(dir, "wetech-backup");
+    let tmp_text = path_text(tmp.path())?;
+    files::watch(
+        progress,
+        stage,
+        started,
+        || files::size_of(tmp.path()),
+        || {
+            diesel::sql_query("VACUUM INTO ?")
+                .bind::<Text, _>(&tmp_text)
+                .execute(&mut conn)
+                .map_err(BackupError::db(format!(
+                    "cannot write the backup {}",
+                    tmp.path().display()
+                )))
+        },
+    )?;
+    let source_versions = read_source_versions(&mut conn).map_err(BackupError::db(format!(
+        "cannot read the migrations of {}",
+        source.display()
+    )))?;
+    drop(conn);
+    // A self-contained file: no -wal or -shm needed to read it.
+    {
+        let mut out =
+            SqliteConnection::establish(&tmp_text).map_err(|source| BackupError::Connect {
+                context: format!("cannot open the new backup {}", tmp.path().display()),
+                source,
+            })?;
+        out.batch_execute("PRAGMA journal_mode = DELETE;")
+            .map_err(BackupError::db(format!(
+                "cannot finish the backup {}",
+                tmp.path().display()
+            )))?;
+    }
+    let mut verified = super::verify_inner(
+        tmp.path(),
+        progress,
+        started,
+        prefix == files::BACKUP_PREFIX,
+    )?;
+    let mut expected = source_versions;
+    expected.sort();
+    let mut got: Vec<String> = verified
+        .migrations
+        .iter()
+        .map(|n| files::version_of(n))
+        .collect();
+    got.sort();
+    if expected != got {
+        return Err(BackupError::unsound(
+            tmp.path(),
+            format!("it records migrations {got:?} but the database has {expected:?}"),
+        ));
+    }
+    files::sync_file(tmp.path())?;
+    let path = files::publish(
+        dir,
+        prefix,
+        taken_at,
+        BackupKind::Sqlite,
+        tmp,
+        &verified.sha256,
+    )?;
+    verified.path.clone_from(&path);
+    tracing::info!(path = %path.display(), size_bytes = verified.size_bytes, "SQLite backup written");
+    Ok(Written { path, verified })
+}
+
+/// Checks an SQLite backup file (opened read-only and immutable: nothing is written next to it).
+pub(super) fn verify(file: &Path) -> Result<Content, BackupError> {
+    let unsound = |what: &str| {
+        let what = what.to_owned();
+        move |e: diesel::result::Error| BackupError::unsound(file, format!("{what}: {e}"))
+    };
+    let uri = uri(file, "mode=ro&immutable=1")?;
+    let mut conn = SqliteConnection::establish(&uri).map_err(|e| {
+        BackupError::unsound(file, format!("cannot open it as an SQLite database: {e}"))
+    })?;
+    let lines: Vec<IntegrityLine> = diesel::sql_query("PRAGMA integrity_check(20)")
+        .load(&mut conn)
+        .map_err(unsound("integrity check failed"))?;
+    if lines.len() != 1 || lines.first().is_none_or(|l| l.integrity_check != "ok") {
+        let problems: Vec<String> = lines
+            .into_iter()
+            .take(5)
+            .map(|l| l.integrity_check)
+            .collect();
+        return Err(BackupError::unsound(
+            file,
+            format!("integrity check failed: {}", problems.join("; ")),
+        ));
+    }
+    let tables: Vec<Name> = diesel::sql_query(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+    )
+    .load(&mut conn)
+    .map_err(unsound("cannot list its tables"))?;
+    // No migration table: no versions (refused by the caller unless it keeps any database).
+    let versions = if tables
+        .iter()
+        .any(|t| t.name == "__diesel_schema_migrations")
+    {
+        read_versions(&mut conn).map_err(unsound("cannot read its migrations"))?
+    } else {
+        Vec::new()
+    };
+    let mut row_counts = BTreeMap::new();
+    for table in tables {
+        let count: Count =
+            diesel::sql_query(format!("SELECT count(*) AS n FROM {}", quote(&table.name)))
+                .get_result(&mut conn)
+                .map_err(unsound(&format!("cannot count the rows of {}", table.name)))?;
+        row_counts.insert(table.name, u64::try_from(count.n).unwrap_or(0));
+    }
+    Ok(Content {
+        versions,
+        row_counts,
+    })
+}
+
+/// Replaces the configured SQLite database with `file` (already verified). Returns the
+/// pre-restore copy, if there was a database to keep.
+pub(super) fn restore(
+    file: &Path,
+    verified: &VerifyReport,
+    db: &DatabaseSettings,
+    backup_dir: &Path,
+    started: Instant,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Option<PathBuf>, BackupError> {
+    let db_path = database_path(db)?;
+    if db_path.to_str().is_some_and(|s| s.starts_with("file:")) {
+        return Err(BackupError::UnsupportedUrl);
+    }
+    let db_dir = files::parent_dir(&db_path).to_path_buf();
+    std::fs::create_dir_all(&db_dir).map_err(BackupError::io(format!(
+        "cannot create the database directory {}",
+        db_dir.display()
+    )))?;
+    let exists = db_path.exists();
+    let pre_restore = if exists {
+        ensure_not_in_use(&db_path)?;
+        files::create_dir(backup_dir)?;
+        let kept = backup_file(
+            &db_path,
+            backup_dir,
+            PRE_RESTORE_PREFIX,
+            Stage::PreRestoreBackup,
+            started,
+            progress,
+        )?;
+        Some(kept.path)
+    } else {
+        None
+    };
+    let stem = db_path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("database");
+    let tmp = TempFile::new_name(&db_dir, &format!("{stem}.restore"));
+    files::watch(
+        progress,
+        Stage::Restoring,
+        started,
+        || files::size_of(tmp.path()),
+        || {
+            std::fs::copy(file, tmp.path()).map_err(BackupError::io(format!(
+                "cannot copy {} to {}",
+                file.display(),
+                tmp.path().display()
+            )))
+        },
+    )?;
+    if exists {
+        copy_ownership(&db_path, tmp.path());
+    }
+    let copied = super::checksum::sha256_file(tmp.path(), progress, started)?;
+    if copied != verified.sha256 {
+        return Err(BackupError::unsound(
+            file,
+            "it changed while it was being restored",
+        ));
+    }
+    files::sync_file(tmp.path())?;
+    if exists {
+        checkpoint(&db_path)?;
+        ensure_not_in_use(&db_path)?;
+        // Stale logs of the old database would be replayed into the restored one: remove them
+        // before the rename (the old database was checkpointed, so it stays complete).
+        for side in ["-wal", "-shm", "-journal"] {
+            files::remove_if_exists(&side_file(&db_path, side))?;
+        }
+    }
+    std::fs::rename(tmp.path(), &db_path).map_err(BackupError::io(format!(
+        "cannot move the restored database to {}",
+        db_path.display()
+    )))?;
+    tmp.keep();
+    files::sync_dir(&db_dir)?;
+    tracing::info!(from = %file.display(), database = %db_path.display(), "SQLite database restored");
+    Ok(pre_restore)
+}
+
+/// Opens the live database without creating it.
+fn open_source(path: &Path) -> Result<SqliteConnection, BackupError> {
+    let target = match path.to_str() {
+        Some(s) if s.starts_with("file:") => s.to_owned(),
+        _ => {
+            if !path.is_file() {
+                return Err(BackupError::MissingDatabase(path.to_path_buf()));
+            }
+            uri(path, "mode=rw")?
+        }
+    };
+    let mut conn = SqliteConnection::establish(&target).map_err(|source| BackupError::Connect {
+        context: format!("cannot open the SQLite database {}", path.display()),
+        source,
+    })?;
+    conn.batch_execute(BUSY_TIMEOUT)
+        .map_err(BackupError::db(format!(
+            "cannot use the SQLite database {}",
+            path.display()
+        )))?;
+    Ok(conn)
+}
+
+fn read_versions(conn: &mut SqliteConnection) -> Result<Vec<String>, diesel::result::Error> {
+    let rows: Vec<Version> =
+        diesel::sql_query("SELECT version FROM __diesel_schema_migrations").load(conn)?;
+    Ok(rows.into_iter().map(|r| r.version).collect())
+}
+
+/// Like [`read_versions`], but empty when the database has no migration table yet.
+fn read_source_versions(conn: &mut SqliteConnection) -> Result<Vec<String>, diesel::result::Error> {
+    let present: Count = diesel::sql_query(
+        "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = '__diesel_schema_migrations'",
+    )
+    .get_result(conn)?;
+    if present.n == 0 {
+        Ok(Vec::new())
+    } else {
+        read_versions(conn)
+    }
+}
+
+/// Moves the old database's write-ahead log into it, so that removing the log loses nothing.
+fn checkpoint(db_path: &Path) -> Result<(), BackupError> {
+    let mut conn = open_source(db_path)?;
+    let result: Checkpoint = diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .get_result(&mut conn)
+        .map_err(BackupError::db(format!(
+            "cannot checkpoint {}",
+            db_path.display()
+        )))?;
+    if result.busy != 0 {
+        return Err(BackupError::InUse(db_path.to_path_buf()));
+    }
+    Ok(())
+}
+
+/// Refuses to go on when another process has the database open in WAL mode: every SQLite
+/// connection holds a shared lock on byte 128 of the `-shm` file (the "DMS" lock) while open.
+/// An open-file-description lock tests that without disturbing this process's POSIX locks.
+#[cfg(target_os = "linux")]
+fn ensure_not_in_use(db_path: &Path) -> Result<(), BackupError> {
+    use nix::errno::Errno;
+    use nix::fcntl::{FcntlArg, fcntl};
+    use nix::libc;
+
+    let shm = side_file(db_path, "-shm");
+    let file = match std::fs::File::options().read(true).write(true).open(&shm) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(BackupError::io(format!("cannot open {}", shm.display()))(e)),
+    };
+    let lock = libc::flock {
+        l_type: libc::F_WRLCK as libc::c_short,
+        l_whence: libc::SEEK_SET as libc::c_short,
+        l_start: 128,
+        l_len: 1,
+        l_pid: 0,
+    };
+    match fcntl(&file, FcntlArg::F_OFD_SETLK(&lock)) {
+        // Closing the file releases the lock.
+        Ok(_) => Ok(()),
+        Err(Errno::EAGAIN | Errno::EACCES) => Err(BackupError::InUse(db_path.to_path_buf())),
+        // Locks unsupported here: the checkpoint below still refuses a busy database.
+        Err(_) => Ok(()),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn ensure_not_in_use(_db_path: &Path) -> Result<(), BackupError> {
+    Ok(())
+}
+
+/// Gives the restored file the old database's mode and (when permitted) owner, so that `web`
+/// can still write it when `ops` runs as another user.
+fn copy_ownership(from: &Path, to: &Path) {
+    use std::os::unix::fs::MetadataExt as _;
+    if let Ok(meta) = std::fs::metadata(from) {
+        let _ = std::fs::set_permissions(to, meta.permissions());
+        let _ = std::os::unix::fs::chown(to, Some(meta.uid()), Some(meta.gid()));
+    }
+}
+
+/// `DB-wal`, `DB-shm`, `DB-journal`.
+fn side_file(db_path: &Path, suffix: &str) -> PathBuf {
+    let mut s = db_path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+fn path_text(path: &Path) -> Result<String, BackupError> {
+    path.to_str()
+        .map(str::to_owned)
+        .ok_or_else(|| BackupError::Io {
+            context: format!("{} is not valid UTF-8", path.display()),
+            source: std::io::Error::from(std::io::ErrorKind::InvalidInput),
+        })
+}
+
+/// A `file:` URI for `path` (made absolute) with `params`, every unusual byte percent-encoded.
+fn uri(path: &Path, params: &str) -> Result<String, BackupError> {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map_err(BackupError::io("cannot read the current directory"))?
+            .join(path)
+    };
+    let text = path_text(&absolute)?;
+    let mut out = String::with_capacity(text.len() + 16);
+    out.push_str("file:");
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'_' | b'-' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out.push('?');
+    out.push_str(params);
+    Ok(out)
+}
+
+/// `"name"` with embedded quotes doubled.
+fn quote(identifier: &str) -> String {
+    format!("\"{}\"", identifier.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_escape_everything_unusual() {
+        assert_eq!(
+            uri(Path::new("/a b/c?d#e%.db"), "mode=ro").unwrap(),
+            "file:/a%20b/c%3Fd%23e%25.db?mode=ro"
+        );
+        assert!(uri(Path::new("rel.db"), "x").unwrap().starts_with("file:/"));
+        assert_eq!(quote("we\"ird"), "\"we\"\"ird\"");
+    }
+
+    #[test]
+    fn a_missing_database_is_not_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nope.sqlite3");
+        assert!(matches!(
+            open_source(&path),
+            Err(BackupError::MissingDatabase(_))
+        ));
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn garbage_with_an_sqlite_header_is_unsound() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.sqlite3");
+        let mut bytes = b"SQLite format 3\0".to_vec();
+        bytes.extend(std::iter::repeat_n(0xA5_u8, 8192));
+        std::fs::write(&path, bytes).unwrap();
+        assert!(matches!(verify(&path), Err(BackupError::Unsound { .. })));
+    }
+}
