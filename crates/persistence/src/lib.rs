@@ -1,1 +1,43 @@
-//! wetech-persistence: Diesel schema, repositories, unit of work, pool and migrations.
+//! wetech-persistence: where the lead-to-payment service keeps its data, on SQLite (the
+//! default, a single file) or PostgreSQL, chosen by the database URL.
+//!
+//! - [`DatabaseSettings`] → [`connect`] → [`Pool`] of [`DbConnection`]s (SQLite pragmas set per
+//!   connection: WAL, `synchronous=FULL`, `busy_timeout`, foreign keys).
+//! - [`run_migrations`] applies the embedded migrations of the connection's backend.
+//! - [`UnitOfWork::write`] runs a use case in one transaction (`BEGIN IMMEDIATE` on SQLite).
+//! - Repository modules ([`services`], [`clients`], [`leads`], [`invoices`], [`attempts`],
+//!   [`events`], [`idempotency`], [`app_settings`]) are plain functions over
+//!   `&mut DbConnection` with primitive-typed rows; a unique violation is
+//!   [`PersistenceError::Conflict`], and state changes are conditional updates returning
+//!   whether they won.
+//! - `test_support` (feature `test-support`): `TestDb` on a temporary SQLite file or a fresh
+//!   PostgreSQL database, and `backend_tests!` to run one test on both.
+
+mod connection;
+mod error;
+mod migrations;
+pub mod repo;
+pub mod schema;
+mod settings;
+mod time;
+mod unit_of_work;
+
+#[cfg(feature = "test-support")]
+pub mod test_support;
+
+pub use connection::{
+    Backend, ConnectError, DbConnection, DbConnectionManager, Pool, PooledConnection,
+    SQLITE_PRAGMAS, connect,
+};
+pub use error::PersistenceError;
+pub use migrations::{
+    applied_migrations, migration_names, pending_migrations, revert_last_migration, run_migrations,
+    run_next_migration,
+};
+pub use repo::{app_settings, attempts, clients, events, idempotency, invoices, leads, services};
+pub use settings::{
+    DEFAULT_CONNECT_TIMEOUT_SECS, DEFAULT_DATABASE_URL, DEFAULT_POSTGRES_POOL_SIZE,
+    DEFAULT_SQLITE_POOL_SIZE, DatabaseSettings, InvalidDatabaseSetting, MAX_POOL_SIZE,
+};
+pub use time::{now_utc, truncate_to_micros};
+pub use unit_of_work::{UnitOfWork, in_write_transaction};

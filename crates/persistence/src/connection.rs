@@ -1,0 +1,412 @@
+//! The connection type over both backends, the pool and its connection manager.
+
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::R2D2Connection;
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, ConnectionError};
+
+use crate::error::PersistenceError;
+use crate::settings::DatabaseSettings;
+
+/// A connection to either SQLite or PostgreSQL. Repository functions take `&mut DbConnection`.
+///
+/// Diesel's `MultiConnection` derive lets one query run on both; where the backends differ
+/// (upserts, `BEGIN IMMEDIATE`) the crate matches on the variant.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    /// An SQLite file, opened with the pragmas of [`SQLITE_PRAGMAS`].
+    Sqlite(SqliteConnection),
+    /// A PostgreSQL server.
+    Pg(PgConnection),
+}
+
+impl DbConnection {
+    /// Which backend this connection talks to.
+    #[must_use]
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConnection::Sqlite(_) => Backend::Sqlite,
+            DbConnection::Pg(_) => Backend::Postgres,
+        }
+    }
+}
+
+impl fmt::Debug for DbConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DbConnection({})", self.backend())
+    }
+}
+
+/// The two supported database engines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// SQLite (bundled), the default: a single file.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+impl Backend {
+    /// Both backends, SQLite first.
+    pub const ALL: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
+
+    /// `"sqlite"` or `"postgres"` (for logs, metrics and file names).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        })
+    }
+}
+
+/// Pragmas run on every new SQLite connection: wait up to 5 s for a lock, write-ahead log,
+/// fsync the log on every commit (an acknowledged write survives power loss), enforce foreign
+/// keys. `busy_timeout` comes first so that switching to WAL waits for a concurrent opener.
+pub const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;\
+     PRAGMA journal_mode = WAL;\
+     PRAGMA synchronous = FULL;\
+     PRAGMA foreign_keys = ON;";
+
+/// Where a database URL points, decided by its scheme alone.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// A file path (or `file:` URI) for SQLite.
+    Sqlite(String),
+    /// A libpq URL, passed through.
+    Postgres(String),
+}
+
+impl fmt::Debug for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The URL may hold a password: show only the backend.
+        write!(f, "Target({})", self.backend())
+    }
+}
+
+impl Target {
+    /// Parses a database URL. The error message never repeats the URL (it may hold a password).
+    pub(crate) fn parse(url: &str) -> Result<Target, String> {
+        if url.is_empty() {
+            return Err("is empty".to_owned());
+        }
+        if url.contains('\0') {
+            return Err("contains a NUL byte".to_owned());
+        }
+        let lower_prefix = |prefix: &str| {
+            url.get(..prefix.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+        };
+        for prefix in ["postgres://", "postgresql://"] {
+            if lower_prefix(prefix) {
+                return if url.len() == prefix.len() {
+                    Err("names no PostgreSQL server or database".to_owned())
+                } else {
+                    Ok(Target::Postgres(url.to_owned()))
+                };
+            }
+        }
+        let path = if lower_prefix("sqlite://") {
+            &url["sqlite://".len()..]
+        } else if lower_prefix("sqlite:") {
+            &url["sqlite:".len()..]
+        } else if let Some(scheme) = scheme_of(url) {
+            return Err(format!(
+                "unsupported scheme {scheme:?}: use sqlite://PATH or postgres://…"
+            ));
+        } else {
+            url
+        };
+        if path.is_empty() {
+            return Err("names no SQLite file".to_owned());
+        }
+        if path.contains(":memory:") || path.contains("mode=memory") {
+            return Err(
+                "an in-memory SQLite database cannot be shared by a connection pool; use a file"
+                    .to_owned(),
+            );
+        }
+        Ok(Target::Sqlite(path.to_owned()))
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            Target::Sqlite(_) => Backend::Sqlite,
+            Target::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// `Some(scheme)` when `url` starts with `scheme://` (RFC 3986 scheme characters).
+fn scheme_of(url: &str) -> Option<&str> {
+    let (scheme, _) = url.split_once("://")?;
+    let mut chars = scheme.chars();
+    let first = chars.next()?;
+    (first.is_ascii_alphabetic()
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && scheme.len() <= 32)
+        .then_some(scheme)
+}
+
+/// Why a connection could not be opened. The message carries the real cause (libpq's or
+/// SQLite's text) because the pool reports errors as text.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The URL is not usable (see [`DatabaseSettings::validate`]).
+    #[error(transparent)]
+    Settings(#[from] crate::settings::InvalidDatabaseSetting),
+    /// The directory that should hold the SQLite file could not be created.
+    #[error("cannot create the directory {path} for the SQLite database: {cause}")]
+    CreateDirectory {
+        /// The directory.
+        path: String,
+        /// The operating system's error.
+        cause: std::io::Error,
+    },
+    /// The database refused or could not be reached.
+    #[error("cannot connect to {backend}: {cause}")]
+    Establish {
+        /// Which database was tried.
+        backend: Backend,
+        /// Diesel's error, with libpq's or SQLite's message.
+        cause: ConnectionError,
+    },
+    /// An SQLite pragma failed (e.g. the file is not a database).
+    #[error("cannot configure the SQLite connection: {cause}")]
+    Pragmas {
+        /// The failing statement's error.
+        cause: diesel::result::Error,
+    },
+    /// A pooled connection no longer answers.
+    #[error("the database connection no longer answers: {cause}")]
+    Ping {
+        /// The failing query's error.
+        cause: diesel::result::Error,
+    },
+}
+
+/// An r2d2 connection manager that picks the backend from the URL scheme (instead of Diesel's
+/// derived `establish`, which tries each backend in turn and loses the real error), creates the
+/// SQLite file's directory, sets the SQLite pragmas, and bounds PostgreSQL's connect time.
+pub struct DbConnectionManager {
+    target: Target,
+    connect_timeout: Duration,
+}
+
+impl fmt::Debug for DbConnectionManager {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DbConnectionManager")
+            .field("backend", &self.target.backend())
+            .field("connect_timeout", &self.connect_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DbConnectionManager {
+    /// A manager for the database the settings name.
+    ///
+    /// # Errors
+    /// [`ConnectError::Settings`] when the URL is unusable.
+    pub fn new(settings: &DatabaseSettings) -> Result<Self, ConnectError> {
+        Ok(DbConnectionManager {
+            target: settings.target()?,
+            connect_timeout: settings.connect_timeout(),
+        })
+    }
+
+    /// Which backend this manager connects to.
+    #[must_use]
+    pub fn backend(&self) -> Backend {
+        self.target.backend()
+    }
+
+    /// Opens one connection directly (outside any pool).
+    ///
+    /// # Errors
+    /// The real cause: unreachable server, refused credentials, unwritable directory, …
+    pub fn establish(&self) -> Result<DbConnection, ConnectError> {
+        match &self.target {
+            Target::Sqlite(path) => {
+                create_parent_directory(path)?;
+                let mut conn =
+                    SqliteConnection::establish(path).map_err(|cause| ConnectError::Establish {
+                        backend: Backend::Sqlite,
+                        cause,
+                    })?;
+                conn.batch_execute(SQLITE_PRAGMAS)
+                    .map_err(|cause| ConnectError::Pragmas { cause })?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            Target::Postgres(url) => {
+                let url = with_connect_timeout(url, self.connect_timeout);
+                PgConnection::establish(&url)
+                    .map(DbConnection::Pg)
+                    .map_err(|cause| ConnectError::Establish {
+                        backend: Backend::Postgres,
+                        cause,
+                    })
+            }
+        }
+    }
+}
+
+impl r2d2::ManageConnection for DbConnectionManager {
+    type Connection = DbConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectError> {
+        self.establish()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+        conn.ping().map_err(|cause| ConnectError::Ping { cause })
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        // A panic inside a transaction, or a transaction left open, makes the connection unusable.
+        std::thread::panicking() || R2D2Connection::is_broken(conn)
+    }
+}
+
+/// Creates the directory of an SQLite file path (not of a `file:` URI).
+fn create_parent_directory(path: &str) -> Result<(), ConnectError> {
+    if path.starts_with("file:") {
+        return Ok(());
+    }
+    match Path::new(path).parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => {
+            std::fs::create_dir_all(dir).map_err(|cause| ConnectError::CreateDirectory {
+                path: dir.display().to_string(),
+                cause,
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Adds libpq's `connect_timeout` (whole seconds, at least 2) unless the URL sets one.
+fn with_connect_timeout(url: &str, timeout: Duration) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_owned();
+    }
+    let secs = timeout.as_secs().max(2);
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}connect_timeout={secs}")
+}
+
+/// The connection pool.
+pub type Pool = r2d2::Pool<DbConnectionManager>;
+/// A connection checked out of the [`Pool`]; it dereferences to [`DbConnection`].
+pub type PooledConnection = r2d2::PooledConnection<DbConnectionManager>;
+
+/// Builds the pool for `settings`: validates them, opens one connection first so that a wrong
+/// URL or an unreachable server is reported at once with its real cause, then builds the pool
+/// (SQLite: 8 connections by default, PostgreSQL: 10) with the configured connection timeout.
+///
+/// It does not run migrations; see [`crate::run_migrations`].
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
+/// let url = format!("sqlite://{}/nested/app.sqlite3", dir.path().display());
+/// let pool = wetech_persistence::connect(&wetech_persistence::DatabaseSettings::new(url))?;
+/// let mut conn = pool.get()?;
+/// assert_eq!(conn.backend(), wetech_persistence::Backend::Sqlite);
+/// wetech_persistence::run_migrations(&mut conn)?;
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// [`PersistenceError::Settings`], [`PersistenceError::Connection`] (with the cause), or
+/// [`PersistenceError::Pool`].
+pub fn connect(settings: &DatabaseSettings) -> Result<Pool, PersistenceError> {
+    settings.validate()?;
+    let manager = DbConnectionManager::new(settings).map_err(PersistenceError::Connection)?;
+    let backend = manager.backend();
+    let probe = manager.establish().map_err(PersistenceError::Connection)?;
+    drop(probe);
+    let pool = r2d2::Pool::builder()
+        .max_size(settings.effective_pool_size())
+        .min_idle(Some(1))
+        .connection_timeout(settings.connect_timeout())
+        .build(manager)
+        .map_err(PersistenceError::Pool)?;
+    tracing::debug!(
+        %backend,
+        pool_size = settings.effective_pool_size(),
+        "database pool ready"
+    );
+    Ok(pool)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite(url: &str) -> String {
+        match Target::parse(url).unwrap() {
+            Target::Sqlite(p) => p,
+            Target::Postgres(_) => panic!("{url} parsed as PostgreSQL"),
+        }
+    }
+
+    #[test]
+    fn scheme_decides_the_backend() {
+        assert_eq!(
+            sqlite("sqlite://data/wetech.sqlite3"),
+            "data/wetech.sqlite3"
+        );
+        assert_eq!(sqlite("sqlite:///var/lib/w.db"), "/var/lib/w.db");
+        assert_eq!(sqlite("sqlite:rel.db"), "rel.db");
+        assert_eq!(sqlite("SQLite:rel.db"), "rel.db");
+        assert_eq!(sqlite("/abs/w.db"), "/abs/w.db");
+        assert_eq!(sqlite("w.db"), "w.db");
+        assert_eq!(sqlite("file:/abs/w.db"), "file:/abs/w.db");
+        for pg in [
+            "postgres://u:p@h:5432/db",
+            "postgresql://h/db?sslmode=require",
+            "PostgreSQL://h/db",
+        ] {
+            assert!(matches!(Target::parse(pg), Ok(Target::Postgres(u)) if u == pg));
+        }
+        assert!(Target::parse("mysql://h/db").unwrap_err().contains("mysql"));
+        assert!(Target::parse("").is_err());
+        assert!(Target::parse("sqlite:").is_err());
+        assert!(Target::parse("file::memory:?cache=shared").is_err());
+    }
+
+    #[test]
+    fn connect_timeout_is_added_once() {
+        let t = Duration::from_secs(5);
+        assert_eq!(
+            with_connect_timeout("postgres://h/db", t),
+            "postgres://h/db?connect_timeout=5"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?sslmode=disable", t),
+            "postgres://h/db?sslmode=disable&connect_timeout=5"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?connect_timeout=9", t),
+            "postgres://h/db?connect_timeout=9"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db", Duration::from_secs(1)),
+            "postgres://h/db?connect_timeout=2"
+        );
+    }
+}

@@ -1,0 +1,282 @@
+//! Payment attempts: one row per try with one gateway, each with its own merchant reference.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use wetech_domain::AttemptStatus;
+
+use super::StatusText;
+use crate::schema::payment_attempts;
+use crate::{DbConnection, PersistenceError, now_utc, truncate_to_micros};
+
+/// A payment attempt as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct AttemptRow {
+    /// Row id.
+    pub id: i64,
+    /// The invoice being paid.
+    pub invoice_id: i64,
+    /// Our unique reference sent to the gateway.
+    pub merchant_reference: String,
+    /// `pesapal`, `azampay`, …
+    pub gateway: String,
+    /// The gateway's id for it (e.g. Pesapal's OrderTrackingId), once known.
+    pub gateway_reference: Option<String>,
+    /// Amount in minor units.
+    pub amount_minor: i64,
+    /// ISO-4217 code.
+    pub currency: String,
+    /// Current state.
+    #[diesel(deserialize_as = StatusText)]
+    pub status: AttemptStatus,
+    /// Account the payer paid from, as the gateway reports it.
+    pub payer_account: Option<String>,
+    /// Phone the payment was pushed to (mobile money).
+    pub payer_phone: Option<String>,
+    /// Mobile-money provider (e.g. `Airtel`).
+    pub provider: Option<String>,
+    /// Payment method the gateway reports (e.g. `Visa`).
+    pub method: Option<String>,
+    /// The gateway's confirmation code.
+    pub confirmation_code: Option<String>,
+    /// Why it failed.
+    pub failure_reason: Option<String>,
+    /// Something did not match (amount, MSISDN, …): an operator must look.
+    pub needs_review: bool,
+    /// Why it needs review.
+    pub review_reason: Option<String>,
+    /// Creation (UTC).
+    pub created_at: NaiveDateTime,
+    /// Last change (UTC).
+    pub updated_at: NaiveDateTime,
+}
+
+/// A payment attempt to record (before the gateway is called).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewAttempt<'a> {
+    /// The invoice being paid.
+    pub invoice_id: i64,
+    /// Unique merchant reference.
+    pub merchant_reference: &'a str,
+    /// Gateway name.
+    pub gateway: &'a str,
+    /// Amount in minor units (the invoice's).
+    pub amount_minor: i64,
+    /// ISO-4217 code.
+    pub currency: &'a str,
+    /// Initial state, normally [`AttemptStatus::Initiated`].
+    pub status: AttemptStatus,
+    /// Phone to push to (mobile money).
+    pub payer_phone: Option<&'a str>,
+    /// Mobile-money provider.
+    pub provider: Option<&'a str>,
+}
+
+/// Fields to set together with a state change; `None` leaves a field unchanged.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, AsChangeset)]
+#[diesel(table_name = payment_attempts)]
+pub struct AttemptUpdate<'a> {
+    /// The gateway's id for the attempt.
+    pub gateway_reference: Option<&'a str>,
+    /// Account the payer paid from.
+    pub payer_account: Option<&'a str>,
+    /// Phone the payment came from.
+    pub payer_phone: Option<&'a str>,
+    /// Mobile-money provider.
+    pub provider: Option<&'a str>,
+    /// Payment method.
+    pub method: Option<&'a str>,
+    /// Confirmation code.
+    pub confirmation_code: Option<&'a str>,
+    /// Failure reason.
+    pub failure_reason: Option<&'a str>,
+}
+
+/// Records an attempt.
+///
+/// # Errors
+/// [`PersistenceError::Conflict`] when the merchant reference is taken; other database errors.
+pub fn insert(
+    conn: &mut DbConnection,
+    attempt: &NewAttempt<'_>,
+) -> Result<AttemptRow, PersistenceError> {
+    let now = now_utc();
+    Ok(diesel::insert_into(payment_attempts::table)
+        .values((
+            payment_attempts::invoice_id.eq(attempt.invoice_id),
+            payment_attempts::merchant_reference.eq(attempt.merchant_reference),
+            payment_attempts::gateway.eq(attempt.gateway),
+            payment_attempts::amount_minor.eq(attempt.amount_minor),
+            payment_attempts::currency.eq(attempt.currency),
+            payment_attempts::status.eq(attempt.status.as_str()),
+            payment_attempts::payer_phone.eq(attempt.payer_phone),
+            payment_attempts::provider.eq(attempt.provider),
+            payment_attempts::needs_review.eq(false),
+            payment_attempts::created_at.eq(now),
+            payment_attempts::updated_at.eq(now),
+        ))
+        .returning(payment_attempts::all_columns)
+        .get_result(conn)?)
+}
+
+/// The attempt with this row id.
+///
+/// # Errors
+/// A database error.
+pub fn find_by_id(
+    conn: &mut DbConnection,
+    id: i64,
+) -> Result<Option<AttemptRow>, PersistenceError> {
+    Ok(payment_attempts::table.find(id).first(conn).optional()?)
+}
+
+/// The attempt with this merchant reference.
+///
+/// # Errors
+/// A database error.
+pub fn find_by_merchant_reference(
+    conn: &mut DbConnection,
+    merchant_reference: &str,
+) -> Result<Option<AttemptRow>, PersistenceError> {
+    Ok(payment_attempts::table
+        .filter(payment_attempts::merchant_reference.eq(merchant_reference))
+        .first(conn)
+        .optional()?)
+}
+
+/// The (newest) attempt of `gateway` with this gateway reference.
+///
+/// # Errors
+/// A database error.
+pub fn find_by_gateway_reference(
+    conn: &mut DbConnection,
+    gateway: &str,
+    gateway_reference: &str,
+) -> Result<Option<AttemptRow>, PersistenceError> {
+    Ok(payment_attempts::table
+        .filter(payment_attempts::gateway.eq(gateway))
+        .filter(payment_attempts::gateway_reference.eq(gateway_reference))
+        .order(payment_attempts::id.desc())
+        .first(conn)
+        .optional()?)
+}
+
+/// The attempts of an invoice, oldest first.
+///
+/// # Errors
+/// A database error.
+pub fn list_for_invoice(
+    conn: &mut DbConnection,
+    invoice_id: i64,
+) -> Result<Vec<AttemptRow>, PersistenceError> {
+    Ok(payment_attempts::table
+        .filter(payment_attempts::invoice_id.eq(invoice_id))
+        .order(payment_attempts::id)
+        .load(conn)?)
+}
+
+/// Moves attempt `id` from `from` to `to` only if it is still in `from`, setting the given
+/// fields in the same statement. Returns whether this call made the change: of two concurrent
+/// callers, exactly one gets `true`.
+///
+/// The caller checks that the transition is legal (`AttemptStatus::apply`).
+///
+/// # Errors
+/// A database error.
+pub fn transition_attempt(
+    conn: &mut DbConnection,
+    id: i64,
+    from: AttemptStatus,
+    to: AttemptStatus,
+    fields: &AttemptUpdate<'_>,
+) -> Result<bool, PersistenceError> {
+    let n = diesel::update(
+        payment_attempts::table
+            .filter(payment_attempts::id.eq(id))
+            .filter(payment_attempts::status.eq(from.as_str())),
+    )
+    .set((
+        payment_attempts::status.eq(to.as_str()),
+        payment_attempts::updated_at.eq(now_utc()),
+        fields,
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Sets the given fields without changing the state. Returns whether the attempt exists.
+///
+/// # Errors
+/// A database error.
+pub fn update_details(
+    conn: &mut DbConnection,
+    id: i64,
+    fields: &AttemptUpdate<'_>,
+) -> Result<bool, PersistenceError> {
+    let n = diesel::update(payment_attempts::table.find(id))
+        .set((payment_attempts::updated_at.eq(now_utc()), fields))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Marks the attempt for an operator's review (its state does not change). Returns whether the
+/// attempt exists.
+///
+/// # Errors
+/// A database error.
+pub fn flag_for_review(
+    conn: &mut DbConnection,
+    id: i64,
+    reason: &str,
+) -> Result<bool, PersistenceError> {
+    let n = diesel::update(payment_attempts::table.find(id))
+        .set((
+            payment_attempts::needs_review.eq(true),
+            payment_attempts::review_reason.eq(reason),
+            payment_attempts::updated_at.eq(now_utc()),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Attempts flagged for review, oldest first.
+///
+/// # Errors
+/// A database error.
+pub fn list_needing_review(conn: &mut DbConnection) -> Result<Vec<AttemptRow>, PersistenceError> {
+    Ok(payment_attempts::table
+        .filter(payment_attempts::needs_review.eq(true))
+        .order(payment_attempts::id)
+        .load(conn)?)
+}
+
+/// Pending attempts created before `cutoff` (UTC), oldest first, at most `limit`: the work list
+/// of `ops reconcile`.
+///
+/// # Errors
+/// A database error.
+pub fn list_pending_older_than(
+    conn: &mut DbConnection,
+    cutoff: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<AttemptRow>, PersistenceError> {
+    list_in_status_older_than(conn, &[AttemptStatus::Pending], cutoff, limit)
+}
+
+/// Attempts in any of `statuses` created before `cutoff` (UTC), oldest first, at most `limit`.
+///
+/// # Errors
+/// A database error.
+pub fn list_in_status_older_than(
+    conn: &mut DbConnection,
+    statuses: &[AttemptStatus],
+    cutoff: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<AttemptRow>, PersistenceError> {
+    let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+    Ok(payment_attempts::table
+        .filter(payment_attempts::status.eq_any(statuses))
+        .filter(payment_attempts::created_at.lt(truncate_to_micros(cutoff)))
+        .order(payment_attempts::id)
+        .limit(limit.max(0))
+        .load(conn)?)
+}

@@ -1,0 +1,125 @@
+//! Clients, identified by e-mail address compared case-insensitively.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+
+use super::dispatch;
+use crate::schema::clients;
+use crate::{DbConnection, PersistenceError, now_utc};
+
+/// A client as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct ClientRow {
+    /// Row id.
+    pub id: i64,
+    /// The address as last submitted.
+    pub email: String,
+    /// The lower-cased address: the client's identity (unique).
+    pub email_normalized: String,
+    /// Name as last submitted.
+    pub name: String,
+    /// Phone (E.164) as last submitted.
+    pub phone: String,
+    /// Company, if ever given.
+    pub company: Option<String>,
+    /// First submission (UTC).
+    pub created_at: NaiveDateTime,
+    /// Last submission (UTC).
+    pub updated_at: NaiveDateTime,
+}
+
+/// The client fields of a lead submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewClient<'a> {
+    /// E-mail address (already validated by the caller).
+    pub email: &'a str,
+    /// Name.
+    pub name: &'a str,
+    /// Phone number (E.164).
+    pub phone: &'a str,
+    /// Company; `None` keeps a company recorded earlier.
+    pub company: Option<&'a str>,
+}
+
+/// The identity key of an e-mail address: trimmed and lower-cased (Unicode-aware).
+///
+/// ```
+/// assert_eq!(wetech_persistence::clients::normalize_email(" Amina@Example.CO.TZ "), "amina@example.co.tz");
+/// ```
+#[must_use]
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// Inserts the client, or — when a client with the same address in any letter case exists —
+/// updates its address spelling, name, phone and (when given) company, keeping one row.
+/// One statement (`INSERT … ON CONFLICT (email_normalized) DO UPDATE … RETURNING`), so two
+/// concurrent submissions cannot create two clients.
+///
+/// # Errors
+/// A database error.
+pub fn upsert_by_email(
+    conn: &mut DbConnection,
+    client: &NewClient<'_>,
+) -> Result<ClientRow, PersistenceError> {
+    let now = now_utc();
+    let insert = diesel::insert_into(clients::table).values((
+        clients::email.eq(client.email),
+        clients::email_normalized.eq(normalize_email(client.email)),
+        clients::name.eq(client.name),
+        clients::phone.eq(client.phone),
+        clients::company.eq(client.company),
+        clients::created_at.eq(now),
+        clients::updated_at.eq(now),
+    ));
+    let row = if client.company.is_some() {
+        dispatch!(conn, |c| insert
+            .on_conflict(clients::email_normalized)
+            .do_update()
+            .set((
+                clients::email.eq(excluded(clients::email)),
+                clients::name.eq(excluded(clients::name)),
+                clients::phone.eq(excluded(clients::phone)),
+                clients::company.eq(excluded(clients::company)),
+                clients::updated_at.eq(excluded(clients::updated_at)),
+            ))
+            .returning(clients::all_columns)
+            .get_result(c))?
+    } else {
+        dispatch!(conn, |c| insert
+            .on_conflict(clients::email_normalized)
+            .do_update()
+            .set((
+                clients::email.eq(excluded(clients::email)),
+                clients::name.eq(excluded(clients::name)),
+                clients::phone.eq(excluded(clients::phone)),
+                clients::updated_at.eq(excluded(clients::updated_at)),
+            ))
+            .returning(clients::all_columns)
+            .get_result(c))?
+    };
+    Ok(row)
+}
+
+/// The client with this id.
+///
+/// # Errors
+/// A database error.
+pub fn find_by_id(conn: &mut DbConnection, id: i64) -> Result<Option<ClientRow>, PersistenceError> {
+    Ok(clients::table.find(id).first(conn).optional()?)
+}
+
+/// The client with this address, in any letter case.
+///
+/// # Errors
+/// A database error.
+pub fn find_by_email(
+    conn: &mut DbConnection,
+    email: &str,
+) -> Result<Option<ClientRow>, PersistenceError> {
+    Ok(clients::table
+        .filter(clients::email_normalized.eq(normalize_email(email)))
+        .first(conn)
+        .optional()?)
+}

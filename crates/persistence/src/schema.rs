@@ -1,0 +1,149 @@
+//! The Diesel table definitions, written by hand to match both migration folders.
+//!
+//! Column types are the ones Diesel's `MultiBackend` supports: `BigInt` ids, `Text` for UUID-like
+//! ids and statuses, `BigInt` money in minor units, `Timestamp` (naive UTC) and `Bool`.
+
+diesel::table! {
+    /// The service catalogue.
+    services (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        price_minor -> BigInt,
+        currency -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Customers, identified by their lower-cased e-mail address.
+    clients (id) {
+        id -> BigInt,
+        email -> Text,
+        email_normalized -> Text,
+        name -> Text,
+        phone -> Text,
+        company -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// One submitted lead (a client asking for a service).
+    leads (id) {
+        id -> BigInt,
+        client_id -> BigInt,
+        service_id -> BigInt,
+        message -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The last invoice sequence number issued per calendar year.
+    invoice_counters (year) {
+        year -> Integer,
+        last_value -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Invoices (payment intents); the price is copied at issue.
+    invoices (id) {
+        id -> BigInt,
+        public_id -> Text,
+        number -> Text,
+        client_id -> BigInt,
+        lead_id -> Nullable<BigInt>,
+        service_code -> Text,
+        service_name -> Text,
+        amount_minor -> BigInt,
+        currency -> Text,
+        status -> Text,
+        issued_at -> Timestamp,
+        paid_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// One try to pay an invoice through one gateway.
+    payment_attempts (id) {
+        id -> BigInt,
+        invoice_id -> BigInt,
+        merchant_reference -> Text,
+        gateway -> Text,
+        gateway_reference -> Nullable<Text>,
+        amount_minor -> BigInt,
+        currency -> Text,
+        status -> Text,
+        payer_account -> Nullable<Text>,
+        payer_phone -> Nullable<Text>,
+        provider -> Nullable<Text>,
+        method -> Nullable<Text>,
+        confirmation_code -> Nullable<Text>,
+        failure_reason -> Nullable<Text>,
+        needs_review -> Bool,
+        review_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Every gateway notification or status answer, stored raw.
+    payment_events (id) {
+        id -> BigInt,
+        attempt_id -> Nullable<BigInt>,
+        gateway -> Text,
+        kind -> Text,
+        dedupe_key -> Text,
+        payload -> Text,
+        received_at -> Timestamp,
+        outcome -> Text,
+    }
+}
+
+diesel::table! {
+    /// Stored responses of requests that carried an `Idempotency-Key`.
+    idempotency_keys (scope, key) {
+        scope -> Text,
+        key -> Text,
+        request_fingerprint -> Text,
+        response_status -> Integer,
+        response_body -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Small key-value settings kept by the application (e.g. the Pesapal IPN id).
+    app_settings (key) {
+        key -> Text,
+        value -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(leads -> clients (client_id));
+diesel::joinable!(leads -> services (service_id));
+diesel::joinable!(invoices -> clients (client_id));
+diesel::joinable!(invoices -> leads (lead_id));
+diesel::joinable!(payment_attempts -> invoices (invoice_id));
+diesel::joinable!(payment_events -> payment_attempts (attempt_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    services,
+    clients,
+    leads,
+    invoice_counters,
+    invoices,
+    payment_attempts,
+    payment_events,
+    idempotency_keys,
+    app_settings,
+);

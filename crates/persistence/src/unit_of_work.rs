@@ -1,0 +1,126 @@
+//! `UnitOfWork`: the use case owns the transaction.
+
+use diesel::Connection;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::result::Error as DieselError;
+
+use crate::connection::{DbConnection, Pool, PooledConnection};
+use crate::error::PersistenceError;
+
+/// Runs closures in a database transaction on a pooled connection. Cheap to clone (it holds the
+/// pool). Synchronous: from async code call it inside `spawn_blocking` / `web::block`, and never
+/// make a network call inside the closure.
+///
+/// ```
+/// use wetech_persistence::test_support::TestDb;
+/// use wetech_persistence::{PersistenceError, app_settings};
+///
+/// let db = TestDb::sqlite();
+/// let uow = db.unit_of_work();
+/// uow.write(|tx| app_settings::set(tx, "pesapal.ipn_id", "abc"))?;
+/// let value = uow.read(|conn| app_settings::get(conn, "pesapal.ipn_id"))?;
+/// assert_eq!(value.as_deref(), Some("abc"));
+/// # Ok::<(), PersistenceError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct UnitOfWork {
+    pool: Pool,
+}
+
+impl UnitOfWork {
+    /// A unit of work over `pool`.
+    #[must_use]
+    pub fn new(pool: Pool) -> Self {
+        UnitOfWork { pool }
+    }
+
+    /// The pool, for callers that need a plain connection (health checks, migrations).
+    #[must_use]
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// Checks a connection out of the pool.
+    ///
+    /// # Errors
+    /// [`PersistenceError::Pool`] when none frees up within the connection timeout.
+    pub fn connection(&self) -> Result<PooledConnection, PersistenceError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs `f` in one write transaction and commits when it returns `Ok`; on `Err` (or a failed
+    /// commit) nothing it wrote remains. SQLite opens the transaction with `BEGIN IMMEDIATE`, so
+    /// the write lock is taken up front (waiting up to `busy_timeout`) and a read-then-write body
+    /// never fails with "database is locked" halfway; PostgreSQL uses a plain `BEGIN`
+    /// (READ COMMITTED) — use conditional updates and upserts for races.
+    ///
+    /// Nested `conn.transaction(…)` calls inside `f` become savepoints.
+    ///
+    /// # Errors
+    /// `f`'s error, or a [`PersistenceError`] (converted into `E`) from the pool, `BEGIN` or
+    /// `COMMIT`.
+    pub fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E>,
+        E: From<PersistenceError>,
+    {
+        let mut conn = self.connection()?;
+        in_write_transaction(&mut conn, f)
+    }
+
+    /// Runs `f` on a pooled connection without an explicit transaction (each statement commits
+    /// on its own). For reads; use [`UnitOfWork::write`] for anything that writes.
+    ///
+    /// # Errors
+    /// `f`'s error, or [`PersistenceError::Pool`] converted into `E`.
+    pub fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E>,
+        E: From<PersistenceError>,
+    {
+        let mut conn = self.connection()?;
+        f(&mut conn)
+    }
+}
+
+/// Runs `f` in a write transaction on `conn` (`BEGIN IMMEDIATE` on SQLite), committing on `Ok`
+/// and rolling back on `Err`. Fails if `conn` is already inside a transaction.
+///
+/// # Errors
+/// `f`'s error or a [`PersistenceError`] converted into `E`.
+pub fn in_write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<PersistenceError>,
+{
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    match conn {
+        // `immediate_transaction` exists only on SqliteConnection and would hand the closure the
+        // inner connection; opening the transaction on the inner connection's manager keeps the
+        // shared transaction state, so `f` gets the `DbConnection` and nested calls still nest.
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+        }
+        // Like SQLite's, refuses to start inside a transaction (a plain `begin_transaction`
+        // would silently open a savepoint).
+        DbConnection::Pg(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN"),
+    }
+    .map_err(PersistenceError::from)?;
+    match f(conn) {
+        Ok(value) => match Manager::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(commit_error) => {
+                // Diesel already rolled back when COMMIT itself failed in most cases; make sure.
+                let _ = Manager::rollback_transaction(conn);
+                Err(PersistenceError::from(commit_error).into())
+            }
+        },
+        Err(user_error) => match Manager::rollback_transaction(conn) {
+            Ok(()) | Err(DieselError::BrokenTransactionManager) => Err(user_error),
+            Err(rollback_error) => {
+                tracing::error!(error = %rollback_error, "rollback failed");
+                Err(user_error)
+            }
+        },
+    }
+}

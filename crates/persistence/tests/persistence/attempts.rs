@@ -1,0 +1,177 @@
+//! Payment attempts.
+
+use std::sync::Barrier;
+
+use chrono::Duration;
+use wetech_domain::AttemptStatus;
+use wetech_persistence::attempts::{self, AttemptUpdate, NewAttempt};
+use wetech_persistence::invoices::InvoiceRow;
+use wetech_persistence::test_support::TestDb;
+use wetech_persistence::{DbConnection, PersistenceError, now_utc};
+
+use crate::support::{submit_lead, unique};
+
+fn invoice(conn: &mut DbConnection) -> InvoiceRow {
+    submit_lead(
+        conn,
+        &format!("{}@example.com", unique("payer")),
+        "WEB-BASIC",
+    )
+    .unwrap()
+    .2
+}
+
+fn new_attempt<'a>(invoice: &InvoiceRow, reference: &'a str, gateway: &'a str) -> NewAttempt<'a> {
+    NewAttempt {
+        invoice_id: invoice.id,
+        merchant_reference: reference,
+        gateway,
+        amount_minor: invoice.amount_minor,
+        currency: "TZS",
+        status: AttemptStatus::Initiated,
+        payer_phone: Some("+255712345678"),
+        provider: Some("Airtel"),
+    }
+}
+
+wetech_persistence::backend_tests! {
+    fn insert_find_and_list(db: &TestDb) {
+        let mut conn = db.conn();
+        let inv = invoice(&mut conn);
+        let a = attempts::insert(&mut conn, &new_attempt(&inv, "WT-A-1", "azampay")).unwrap();
+        let b = attempts::insert(&mut conn, &new_attempt(&inv, "WT-A-2", "pesapal")).unwrap();
+        assert_eq!(a.status, AttemptStatus::Initiated);
+        assert!(!a.needs_review);
+        assert_eq!(a.payer_phone.as_deref(), Some("+255712345678"));
+        assert_eq!(attempts::find_by_id(&mut conn, a.id).unwrap().as_ref(), Some(&a));
+        assert_eq!(attempts::find_by_merchant_reference(&mut conn, "WT-A-2").unwrap().as_ref(), Some(&b));
+        assert_eq!(attempts::find_by_merchant_reference(&mut conn, "wt-a-2").unwrap(), None);
+        let listed: Vec<i64> = attempts::list_for_invoice(&mut conn, inv.id).unwrap().iter().map(|r| r.id).collect();
+        assert_eq!(listed, [a.id, b.id]);
+        assert!(attempts::list_for_invoice(&mut conn, -5).unwrap().is_empty());
+    }
+
+    fn duplicate_merchant_reference_is_a_conflict(db: &TestDb) {
+        let mut conn = db.conn();
+        let inv = invoice(&mut conn);
+        attempts::insert(&mut conn, &new_attempt(&inv, "WT-DUP", "pesapal")).unwrap();
+        let err = attempts::insert(&mut conn, &new_attempt(&inv, "WT-DUP", "azampay")).unwrap_err();
+        assert!(
+            matches!(&err, PersistenceError::Conflict { constraint } if constraint == "payment_attempts(merchant_reference)"),
+            "{err:?}"
+        );
+    }
+
+    fn transitions_set_fields_and_keep_the_others(db: &TestDb) {
+        let mut conn = db.conn();
+        let inv = invoice(&mut conn);
+        let a = attempts::insert(&mut conn, &new_attempt(&inv, "WT-T-1", "pesapal")).unwrap();
+        let accepted = AttemptUpdate { gateway_reference: Some("b2c7-tracking"), ..AttemptUpdate::default() };
+        assert!(attempts::transition_attempt(&mut conn, a.id, AttemptStatus::Initiated, AttemptStatus::Pending, &accepted).unwrap());
+        assert!(!attempts::transition_attempt(&mut conn, a.id, AttemptStatus::Initiated, AttemptStatus::Pending, &accepted).unwrap());
+        let found = attempts::find_by_gateway_reference(&mut conn, "pesapal", "b2c7-tracking").unwrap().unwrap();
+        assert_eq!(found.id, a.id);
+        assert_eq!(attempts::find_by_gateway_reference(&mut conn, "azampay", "b2c7-tracking").unwrap(), None);
+
+        let done = AttemptUpdate {
+            payer_account: Some("2547xxxxx123"),
+            method: Some("Visa"),
+            confirmation_code: Some("MPX123"),
+            ..AttemptUpdate::default()
+        };
+        assert!(attempts::transition_attempt(&mut conn, a.id, AttemptStatus::Pending, AttemptStatus::Completed, &done).unwrap());
+        let row = attempts::find_by_id(&mut conn, a.id).unwrap().unwrap();
+        assert_eq!(row.status, AttemptStatus::Completed);
+        assert_eq!(row.gateway_reference.as_deref(), Some("b2c7-tracking"), "kept");
+        assert_eq!(row.payer_phone.as_deref(), Some("+255712345678"), "kept");
+        assert_eq!(row.confirmation_code.as_deref(), Some("MPX123"));
+        assert_eq!(row.method.as_deref(), Some("Visa"));
+        assert_eq!(row.failure_reason, None);
+        // A stale failure can no longer apply.
+        let failed = AttemptUpdate { failure_reason: Some("late"), ..AttemptUpdate::default() };
+        assert!(!attempts::transition_attempt(&mut conn, a.id, AttemptStatus::Pending, AttemptStatus::Failed, &failed).unwrap());
+        assert_eq!(attempts::find_by_id(&mut conn, a.id).unwrap().unwrap().failure_reason, None);
+
+        assert!(attempts::update_details(&mut conn, a.id, &AttemptUpdate { provider: Some("Tigo"), ..AttemptUpdate::default() }).unwrap());
+        assert_eq!(attempts::find_by_id(&mut conn, a.id).unwrap().unwrap().provider.as_deref(), Some("Tigo"));
+        assert!(!attempts::update_details(&mut conn, 424_242, &AttemptUpdate::default()).unwrap());
+    }
+
+    fn flag_for_review(db: &TestDb) {
+        let mut conn = db.conn();
+        let inv = invoice(&mut conn);
+        let a = attempts::insert(&mut conn, &new_attempt(&inv, "WT-R-1", "azampay")).unwrap();
+        assert!(attempts::list_needing_review(&mut conn).unwrap().is_empty());
+        assert!(attempts::flag_for_review(&mut conn, a.id, "amount 100 != 50000000").unwrap());
+        assert!(!attempts::flag_for_review(&mut conn, 999_999, "x").unwrap());
+        let row = attempts::find_by_id(&mut conn, a.id).unwrap().unwrap();
+        assert!(row.needs_review);
+        assert_eq!(row.review_reason.as_deref(), Some("amount 100 != 50000000"));
+        assert_eq!(row.status, AttemptStatus::Initiated, "review does not change the state");
+        assert_eq!(attempts::list_needing_review(&mut conn).unwrap(), vec![row]);
+    }
+
+    fn pending_older_than_lists_the_reconcile_work(db: &TestDb) {
+        let mut conn = db.conn();
+        let inv = invoice(&mut conn);
+        let mut pending = Vec::new();
+        for i in 0..3 {
+            let r = format!("WT-P-{i}");
+            let a = attempts::insert(&mut conn, &new_attempt(&inv, &r, "pesapal")).unwrap();
+            attempts::transition_attempt(&mut conn, a.id, AttemptStatus::Initiated, AttemptStatus::Pending, &AttemptUpdate::default()).unwrap();
+            pending.push(a.id);
+        }
+        let initiated = attempts::insert(&mut conn, &new_attempt(&inv, "WT-P-init", "pesapal")).unwrap();
+        let later = now_utc() + Duration::seconds(5);
+        let ids = |rows: Vec<attempts::AttemptRow>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
+        assert_eq!(ids(attempts::list_pending_older_than(&mut conn, later, 100).unwrap()), pending);
+        assert_eq!(ids(attempts::list_pending_older_than(&mut conn, later, 2).unwrap()), pending[..2]);
+        assert!(attempts::list_pending_older_than(&mut conn, now_utc() - Duration::hours(1), 100).unwrap().is_empty());
+        assert!(attempts::list_pending_older_than(&mut conn, later, -1).unwrap().is_empty());
+        let open = attempts::list_in_status_older_than(
+            &mut conn,
+            &[AttemptStatus::Initiated, AttemptStatus::Expired],
+            later,
+            100,
+        )
+        .unwrap();
+        assert_eq!(ids(open), [initiated.id]);
+    }
+
+    fn of_two_concurrent_attempt_transitions_exactly_one_wins(db: &TestDb) {
+        let uow = db.unit_of_work();
+        for round in 0..5 {
+            let reference = format!("WT-C-{round}");
+            let a = uow
+                .write(|tx| {
+                    let inv = invoice(tx);
+                    let a = attempts::insert(tx, &new_attempt(&inv, &reference, "azampay"))?;
+                    attempts::transition_attempt(tx, a.id, AttemptStatus::Initiated, AttemptStatus::Pending, &AttemptUpdate::default())?;
+                    Ok::<_, PersistenceError>(a)
+                })
+                .unwrap();
+            let barrier = Barrier::new(2);
+            let won: Vec<(AttemptStatus, bool)> = std::thread::scope(|s| {
+                let handles: Vec<_> = [AttemptStatus::Completed, AttemptStatus::Failed]
+                    .into_iter()
+                    .map(|to| {
+                        let uow = uow.clone();
+                        let barrier = &barrier;
+                        s.spawn(move || {
+                            barrier.wait();
+                            let w = uow
+                                .write(|tx| attempts::transition_attempt(tx, a.id, AttemptStatus::Pending, to, &AttemptUpdate::default()))
+                                .unwrap();
+                            (to, w)
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            let winners: Vec<AttemptStatus> = won.iter().filter(|(_, w)| *w).map(|(s, _)| *s).collect();
+            assert_eq!(winners.len(), 1, "{won:?}");
+            let row = uow.read(|c| attempts::find_by_id(c, a.id)).unwrap().unwrap();
+            assert_eq!(row.status, winners[0]);
+        }
+    }
+}

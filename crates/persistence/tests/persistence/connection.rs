@@ -1,0 +1,168 @@
+//! Connecting: the backend by scheme, real errors, fast failure, SQLite pragmas.
+
+use std::time::{Duration, Instant};
+
+use diesel::RunQueryDsl;
+use wetech_persistence::test_support::TestDb;
+use wetech_persistence::{
+    Backend, ConnectError, DatabaseSettings, DbConnection, PersistenceError, connect, leads,
+};
+
+#[derive(diesel::QueryableByName)]
+struct Pragmas {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    journal_mode: String,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Synchronous {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    synchronous: i64,
+}
+
+#[derive(diesel::QueryableByName)]
+struct ForeignKeys {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    foreign_keys: i64,
+}
+
+#[derive(diesel::QueryableByName)]
+struct BusyTimeout {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    timeout: i64,
+}
+
+#[test]
+fn every_sqlite_connection_has_the_durable_pragmas() {
+    let db = TestDb::sqlite();
+    // Two connections at once: the pragmas are set per connection.
+    let mut a = db.conn();
+    let mut b = db.conn();
+    for conn in [&mut *a, &mut *b] {
+        let conn: &mut DbConnection = conn;
+        assert_eq!(conn.backend(), Backend::Sqlite);
+        let mode = diesel::sql_query("PRAGMA journal_mode")
+            .get_result::<Pragmas>(conn)
+            .unwrap();
+        assert_eq!(mode.journal_mode, "wal");
+        let sync = diesel::sql_query("PRAGMA synchronous")
+            .get_result::<Synchronous>(conn)
+            .unwrap();
+        assert_eq!(sync.synchronous, 2, "synchronous=FULL");
+        let fk = diesel::sql_query("PRAGMA foreign_keys")
+            .get_result::<ForeignKeys>(conn)
+            .unwrap();
+        assert_eq!(fk.foreign_keys, 1);
+        let t = diesel::sql_query("PRAGMA busy_timeout")
+            .get_result::<BusyTimeout>(conn)
+            .unwrap();
+        assert_eq!(t.timeout, 5000);
+    }
+}
+
+wetech_persistence::backend_tests! {
+    fn foreign_keys_are_enforced(db: &TestDb) {
+        let err = leads::insert(
+            &mut db.conn(),
+            &leads::NewLead { client_id: 999_999, service_id: 1, message: None },
+        )
+        .unwrap_err();
+        assert!(matches!(err, PersistenceError::Database(_)), "{err:?}");
+    }
+
+    fn connection_reports_its_backend(db: &TestDb) {
+        assert_eq!(db.conn().backend(), db.backend());
+        assert_eq!(db.settings().backend().unwrap(), db.backend());
+    }
+}
+
+#[test]
+fn unreachable_postgres_fails_fast_with_the_real_cause() {
+    // Port 1 on loopback: nothing listens there.
+    let started = Instant::now();
+    let err = connect(&DatabaseSettings::new(
+        "postgres://nobody:pw@127.0.0.1:1/none",
+    ))
+    .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
+    let PersistenceError::Connection(ConnectError::Establish { backend, cause }) = &err else {
+        panic!("unexpected error {err:?}");
+    };
+    assert_eq!(*backend, Backend::Postgres);
+    let text = cause.to_string();
+    assert!(
+        text.contains("refused") || text.contains("connect"),
+        "{text}"
+    );
+    // The chain says what happened and never the password.
+    let chain = format!("{err} / {}", std::error::Error::source(&err).unwrap());
+    assert!(chain.contains("PostgreSQL"), "{chain}");
+    assert!(!chain.contains("pw"), "{chain}");
+}
+
+#[test]
+fn sqlite_directories_are_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a/b/c/wetech.sqlite3");
+    for url in [
+        format!("sqlite://{}", path.display()),
+        format!("sqlite:{}", path.display()),
+    ] {
+        let pool = connect(&DatabaseSettings::new(url)).unwrap();
+        assert_eq!(pool.get().unwrap().backend(), Backend::Sqlite);
+        assert!(path.is_file());
+    }
+}
+
+#[test]
+fn unusable_sqlite_paths_report_the_cause() {
+    let err = connect(&DatabaseSettings::new("sqlite:///proc/wetech-no/such/x.db")).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            PersistenceError::Connection(ConnectError::CreateDirectory { .. })
+        ),
+        "{err:?}"
+    );
+
+    // A file that is not a database.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("garbage.sqlite3");
+    std::fs::write(&path, vec![0xA5_u8; 8192]).unwrap();
+    let err = connect(&DatabaseSettings::new(format!(
+        "sqlite://{}",
+        path.display()
+    )))
+    .unwrap_err();
+    let PersistenceError::Connection(cause) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(cause.to_string().contains("not a database"), "{cause}");
+}
+
+#[test]
+fn invalid_settings_are_refused_before_connecting() {
+    let err = connect(&DatabaseSettings::new("mysql://root:secret@localhost/db")).unwrap_err();
+    let PersistenceError::Settings(invalid) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(invalid.key, "database.url");
+    assert!(!err.to_string().contains("secret"));
+    let err = connect(&DatabaseSettings::default().with_pool_size(0)).unwrap_err();
+    assert!(err.to_string().contains("database.pool_size"), "{err}");
+}
+
+#[test]
+fn pool_and_manager_debug_hide_the_url() {
+    let pool = connect(&TestDb::sqlite().settings()).unwrap();
+    let shown = format!("{pool:?}");
+    assert!(shown.contains("Sqlite"), "{shown}");
+    let settings = DatabaseSettings::new("postgres://app:hunter2@example.org/db");
+    let manager = wetech_persistence::DbConnectionManager::new(&settings).unwrap();
+    assert!(!format!("{manager:?}").contains("hunter2"));
+    assert_eq!(manager.backend(), Backend::Postgres);
+}
