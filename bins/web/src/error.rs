@@ -212,3 +212,54 @@ mod tests {
         assert_eq!(resp.headers().get("retry-after").unwrap(), "42");
     }
 }
+
+impl From<wetech_app::AppError> for ApiError {
+    fn from(e: wetech_app::AppError) -> Self {
+        use wetech_app::AppError as A;
+        use wetech_payments::GatewayError as G;
+        match e {
+            A::Validation(fields) => ApiError::Validation {
+                message: "the request is not valid".to_owned(),
+                fields,
+            },
+            A::Malformed(message) => ApiError::Malformed(message),
+            A::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
+            A::Conflict(message) => ApiError::Conflict(message),
+            A::Unauthenticated(message) => ApiError::Unauthorized(message),
+            A::Mismatch(message) => {
+                let mut fields = BTreeMap::new();
+                fields.insert("payment".to_owned(), message.clone());
+                ApiError::Validation { message, fields }
+            }
+            A::GatewayDisabled(name) => {
+                let mut fields = BTreeMap::new();
+                fields.insert(
+                    "gateway".to_owned(),
+                    format!("{name} is not enabled on this site"),
+                );
+                ApiError::Validation {
+                    message: "the request is not valid".to_owned(),
+                    fields,
+                }
+            }
+            A::Gateway(g) => {
+                let message = g.to_string();
+                match g {
+                    G::Timeout { may_have_reached: true } => ApiError::GatewayTimeout(
+                        "the payment gateway did not answer in time; the payment may still complete".to_owned(),
+                    ),
+                    G::Timeout { .. } | G::Unavailable { .. } | G::Config(_) => {
+                        ApiError::GatewayUnavailable(message)
+                    }
+                    G::InvalidRequest(m) => ApiError::field("payment", m),
+                    // Refusals, bad answers and anything a newer payments crate adds.
+                    _ => ApiError::GatewayError(message),
+                }
+            }
+            A::Persistence(p) if p.is_conflict() => {
+                ApiError::Conflict("the request conflicts with stored data".to_owned())
+            }
+            e @ (A::Persistence(_) | A::Internal(_)) => ApiError::Internal(e.into()),
+        }
+    }
+}

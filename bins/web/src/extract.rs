@@ -18,7 +18,11 @@ use crate::error::ApiError;
 pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// Reads the whole body, refusing more than [`BODY_LIMIT`] bytes (413).
-pub async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<Vec<u8>, ApiError> {
+pub async fn read_body<S>(req: &HttpRequest, payload: &mut S) -> Result<Vec<u8>, ApiError>
+where
+    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>>
+        + Unpin,
+{
     if let Some(len) = req
         .headers()
         .get(header::CONTENT_LENGTH)

@@ -9,8 +9,11 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 
-use wetech_app::{Environment, Settings};
+use secrecy::ExposeSecret as _;
+use wetech_app::{Environment, Gateways, Settings, UseCases};
 use wetech_observability::{RequestTracing, SlowRequestLogger};
+use wetech_payments::settings::PaymentsMode;
+use wetech_payments::simulator::{Simulator, SimulatorConfig, SimulatorHandle};
 use wetech_persistence::{Pool, UnitOfWork};
 
 use crate::routes;
@@ -21,6 +24,9 @@ pub struct Application {
     server: Server,
     address: SocketAddr,
     pool: Pool,
+    use_cases: UseCases,
+    simulator: Option<SimulatorHandle>,
+    public_url: String,
 }
 
 /// Opens the pool and applies pending migrations (creating the SQLite file on first start).
@@ -42,7 +48,11 @@ pub async fn prepare_database(settings: &Settings) -> anyhow::Result<Pool> {
 
 impl Application {
     /// Opens the database, migrates it, binds `server.host:server.port` and assembles the routes.
-    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+    ///
+    /// With port `0` a free port is chosen and, when `server.public_url` was left at its default,
+    /// the public URL follows the bound address (so the simulator's notifications reach this
+    /// server).
+    pub async fn build(mut settings: Settings) -> anyhow::Result<Application> {
         std::fs::create_dir_all(&settings.storage.media_dir).with_context(|| {
             format!(
                 "creating the media directory {}",
@@ -55,6 +65,34 @@ impl Application {
                 format!("binding {}:{}", settings.server.host, settings.server.port)
             })?;
         let address = listener.local_addr().context("reading the bound address")?;
+        if settings.server.port == 0
+            && settings.server.public_url == wetech_app::ServerSettings::default().public_url
+        {
+            settings.server.public_url = format!("http://{address}");
+        }
+        let public_url = settings.server.public_base().to_owned();
+        let loopback_origin = format!("http://{address}");
+        let gateways =
+            Gateways::from_settings(&settings, &loopback_origin).context("payment gateways")?;
+        let simulator = (settings.payments_mode() == PaymentsMode::Simulator).then(|| {
+            let callback_url = gateways.azampay_callback_token.as_ref().map(|t| {
+                format!(
+                    "{public_url}/payments/azampay/callback/{}",
+                    t.expose_secret()
+                )
+            });
+            Simulator::new(SimulatorConfig {
+                public_origin: Some(public_url.clone()),
+                azampay_callback_url: callback_url,
+                ..SimulatorConfig::default()
+            })
+        });
+        let use_cases = UseCases::new(
+            UnitOfWork::new(pool.clone()),
+            gateways,
+            &public_url,
+            settings.checkout.clone(),
+        );
         tracing::info!(
             address = %address,
             url = %format!("http://{address}"),
@@ -63,11 +101,20 @@ impl Application {
             "listening"
         );
 
+        let production = settings.environment == Environment::Production;
         let health = web::Data::new(wetech_app::health_context(&settings, pool.clone()));
-        let uow = web::Data::new(UnitOfWork::new(pool.clone()));
+        let app_data = web::Data::new(use_cases.clone());
+        let csrf = web::Data::new(crate::csrf::Csrf::new(
+            settings.server.secret_key.clone(),
+            production,
+        ));
+        let rate_limit = web::Data::new(crate::ratelimit::LeadRateLimit::new(
+            settings.server.lead_rate_limit_per_minute,
+            settings.server.trust_proxy,
+        ));
+        let sim = simulator.clone();
         let trust_proxy = settings.server.trust_proxy;
         let thresholds = settings.observability.clone();
-        let production = settings.environment == Environment::Production;
         let hardening = Hardening::new(&settings.server.public_url, trust_proxy);
         let shutdown = settings.server.shutdown_timeout_secs;
 
@@ -75,8 +122,16 @@ impl Application {
             let hardening = hardening.clone();
             App::new()
                 .app_data(health.clone())
-                .app_data(uow.clone())
+                .app_data(app_data.clone())
+                .app_data(csrf.clone())
+                .app_data(rate_limit.clone())
+                .configure(|cfg| {
+                    if let Some(sim) = &sim {
+                        sim.configure(cfg);
+                    }
+                })
                 .configure(routes::configure)
+                .default_service(web::to(routes::not_found))
                 .wrap(actix_web::middleware::Condition::new(
                     production,
                     from_fn(move |req, next| security::production(hardening.clone(), req, next)),
@@ -93,10 +148,16 @@ impl Application {
         .shutdown_timeout(shutdown)
         .client_request_timeout(Duration::from_secs(10))
         .run();
+        if simulator.is_some() {
+            tracing::info!(url = %format!("{public_url}/_simulator/"), "payment simulator mounted (development only)");
+        }
         Ok(Application {
             server,
             address,
             pool,
+            use_cases,
+            simulator: simulator.map(|s| s.handle()),
+            public_url,
         })
     }
 
@@ -104,6 +165,24 @@ impl Application {
     #[must_use]
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// The use cases the server runs (for tests and tools).
+    #[must_use]
+    pub fn use_cases(&self) -> &UseCases {
+        &self.use_cases
+    }
+
+    /// The mounted simulator's handle, in simulator mode.
+    #[must_use]
+    pub fn simulator(&self) -> Option<&SimulatorHandle> {
+        self.simulator.as_ref()
+    }
+
+    /// The public base URL in use (after port-0 resolution).
+    #[must_use]
+    pub fn public_url(&self) -> &str {
+        &self.public_url
     }
 
     /// The database pool the server uses.

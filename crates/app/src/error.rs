@@ -11,6 +11,9 @@ pub enum AppError {
     /// Input that parsed but is not acceptable (e.g. an inactive service), by field.
     #[error("validation failed")]
     Validation(BTreeMap<String, String>),
+    /// A notification or request that cannot be parsed at all.
+    #[error("malformed: {0}")]
+    Malformed(String),
     /// No such invoice, attempt or service.
     #[error("{0} not found")]
     NotFound(&'static str),

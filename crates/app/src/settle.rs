@@ -210,7 +210,7 @@ impl UseCases {
             .await
             .map_err(|e| match e {
                 wetech_payments::GatewayError::InvalidSignature(m) => AppError::Unauthenticated(m),
-                wetech_payments::GatewayError::InvalidNotification(m) => AppError::field("body", m),
+                wetech_payments::GatewayError::InvalidNotification(m) => AppError::Malformed(m),
                 other => AppError::Gateway(other),
             })?;
         let notification = wetech_payments::Notification::AzamPay(callback.clone());
@@ -259,6 +259,21 @@ fn apply_in(tx: &mut DbConnection, r: &GatewayResult) -> Result<Applied, AppErro
         )?;
         return Ok(Applied::UnknownReference);
     };
+    if let Some(inv) = invoices::find_by_id(tx, attempt.invoice_id)? {
+        tracing::Span::current().record("invoice_id", inv.public_id.as_str());
+    }
+    if let Err(why) = check(&attempt, r) {
+        // Kept under a key of its own: a forged or garbled notification must not use up the
+        // dedupe key of the genuine one that may follow.
+        let applied = Applied::Mismatch(why.clone());
+        let key = format!("{}:mismatch:{}", r.dedupe_key, uuid::Uuid::new_v4());
+        events::record_event(
+            tx,
+            &event(r, Some(attempt.id), &key, now, &applied.outcome()),
+        )?;
+        attempts::flag_for_review(tx, attempt.id, &why)?;
+        return Ok(applied);
+    }
     let recorded = events::record_event(
         tx,
         &event(r, Some(attempt.id), &r.dedupe_key, now, "processing"),
@@ -266,16 +281,7 @@ fn apply_in(tx: &mut DbConnection, r: &GatewayResult) -> Result<Applied, AppErro
     let events::EventInsert::Recorded(ev) = recorded else {
         return Ok(Applied::AlreadyHandled);
     };
-    if let Some(inv) = invoices::find_by_id(tx, attempt.invoice_id)? {
-        tracing::Span::current().record("invoice_id", inv.public_id.as_str());
-    }
-    let applied = match check(&attempt, r) {
-        Err(why) => {
-            attempts::flag_for_review(tx, attempt.id, &why)?;
-            Applied::Mismatch(why)
-        }
-        Ok(()) => transition(tx, &attempt, r, now)?,
-    };
+    let applied = transition(tx, &attempt, r, now)?;
     events::set_outcome(tx, ev.id, Some(attempt.id), &applied.outcome())?;
     Ok(applied)
 }

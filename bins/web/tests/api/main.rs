@@ -1,0 +1,10 @@
+//! Integration tests of the web binary: the real server on a free port, a temporary database
+//! (SQLite, and PostgreSQL when available), the payment simulator mounted in-process.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+
+mod helpers;
+
+mod api;
+mod health;
+mod notify;
+mod pages;

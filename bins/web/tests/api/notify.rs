@@ -1,0 +1,317 @@
+//! Payments end to end through the simulator: checkouts, IPNs, returns, callbacks, exactly-once
+//! settlement, refusals and a gateway that is down or slow.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use wetech_payments::simulator::Endpoint;
+
+use crate::app_tests;
+use crate::helpers::TestApp;
+
+async fn new_invoice(app: &TestApp, email: &str) -> String {
+    app.submit_lead(email).await["invoice"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn start(app: &TestApp, id: &str, body: Value) -> reqwest::Response {
+    app.post_json(&format!("/api/v1/invoices/{id}/payments"), &body)
+        .await
+}
+
+/// Starts a Pesapal payment and returns (payment_id, tracking id).
+async fn start_pesapal(app: &TestApp, id: &str) -> (String, String) {
+    let resp = start(app, id, json!({"gateway": "pesapal"})).await;
+    assert_eq!(resp.status(), 201);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["status"], "pending");
+    assert_eq!(body["gateway"], "pesapal");
+    let payment_id = body["payment_id"].as_str().unwrap().to_owned();
+    let redirect = body["redirect_url"].as_str().unwrap();
+    assert!(redirect.contains("OrderTrackingId="), "{redirect}");
+    let order = app
+        .sim
+        .pesapal_orders()
+        .into_iter()
+        .find(|o| o.merchant_reference == payment_id)
+        .unwrap();
+    (payment_id, order.order_tracking_id)
+}
+
+fn ipn_query(tracking: &str, reference: &str) -> String {
+    format!(
+        "OrderTrackingId={tracking}&OrderMerchantReference={reference}&OrderNotificationType=IPNCHANGE"
+    )
+}
+
+fn attempt(app: &TestApp, reference: &str) -> wetech_persistence::repo::attempts::AttemptRow {
+    let mut conn = app.db.conn();
+    wetech_persistence::repo::attempts::find_by_merchant_reference(&mut conn, reference)
+        .unwrap()
+        .unwrap()
+}
+
+app_tests! {
+    async fn pesapal_payment_settles_through_the_ipn(app: TestApp) {
+        let id = new_invoice(&app, "pesapal@example.com").await;
+        let (payment_id, tracking) = start_pesapal(&app, &id).await;
+        assert_eq!(app.invoice(&id).await["status"], "pending");
+        // The customer pays on the hosted page; the simulator sends the IPN to our registered URL.
+        app.sim.complete_pesapal_order(&tracking).unwrap();
+        let paid = app.wait_for_status(&id, "paid").await;
+        assert!(paid["paid_at"].is_string());
+        assert_eq!(paid["payments"][0]["id"], payment_id.as_str());
+        assert_eq!(paid["payments"][0]["status"], "completed");
+        // Already paid: no new payment.
+        let resp = start(&app, &id, json!({"gateway": "pesapal"})).await;
+        assert_eq!(resp.status(), 409);
+        assert_eq!(resp.json::<Value>().await.unwrap()["error"]["code"], "conflict");
+    }
+
+    async fn pesapal_ipn_get_post_json_and_form(app: TestApp) {
+        let id = new_invoice(&app, "ipnforms@example.com").await;
+        let (reference, tracking) = start_pesapal(&app, &id).await;
+        // Still pending at the gateway: handled, status 200, nothing changes.
+        let resp = app.get(&format!("/payments/pesapal/ipn?{}", ipn_query(&tracking, &reference))).await;
+        assert_eq!(resp.status(), 200);
+        let ack: Value = resp.json().await.unwrap();
+        assert_eq!(ack, json!({"orderNotificationType":"IPNCHANGE","orderTrackingId":tracking,"orderMerchantReference":reference,"status":200}));
+        assert_eq!(app.invoice(&id).await["status"], "pending");
+        // Mark it paid at the gateway without delivering, then POST the IPN as JSON and as a form.
+        app.sim.update_config(|c| c.delivery_attempts = 0);
+        app.sim.complete_pesapal_order(&tracking).unwrap();
+        let url = format!("{}/payments/pesapal/ipn", app.address);
+        let resp = app.client.post(&url).json(&json!({"OrderTrackingId": tracking, "OrderMerchantReference": reference, "OrderNotificationType": "IPNCHANGE"})).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.json::<Value>().await.unwrap()["status"], 200);
+        assert_eq!(app.invoice(&id).await["status"], "paid");
+        let resp = app.client.post(&url).form(&[("OrderTrackingId", tracking.as_str()), ("OrderMerchantReference", reference.as_str()), ("OrderNotificationType", "IPNCHANGE")]).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "already handled is still handled");
+        assert_eq!(resp.json::<Value>().await.unwrap()["status"], 200);
+    }
+
+    async fn pesapal_ipn_refusals(app: TestApp) {
+        let resp = app.get("/payments/pesapal/ipn?OrderTrackingId=abc").await;
+        assert_eq!(resp.status(), 400);
+        let resp = app.get("/payments/pesapal/ipn").await;
+        assert_eq!(resp.status(), 400);
+        // Unknown reference: Pesapal must resend (500, status 500).
+        let id = new_invoice(&app, "unknownref@example.com").await;
+        let (_, tracking) = start_pesapal(&app, &id).await;
+        let resp = app.get(&format!("/payments/pesapal/ipn?{}", ipn_query(&tracking, "WTNOSUCHREFERENCE"))).await;
+        assert_eq!(resp.status(), 500);
+        assert_eq!(resp.json::<Value>().await.unwrap()["status"], 500);
+        // Gateway unreachable while verifying: 500 so that Pesapal resends.
+        let (reference, tracking) = {
+            let id = new_invoice(&app, "down@example.com").await;
+            start_pesapal(&app, &id).await
+        };
+        app.sim.fail_next(Endpoint::PesapalStatus, 10, 503);
+        let resp = app.get(&format!("/payments/pesapal/ipn?{}", ipn_query(&tracking, &reference))).await;
+        assert_eq!(resp.status(), 500);
+        assert_eq!(resp.json::<Value>().await.unwrap()["status"], 500);
+        app.sim.clear_faults();
+    }
+
+    async fn pesapal_browser_return_redirects_to_the_invoice(app: TestApp) {
+        let id = new_invoice(&app, "return@example.com").await;
+        let (reference, tracking) = start_pesapal(&app, &id).await;
+        app.sim.update_config(|c| c.delivery_attempts = 0);
+        app.sim.complete_pesapal_order(&tracking).unwrap();
+        let resp = app.get(&format!("/payments/pesapal/return?OrderTrackingId={tracking}&OrderMerchantReference={reference}")).await;
+        assert_eq!(resp.status(), 303);
+        assert_eq!(resp.headers()["location"], format!("/invoices/{id}").as_str());
+        assert_eq!(app.invoice(&id).await["status"], "paid");
+    }
+
+    async fn fifty_identical_ipns_settle_once(app: TestApp) {
+        let id = new_invoice(&app, "fifty@example.com").await;
+        let (reference, tracking) = start_pesapal(&app, &id).await;
+        app.sim.update_config(|c| c.delivery_attempts = 0);
+        app.sim.complete_pesapal_order(&tracking).unwrap();
+        let url = format!("{}/payments/pesapal/ipn?{}", app.address, ipn_query(&tracking, &reference));
+        let sends = (0..50).map(|_| app.client.get(&url).send());
+        for resp in futures_util::future::join_all(sends).await {
+            let resp = resp.unwrap();
+            assert_eq!(resp.status(), 200);
+        }
+        let invoice = app.invoice(&id).await;
+        assert_eq!(invoice["status"], "paid");
+        let a = attempt(&app, &reference);
+        assert_eq!(a.status.as_str(), "completed");
+        let mut conn = app.db.conn();
+        let events = wetech_persistence::repo::events::list_for_attempt(&mut conn, a.id).unwrap();
+        let settled = events.iter().filter(|e| e.outcome == "settled").count();
+        assert_eq!(settled, 1, "exactly one event settled: {events:?}");
+    }
+
+    async fn gateway_down_fails_the_attempt_and_frees_the_invoice(app: TestApp) {
+        let id = new_invoice(&app, "gwdown@example.com").await;
+        app.sim.fail_next(Endpoint::PesapalSubmitOrder, 1, 503);
+        let resp = start(&app, &id, json!({"gateway": "pesapal"})).await;
+        assert_eq!(resp.status(), 503);
+        assert_eq!(resp.json::<Value>().await.unwrap()["error"]["code"], "gateway_unavailable");
+        let inv = app.invoice(&id).await;
+        assert_eq!(inv["status"], "unpaid");
+        assert_eq!(inv["payments"][0]["status"], "failed");
+        // The customer can try again at once.
+        let (_, _) = start_pesapal(&app, &id).await;
+        assert_eq!(app.invoice(&id).await["payments"].as_array().unwrap().len(), 2);
+    }
+
+    async fn slow_gateway_expires_the_attempt_and_a_late_success_settles(app: TestApp) {
+        let id = new_invoice(&app, "slow@example.com").await;
+        // Prime the token and IPN so only the checkout is slow.
+        let (_, _) = start_pesapal(&app, &new_invoice(&app, "prime@example.com").await).await;
+        app.sim.delay_next(Endpoint::PesapalSubmitOrder, 1, Duration::from_millis(3500));
+        let resp = start(&app, &id, json!({"gateway": "pesapal"})).await;
+        assert_eq!(resp.status(), 504);
+        assert_eq!(resp.json::<Value>().await.unwrap()["error"]["code"], "gateway_timeout");
+        let inv = app.invoice(&id).await;
+        assert_eq!(inv["status"], "unpaid");
+        assert_eq!(inv["payments"][0]["status"], "expired");
+        let reference = inv["payments"][0]["id"].as_str().unwrap().to_owned();
+        // The order did reach the gateway; the customer pays it after all; the IPN settles it.
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let order = app.sim.pesapal_orders().into_iter().find(|o| o.merchant_reference == reference).unwrap();
+        app.sim.complete_pesapal_order(&order.order_tracking_id).unwrap();
+        let paid = app.wait_for_status(&id, "paid").await;
+        assert_eq!(paid["payments"][0]["status"], "completed");
+    }
+
+    async fn racing_payment_starts_leave_one_pending_attempt(app: TestApp) {
+        let id = new_invoice(&app, "racepay@example.com").await;
+        let path = format!("{}/api/v1/invoices/{id}/payments", app.address);
+        let sends = (0..4).map(|_| app.client.post(&path).json(&json!({"gateway": "pesapal"})).send());
+        let statuses: Vec<u16> = futures_util::future::join_all(sends).await.into_iter().map(|r| r.unwrap().status().as_u16()).collect();
+        assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
+        assert!(statuses.iter().all(|s| *s == 201 || *s == 409), "{statuses:?}");
+        let inv = app.invoice(&id).await;
+        let pending = inv["payments"].as_array().unwrap().iter().filter(|p| p["status"] == "pending").count();
+        assert_eq!(pending, 1);
+    }
+
+    async fn azampay_push_settles_through_the_signed_callback(app: TestApp) {
+        let id = new_invoice(&app, "azam@example.com").await;
+        let resp = start(&app, &id, json!({"gateway": "azampay", "phone": "0754123456", "provider": "Airtel"})).await;
+        assert_eq!(resp.status(), 201);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["gateway"], "azampay");
+        assert_eq!(body["status"], "pending");
+        assert!(body["message"].is_string());
+        let reference = body["payment_id"].as_str().unwrap();
+        let tx = app.sim.azampay_transactions().into_iter().find(|t| t.external_id == reference).unwrap();
+        assert_eq!(tx.msisdn, "255754123456");
+        app.sim.approve_azampay(&tx.transaction_id).unwrap();
+        let paid = app.wait_for_status(&id, "paid").await;
+        assert_eq!(paid["payments"][0]["status"], "completed");
+        // A stale failure for the same attempt never un-pays.
+        let failure = app.sim.azampay_callback_body(&tx.transaction_id, false).unwrap();
+        let url = format!("{}/payments/azampay/callback/{}", app.address, app.callback_token);
+        let resp = app.client.post(&url).header("content-type", "application/json").body(failure).send().await.unwrap();
+        assert_eq!(resp.status(), 404);
+        assert_eq!(app.invoice(&id).await["status"], "paid");
+        // The success delivered again: already handled.
+        let success = app.sim.azampay_callback_body(&tx.transaction_id, true).unwrap();
+        let resp = app.client.post(&url).header("content-type", "application/json").body(success).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.json::<Value>().await.unwrap(), json!({"success": true}));
+    }
+
+    async fn azampay_failure_frees_the_invoice(app: TestApp) {
+        let id = new_invoice(&app, "azamfail@example.com").await;
+        let resp = start(&app, &id, json!({"gateway": "azampay", "phone": "+255713000111", "provider": "Tigo"})).await;
+        assert_eq!(resp.status(), 201);
+        let reference = resp.json::<Value>().await.unwrap()["payment_id"].as_str().unwrap().to_owned();
+        let tx = app.sim.azampay_transactions().into_iter().find(|t| t.external_id == reference).unwrap();
+        app.sim.fail_azampay(&tx.transaction_id).unwrap();
+        let inv = app.wait_for_status(&id, "unpaid").await;
+        assert_eq!(inv["payments"][0]["status"], "failed");
+    }
+
+    async fn azampay_callback_refusals(app: TestApp) {
+        let id = new_invoice(&app, "azamrefuse@example.com").await;
+        app.sim.update_config(|c| c.delivery_attempts = 0);
+        let resp = start(&app, &id, json!({"gateway": "azampay", "phone": "0754123456", "provider": "Mpesa"})).await;
+        let reference = resp.json::<Value>().await.unwrap()["payment_id"].as_str().unwrap().to_owned();
+        let tx = app.sim.azampay_transactions().into_iter().find(|t| t.external_id == reference).unwrap();
+        let good = app.sim.azampay_callback_body(&tx.transaction_id, true).unwrap();
+        let post = |path: String, body: Vec<u8>| {
+            let client = app.client.clone();
+            let url = format!("{}{path}", app.address);
+            async move { client.post(url).header("content-type", "application/json").body(body).send().await.unwrap() }
+        };
+        // Wrong and missing token.
+        assert_eq!(post("/payments/azampay/callback/wrong-token".into(), good.clone()).await.status(), 401);
+        assert_eq!(post("/payments/azampay/callback".into(), good.clone()).await.status(), 401);
+        let ok_path = format!("/payments/azampay/callback/{}", app.callback_token);
+        // Tampered signed body (amount changed): the signature no longer verifies.
+        let mut v: Value = serde_json::from_slice(&good).unwrap();
+        if v.get("signature").is_some() {
+            v["utilityref"] = json!(format!("{}X", reference));
+            assert_eq!(post(ok_path.clone(), serde_json::to_vec(&v).unwrap()).await.status(), 401);
+        }
+        // Unsigned, with the amount changed: not paid, flagged for review, 422.
+        let mut unsigned: Value = serde_json::from_slice(&good).unwrap();
+        unsigned.as_object_mut().unwrap().remove("signature");
+        unsigned["amount"] = json!("1");
+        let resp = post(ok_path.clone(), serde_json::to_vec(&unsigned).unwrap()).await;
+        assert_eq!(resp.status(), 422);
+        assert_eq!(app.invoice(&id).await["status"], "pending");
+        assert!(attempt(&app, &reference).needs_review);
+        // An unknown utilityref.
+        let mut unknown: Value = serde_json::from_slice(&good).unwrap();
+        unknown.as_object_mut().unwrap().remove("signature");
+        unknown["utilityref"] = json!("WTUNKNOWNREFERENCE0000000");
+        assert_eq!(post(ok_path.clone(), serde_json::to_vec(&unknown).unwrap()).await.status(), 404);
+        // Malformed body.
+        assert_eq!(post(ok_path.clone(), b"{\"utilityref\":".to_vec()).await.status(), 400);
+        // The genuine signed callback still settles.
+        let resp = post(ok_path, good).await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(app.invoice(&id).await["status"], "paid");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsigned_callbacks_refused_when_signatures_are_required() {
+    let app = crate::helpers::spawn_app_with(wetech_persistence::Backend::Sqlite, |s| {
+        s.payments.azampay.require_signature = true;
+    })
+    .await
+    .unwrap();
+    app.sim.update_config(|c| c.delivery_attempts = 0);
+    let id = new_invoice(&app, "reqsig@example.com").await;
+    let resp = start(
+        &app,
+        &id,
+        json!({"gateway": "azampay", "phone": "0754123456", "provider": "Airtel"}),
+    )
+    .await;
+    let reference = resp.json::<Value>().await.unwrap()["payment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let tx = app
+        .sim
+        .azampay_transactions()
+        .into_iter()
+        .find(|t| t.external_id == reference)
+        .unwrap();
+    let mut body: Value = serde_json::from_slice(
+        &app.sim
+            .azampay_callback_body(&tx.transaction_id, true)
+            .unwrap(),
+    )
+    .unwrap();
+    body.as_object_mut().unwrap().remove("signature");
+    let url = format!(
+        "{}/payments/azampay/callback/{}",
+        app.address, app.callback_token
+    );
+    let resp = app.client.post(&url).json(&body).send().await.unwrap();
+    assert_eq!(resp.status(), 401);
+    assert_eq!(app.invoice(&id).await["status"], "pending");
+}

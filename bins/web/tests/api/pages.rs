@@ -1,0 +1,1 @@
+//! Customer pages (HTML): filled in with the pages work.
