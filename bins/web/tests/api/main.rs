@@ -5,6 +5,8 @@
 mod helpers;
 
 mod api;
+mod hardening;
 mod health;
+mod logs;
 mod notify;
 mod pages;

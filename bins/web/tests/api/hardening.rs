@@ -1,0 +1,1 @@
+//! Production hardening: security headers, HTTPS redirect, cookies (filled in by the hardening work).
