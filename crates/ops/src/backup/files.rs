@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Timelike as _, Utc};
 
 use super::{BackupError, BackupKind, Progress, Stage};
 
@@ -140,7 +140,7 @@ pub fn prune(
         }
         own.push((parsed, entry.path()));
     }
-    own.sort_by(|a, b| b.0.cmp(&a.0));
+    own.sort_by_key(|(name, _)| std::cmp::Reverse(*name));
     let mut removed = Vec::new();
     let mut failures = Vec::new();
     for (_, path) in own.into_iter().skip(keep.saturating_sub(1)) {
@@ -289,8 +289,15 @@ pub(crate) fn publish(
     tmp: TempFile,
     sha256: &str,
 ) -> Result<PathBuf, BackupError> {
-    let taken_at = taken_at.naive_utc();
-    for counter in 0..=MAX_COUNTER {
+    // Names have whole seconds.
+    let taken_at = taken_at
+        .naive_utc()
+        .with_nanosecond(0)
+        .unwrap_or(taken_at.naive_utc());
+    // After every backup of the same second (even deleted ones' successors), so that names keep
+    // sorting in the order the backups were taken.
+    let first = next_counter(dir, prefix, taken_at, kind)?;
+    for counter in first..=MAX_COUNTER {
         let name = BackupName {
             taken_at,
             counter,
@@ -333,6 +340,30 @@ pub(crate) fn publish(
         context: format!("no free backup name in {}", dir.display()),
         source: std::io::Error::from(std::io::ErrorKind::AlreadyExists),
     })
+}
+
+/// One more than the largest `-N` among `dir`'s backups named for `taken_at` (0 when none).
+fn next_counter(
+    dir: &Path,
+    prefix: &str,
+    taken_at: NaiveDateTime,
+    kind: BackupKind,
+) -> Result<u32, BackupError> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(BackupError::io(format!("cannot list {}", dir.display())))?;
+    let mut next = 0;
+    for entry in entries.flatten() {
+        if let Some(name) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| parse_with_prefix(n, prefix))
+            && name.taken_at == taken_at
+            && name.kind == kind
+        {
+            next = next.max(name.counter + 1);
+        }
+    }
+    Ok(next)
 }
 
 /// Makes `from` visible as `to` unless `to` exists; `Ok(false)` when it does.
@@ -563,7 +594,7 @@ mod tests {
     fn publish_never_overwrites_and_adds_a_counter() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        let at = DateTime::parse_from_rfc3339("2026-05-06T07:08:09Z")
+        let at = DateTime::parse_from_rfc3339("2026-05-06T07:08:09.5Z")
             .unwrap()
             .with_timezone(&Utc);
         touch(d, "wetech-20260506T070809Z.sqlite3");
