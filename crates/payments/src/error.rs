@@ -88,7 +88,9 @@ impl GatewayError {
             | GatewayError::Unsupported(_)
             | GatewayError::Unauthorized { .. }
             | GatewayError::Rejected { .. } => false,
-            GatewayError::Unavailable { may_have_reached, .. }
+            GatewayError::Unavailable {
+                may_have_reached, ..
+            }
             | GatewayError::Timeout { may_have_reached } => *may_have_reached,
             GatewayError::InvalidResponse(_) => true,
         }

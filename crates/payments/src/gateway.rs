@@ -86,8 +86,12 @@ impl MobileProvider {
     /// `HaloPesa`, `vodacom`) and `M-Pesa`.
     #[must_use]
     pub fn parse(text: &str) -> Option<MobileProvider> {
-        let t: String =
-            text.trim().chars().filter(|c| *c != '-' && *c != ' ').collect::<String>().to_ascii_lowercase();
+        let t: String = text
+            .trim()
+            .chars()
+            .filter(|c| *c != '-' && *c != ' ')
+            .collect::<String>()
+            .to_ascii_lowercase();
         match t.as_str() {
             "airtel" | "airtelmoney" => Some(MobileProvider::Airtel),
             "tigo" | "tigopesa" | "mixx" | "mixxbyyas" | "yas" => Some(MobileProvider::Tigo),
@@ -306,7 +310,7 @@ pub enum Notification {
     /// A Pesapal IPN: identifiers only; ask [`PaymentGateway::query_status`] for the truth.
     Pesapal(PesapalIpn),
     /// An AzamPay callback; [`AzamPayCallback::authenticity`] says how it was verified.
-    AzamPay(AzamPayCallback),
+    AzamPay(Box<AzamPayCallback>),
 }
 
 impl Notification {
@@ -389,7 +393,10 @@ pub trait PaymentGateway: Send + Sync {
 
     /// Starts a payment. Sent once; re-sent only when the connection could not be opened. A
     /// [`GatewayError::Timeout`] with `may_have_reached: true` means the outcome is unknown.
-    fn start_checkout<'a>(&'a self, request: &'a CheckoutRequest) -> GatewayFuture<'a, CheckoutResponse>;
+    fn start_checkout<'a>(
+        &'a self,
+        request: &'a CheckoutRequest,
+    ) -> GatewayFuture<'a, CheckoutResponse>;
 
     /// Asks the gateway for the attempt's status (retried with backoff on transient failures).
     fn query_status<'a>(&'a self, query: &'a StatusQuery) -> GatewayFuture<'a, StatusReport>;

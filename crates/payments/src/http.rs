@@ -62,7 +62,10 @@ impl HttpOptions {
     /// Defaults with the given per-call timeout.
     #[must_use]
     pub fn with_timeout(timeout: Duration) -> Self {
-        HttpOptions { timeout, ..HttpOptions::default() }
+        HttpOptions {
+            timeout,
+            ..HttpOptions::default()
+        }
     }
 }
 
@@ -70,10 +73,15 @@ impl HttpOptions {
 struct ConnectErrorsOnly;
 
 impl RetryableStrategy for ConnectErrorsOnly {
-    fn handle(&self, res: &Result<reqwest::Response, reqwest_middleware::Error>) -> Option<Retryable> {
+    fn handle(
+        &self,
+        res: &Result<reqwest::Response, reqwest_middleware::Error>,
+    ) -> Option<Retryable> {
         match res {
             Ok(_) => None,
-            Err(reqwest_middleware::Error::Reqwest(e)) if e.is_connect() => Some(Retryable::Transient),
+            Err(reqwest_middleware::Error::Reqwest(e)) if e.is_connect() => {
+                Some(Retryable::Transient)
+            }
             Err(_) => Some(Retryable::Fatal),
         }
     }
@@ -127,7 +135,10 @@ impl Http {
         };
         let policy = || {
             ExponentialBackoff::builder()
-                .retry_bounds(options.min_backoff, options.max_backoff.max(options.min_backoff))
+                .retry_bounds(
+                    options.min_backoff,
+                    options.max_backoff.max(options.min_backoff),
+                )
                 .jitter(Jitter::Bounded)
                 .build_with_max_retries(options.max_retries)
         };
@@ -138,7 +149,10 @@ impl Http {
             ))
             .build();
         let once = ClientBuilder::new(build()?)
-            .with(RetryTransientMiddleware::new_with_policy_and_strategy(policy(), ConnectErrorsOnly))
+            .with(RetryTransientMiddleware::new_with_policy_and_strategy(
+                policy(),
+                ConnectErrorsOnly,
+            ))
             .build();
         Ok(Http { retrying, once })
     }
@@ -175,7 +189,11 @@ impl Http {
             match &result {
                 Ok(r) => {
                     span.record("http.status_code", r.status.as_u16());
-                    tracing::info!(status = r.status.as_u16(), latency_ms = elapsed, "gateway answered");
+                    tracing::info!(
+                        status = r.status.as_u16(),
+                        latency_ms = elapsed,
+                        "gateway answered"
+                    );
                 }
                 Err(e) => {
                     span.record("error", tracing::field::display(e));
@@ -204,7 +222,11 @@ async fn execute(kind: Idempotency, request: RequestBuilder) -> Result<RawRespon
                 body.extend_from_slice(&chunk);
             }
             Ok(None) => break,
-            Err(e) if e.is_timeout() => return Err(GatewayError::Timeout { may_have_reached: true }),
+            Err(e) if e.is_timeout() => {
+                return Err(GatewayError::Timeout {
+                    may_have_reached: true,
+                });
+            }
             Err(_) => {
                 return Err(GatewayError::Unavailable {
                     http_status: Some(status.as_u16()),
@@ -229,26 +251,42 @@ fn innermost(err: &reqwest_middleware::Error) -> Option<&reqwest::Error> {
 /// Maps a transport failure. Only a connect failure proves the request never left.
 fn classify(err: &reqwest_middleware::Error, _kind: Idempotency) -> GatewayError {
     let Some(e) = innermost(err) else {
-        return GatewayError::Unavailable { http_status: None, may_have_reached: true };
+        return GatewayError::Unavailable {
+            http_status: None,
+            may_have_reached: true,
+        };
     };
     if e.is_builder() {
         return GatewayError::Config(format!("cannot build the request: {e}"));
     }
     if e.is_connect() {
         if e.is_timeout() {
-            return GatewayError::Timeout { may_have_reached: false };
+            return GatewayError::Timeout {
+                may_have_reached: false,
+            };
         }
-        return GatewayError::Unavailable { http_status: None, may_have_reached: false };
+        return GatewayError::Unavailable {
+            http_status: None,
+            may_have_reached: false,
+        };
     }
     if e.is_timeout() {
-        return GatewayError::Timeout { may_have_reached: true };
+        return GatewayError::Timeout {
+            may_have_reached: true,
+        };
     }
-    GatewayError::Unavailable { http_status: None, may_have_reached: true }
+    GatewayError::Unavailable {
+        http_status: None,
+        may_have_reached: true,
+    }
 }
 
 /// The error for a 5xx/429/408 answer whose body says nothing more specific.
 pub(crate) fn unavailable(status: StatusCode) -> GatewayError {
-    GatewayError::Unavailable { http_status: Some(status.as_u16()), may_have_reached: true }
+    GatewayError::Unavailable {
+        http_status: Some(status.as_u16()),
+        may_have_reached: true,
+    }
 }
 
 /// Joins a base URL and a path that starts with `/`.
@@ -260,7 +298,11 @@ pub(crate) fn join(base: &str, path: &str) -> String {
 pub(crate) fn check_base(name: &str, base: &str) -> Result<String, GatewayError> {
     let trimmed = base.trim().trim_end_matches('/');
     match url::Url::parse(trimmed) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(trimmed.to_owned()),
-        _ => Err(GatewayError::Config(format!("{name} is not an absolute http(s) URL"))),
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+            Ok(trimmed.to_owned())
+        }
+        _ => Err(GatewayError::Config(format!(
+            "{name} is not an absolute http(s) URL"
+        ))),
     }
 }

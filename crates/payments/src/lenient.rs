@@ -10,7 +10,9 @@ use crate::money::{Currency, Money, MoneyError};
 /// `"200"`, `200`, `true` → `Some("200")`, `Some("200")`, `Some("true")`; null or missing → `None`;
 /// objects and arrays → `None`.
 pub(crate) fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(value_to_string(&Option::<Value>::deserialize(d)?.unwrap_or(Value::Null)))
+    Ok(value_to_string(
+        &Option::<Value>::deserialize(d)?.unwrap_or(Value::Null),
+    ))
 }
 
 /// `1`, `"1"` → `Some(1)`; anything else → `None`.
@@ -48,8 +50,14 @@ pub(crate) fn value_to_string(v: &Value) -> Option<String> {
 pub(crate) fn raw_decimal_text(raw: &RawValue) -> Option<String> {
     let text = raw.get().trim();
     if text.starts_with('"') {
-        serde_json::from_str::<String>(text).ok().map(|s| s.trim().to_owned())
-    } else if text.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-') && !text.is_empty() {
+        serde_json::from_str::<String>(text)
+            .ok()
+            .map(|s| s.trim().to_owned())
+    } else if text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+        && !text.is_empty()
+    {
         Some(text.to_owned())
     } else {
         None
@@ -58,7 +66,8 @@ pub(crate) fn raw_decimal_text(raw: &RawValue) -> Option<String> {
 
 /// Reads an exact amount from a raw JSON value.
 pub(crate) fn raw_money(raw: &RawValue, currency: Currency) -> Result<Money, MoneyError> {
-    let text = raw_decimal_text(raw).ok_or_else(|| MoneyError::NotADecimal(raw.get().chars().take(40).collect()))?;
+    let text = raw_decimal_text(raw)
+        .ok_or_else(|| MoneyError::NotADecimal(raw.get().chars().take(40).collect()))?;
     Money::parse_decimal(&text, currency)
 }
 

@@ -109,12 +109,13 @@ pub use azampay::{AzamPayClient, AzamPayConfig, tokens_match};
 pub use error::GatewayError;
 pub use gateway::{
     CheckoutRequest, CheckoutResponse, Gateway, GatewayFuture, GatewayStatus, IncomingNotification,
-    MobileProvider, NextStep, Notification, NotificationMethod, Payer, PaymentDetails, PaymentGateway,
-    StatusQuery, StatusReport,
+    MobileProvider, NextStep, Notification, NotificationMethod, Payer, PaymentDetails,
+    PaymentGateway, StatusQuery, StatusReport,
 };
 pub use http::HttpOptions;
 pub use money::{Currency, Money, MoneyError};
 pub use pesapal::{PesapalClient, PesapalConfig};
 pub use settings::{
-    AzamPaySettings, EnabledGateways, PaymentsMode, PaymentsSettings, PaymentsSettingsError, PesapalSettings,
+    AzamPaySettings, EnabledGateways, PaymentsMode, PaymentsSettings, PaymentsSettingsError,
+    PesapalSettings,
 };

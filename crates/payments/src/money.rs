@@ -91,13 +91,25 @@ pub struct Currency {
 
 impl Currency {
     /// Tanzanian shilling (exponent 2).
-    pub const TZS: Currency = Currency { code: "TZS", exponent: 2 };
+    pub const TZS: Currency = Currency {
+        code: "TZS",
+        exponent: 2,
+    };
     /// Kenyan shilling (exponent 2).
-    pub const KES: Currency = Currency { code: "KES", exponent: 2 };
+    pub const KES: Currency = Currency {
+        code: "KES",
+        exponent: 2,
+    };
     /// Ugandan shilling (exponent 0).
-    pub const UGX: Currency = Currency { code: "UGX", exponent: 0 };
+    pub const UGX: Currency = Currency {
+        code: "UGX",
+        exponent: 0,
+    };
     /// US dollar (exponent 2).
-    pub const USD: Currency = Currency { code: "USD", exponent: 2 };
+    pub const USD: Currency = Currency {
+        code: "USD",
+        exponent: 2,
+    };
 
     /// Looks a code up, case-insensitively, after trimming spaces.
     pub fn parse(code: &str) -> Result<Currency, MoneyError> {
@@ -242,7 +254,11 @@ fn parse_minor(text: &str, currency: Currency) -> Result<i64, MoneyError> {
         return Err(bad());
     }
     let exp = usize::from(currency.exponent);
-    let (kept, extra) = if frac.len() > exp { frac.split_at(exp) } else { (frac, "") };
+    let (kept, extra) = if frac.len() > exp {
+        frac.split_at(exp)
+    } else {
+        (frac, "")
+    };
     if extra.bytes().any(|b| b != b'0') {
         return Err(MoneyError::TooPrecise {
             amount: truncate(text, 40),
@@ -255,7 +271,11 @@ fn parse_minor(text: &str, currency: Currency) -> Result<i64, MoneyError> {
     if whole.len() > 18 {
         return Err(out_of_range());
     }
-    let mut value: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad())? };
+    let mut value: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| bad())?
+    };
     for i in 0..exp {
         let digit = kept.as_bytes().get(i).map_or(0, |b| i64::from(b - b'0'));
         value = value
@@ -273,20 +293,44 @@ mod tests {
     #[test]
     fn parses_and_formats_exactly() {
         let tzs = Currency::TZS;
-        assert_eq!(Money::parse_decimal("500000.00", tzs).unwrap().minor(), 50_000_000);
+        assert_eq!(
+            Money::parse_decimal("500000.00", tzs).unwrap().minor(),
+            50_000_000
+        );
         assert_eq!(Money::parse_decimal("10.5", tzs).unwrap().minor(), 1050);
         assert_eq!(Money::parse_decimal("10", tzs).unwrap().minor(), 1000);
         assert_eq!(Money::parse_decimal("10.000", tzs).unwrap().minor(), 1000);
-        assert_eq!(Money::parse_decimal("-0.05", tzs).unwrap().to_decimal_string(), "-0.05");
-        assert_eq!(Money::parse_decimal("1500", Currency::UGX).unwrap().to_decimal_string(), "1500");
-        assert_eq!(Money::new(50_000_000, tzs).to_compact_decimal_string(), "500000");
-        assert_eq!(Money::new(50_000_050, tzs).to_compact_decimal_string(), "500000.50");
+        assert_eq!(
+            Money::parse_decimal("-0.05", tzs)
+                .unwrap()
+                .to_decimal_string(),
+            "-0.05"
+        );
+        assert_eq!(
+            Money::parse_decimal("1500", Currency::UGX)
+                .unwrap()
+                .to_decimal_string(),
+            "1500"
+        );
+        assert_eq!(
+            Money::new(50_000_000, tzs).to_compact_decimal_string(),
+            "500000"
+        );
+        assert_eq!(
+            Money::new(50_000_050, tzs).to_compact_decimal_string(),
+            "500000.50"
+        );
     }
 
     #[test]
     fn refuses_what_is_not_plain_decimal() {
-        for bad in ["", ".", "1.", ".5", "1e3", "+1", "1,000", "1.2.3", "abc", "--1", "1 000", "NaN"] {
-            assert!(Money::parse_decimal(bad, Currency::TZS).is_err(), "{bad:?} accepted");
+        for bad in [
+            "", ".", "1.", ".5", "1e3", "+1", "1,000", "1.2.3", "abc", "--1", "1 000", "NaN",
+        ] {
+            assert!(
+                Money::parse_decimal(bad, Currency::TZS).is_err(),
+                "{bad:?} accepted"
+            );
         }
         assert!(matches!(
             Money::parse_decimal("0.001", Currency::TZS),

@@ -148,7 +148,10 @@ pub struct PaymentsSettingsError {
 
 impl PaymentsSettingsError {
     fn new(key: &str, message: impl Into<String>) -> Self {
-        PaymentsSettingsError { key: key.to_owned(), message: message.into() }
+        PaymentsSettingsError {
+            key: key.to_owned(),
+            message: message.into(),
+        }
     }
 
     pub(crate) fn required(key: &str) -> Self {
@@ -189,7 +192,10 @@ fn check_url(key: &str, value: Option<&String>) -> Result<(), PaymentsSettingsEr
     let Some(raw) = value else { return Ok(()) };
     match url::Url::parse(raw.trim()) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
-        _ => Err(PaymentsSettingsError::new(key, "must be an absolute http:// or https:// URL")),
+        _ => Err(PaymentsSettingsError::new(
+            key,
+            "must be an absolute http:// or https:// URL",
+        )),
     }
 }
 
@@ -215,28 +221,34 @@ impl PaymentsSettings {
             ));
         }
         check_url("payments.pesapal.base_url", self.pesapal.base_url.as_ref())?;
-        check_url("payments.azampay.auth_base_url", self.azampay.auth_base_url.as_ref())?;
-        check_url("payments.azampay.checkout_base_url", self.azampay.checkout_base_url.as_ref())?;
-        if let Some(u) = &self.azampay.public_key_url {
-            if !u.starts_with('/') {
-                check_url("payments.azampay.public_key_url", Some(u))?;
-            }
+        check_url(
+            "payments.azampay.auth_base_url",
+            self.azampay.auth_base_url.as_ref(),
+        )?;
+        check_url(
+            "payments.azampay.checkout_base_url",
+            self.azampay.checkout_base_url.as_ref(),
+        )?;
+        if let Some(u) = &self.azampay.public_key_url
+            && !u.starts_with('/')
+        {
+            check_url("payments.azampay.public_key_url", Some(u))?;
         }
-        if let Some(pem) = &self.azampay.public_key_pem {
-            if crate::azampay::signature::parse_public_key(pem).is_err() {
-                return Err(PaymentsSettingsError::new(
-                    "payments.azampay.public_key_pem",
-                    "is not an RSA public key in PEM form",
-                ));
-            }
+        if let Some(pem) = &self.azampay.public_key_pem
+            && crate::azampay::signature::parse_public_key(pem).is_err()
+        {
+            return Err(PaymentsSettingsError::new(
+                "payments.azampay.public_key_pem",
+                "is not an RSA public key in PEM form",
+            ));
         }
-        if let Some(id) = &self.pesapal.ipn_id {
-            if id.trim().is_empty() || id.len() > 100 {
-                return Err(PaymentsSettingsError::new(
-                    "payments.pesapal.ipn_id",
-                    "must be a non-empty IPN id of at most 100 characters",
-                ));
-            }
+        if let Some(id) = &self.pesapal.ipn_id
+            && (id.trim().is_empty() || id.len() > 100)
+        {
+            return Err(PaymentsSettingsError::new(
+                "payments.pesapal.ipn_id",
+                "must be a non-empty IPN id of at most 100 characters",
+            ));
         }
         Ok(())
     }
@@ -248,7 +260,10 @@ impl PaymentsSettings {
     pub fn validate_credentials(&self) -> Result<EnabledGateways, PaymentsSettingsError> {
         let mode = self.mode_or(PaymentsMode::Live);
         if mode == PaymentsMode::Simulator {
-            return Ok(EnabledGateways { pesapal: true, azampay: true });
+            return Ok(EnabledGateways {
+                pesapal: true,
+                azampay: true,
+            });
         }
         let p = &self.pesapal;
         let pesapal = is_set(p.consumer_key.as_ref()) || is_set(p.consumer_secret.as_ref());
@@ -277,7 +292,10 @@ impl PaymentsSettings {
             if !is_set(a.callback_token.as_ref()) {
                 return Err(missing("payments.azampay.callback_token"));
             }
-            if a.callback_token.as_ref().is_some_and(|t| t.expose_secret().len() < 16) {
+            if a.callback_token
+                .as_ref()
+                .is_some_and(|t| t.expose_secret().len() < 16)
+            {
                 return Err(PaymentsSettingsError::new(
                     "payments.azampay.callback_token",
                     "must be at least 16 characters",
@@ -293,8 +311,14 @@ impl PaymentsSettings {
                 ("payments.azampay.auth_base_url", &a.auth_base_url),
                 ("payments.azampay.checkout_base_url", &a.checkout_base_url),
             ] {
-                if url.as_ref().is_some_and(|u| !u.trim().starts_with("https://")) {
-                    return Err(PaymentsSettingsError::new(key, "must use https:// in live mode"));
+                if url
+                    .as_ref()
+                    .is_some_and(|u| !u.trim().starts_with("https://"))
+                {
+                    return Err(PaymentsSettingsError::new(
+                        key,
+                        "must use https:// in live mode",
+                    ));
                 }
             }
         }
@@ -311,19 +335,25 @@ impl PaymentsSettings {
     /// mode it is `{simulator_origin}/_simulator/pesapal`.
     #[must_use]
     pub fn pesapal_base_url(&self, mode: PaymentsMode, simulator_origin: &str) -> String {
-        pick(self.pesapal.base_url.as_ref(), mode, simulator_origin, SIMULATOR_PESAPAL_PATH, [
-            PESAPAL_SANDBOX_BASE_URL,
-            PESAPAL_LIVE_BASE_URL,
-        ])
+        pick(
+            self.pesapal.base_url.as_ref(),
+            mode,
+            simulator_origin,
+            SIMULATOR_PESAPAL_PATH,
+            [PESAPAL_SANDBOX_BASE_URL, PESAPAL_LIVE_BASE_URL],
+        )
     }
 
     /// AzamPay authenticator host, chosen like [`PaymentsSettings::pesapal_base_url`].
     #[must_use]
     pub fn azampay_auth_base_url(&self, mode: PaymentsMode, simulator_origin: &str) -> String {
-        pick(self.azampay.auth_base_url.as_ref(), mode, simulator_origin, SIMULATOR_AZAMPAY_AUTH_PATH, [
-            AZAMPAY_SANDBOX_AUTH_BASE_URL,
-            AZAMPAY_LIVE_AUTH_BASE_URL,
-        ])
+        pick(
+            self.azampay.auth_base_url.as_ref(),
+            mode,
+            simulator_origin,
+            SIMULATOR_AZAMPAY_AUTH_PATH,
+            [AZAMPAY_SANDBOX_AUTH_BASE_URL, AZAMPAY_LIVE_AUTH_BASE_URL],
+        )
     }
 
     /// AzamPay checkout host, chosen like [`PaymentsSettings::pesapal_base_url`].
@@ -334,7 +364,10 @@ impl PaymentsSettings {
             mode,
             simulator_origin,
             SIMULATOR_AZAMPAY_CHECKOUT_PATH,
-            [AZAMPAY_SANDBOX_CHECKOUT_BASE_URL, AZAMPAY_LIVE_CHECKOUT_BASE_URL],
+            [
+                AZAMPAY_SANDBOX_CHECKOUT_BASE_URL,
+                AZAMPAY_LIVE_CHECKOUT_BASE_URL,
+            ],
         )
     }
 }
@@ -382,8 +415,14 @@ impl fmt::Debug for PesapalSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PesapalSettings")
             .field("base_url", &self.base_url)
-            .field("consumer_key", &format_args!("{}", redact(self.consumer_key.as_ref())))
-            .field("consumer_secret", &format_args!("{}", redact(self.consumer_secret.as_ref())))
+            .field(
+                "consumer_key",
+                &format_args!("{}", redact(self.consumer_key.as_ref())),
+            )
+            .field(
+                "consumer_secret",
+                &format_args!("{}", redact(self.consumer_secret.as_ref())),
+            )
             .field("ipn_id", &self.ipn_id)
             .finish()
     }
@@ -395,13 +434,28 @@ impl fmt::Debug for AzamPaySettings {
             .field("auth_base_url", &self.auth_base_url)
             .field("checkout_base_url", &self.checkout_base_url)
             .field("app_name", &self.app_name)
-            .field("client_id", &format_args!("{}", redact(self.client_id.as_ref())))
-            .field("client_secret", &format_args!("{}", redact(self.client_secret.as_ref())))
-            .field("api_key", &format_args!("{}", redact(self.api_key.as_ref())))
-            .field("callback_token", &format_args!("{}", redact(self.callback_token.as_ref())))
+            .field(
+                "client_id",
+                &format_args!("{}", redact(self.client_id.as_ref())),
+            )
+            .field(
+                "client_secret",
+                &format_args!("{}", redact(self.client_secret.as_ref())),
+            )
+            .field(
+                "api_key",
+                &format_args!("{}", redact(self.api_key.as_ref())),
+            )
+            .field(
+                "callback_token",
+                &format_args!("{}", redact(self.callback_token.as_ref())),
+            )
             .field("require_signature", &self.require_signature)
             .field("public_key_url", &self.public_key_url)
-            .field("public_key_pem", &self.public_key_pem.as_ref().map(|_| "[PEM]"))
+            .field(
+                "public_key_pem",
+                &self.public_key_pem.as_ref().map(|_| "[PEM]"),
+            )
             .finish()
     }
 }
@@ -429,16 +483,31 @@ mod tests {
     fn base_urls_follow_the_mode() {
         let s = parse("{}");
         let o = "http://127.0.0.1:8000/";
-        assert_eq!(s.pesapal_base_url(PaymentsMode::Live, o), "https://pay.pesapal.com/v3");
-        assert_eq!(s.pesapal_base_url(PaymentsMode::Simulator, o), "http://127.0.0.1:8000/_simulator/pesapal");
-        assert_eq!(s.azampay_auth_base_url(PaymentsMode::Live, o), "https://authenticator.azampay.co.tz");
-        assert_eq!(s.azampay_checkout_base_url(PaymentsMode::Sandbox, o), "https://sandbox.azampay.co.tz");
+        assert_eq!(
+            s.pesapal_base_url(PaymentsMode::Live, o),
+            "https://pay.pesapal.com/v3"
+        );
+        assert_eq!(
+            s.pesapal_base_url(PaymentsMode::Simulator, o),
+            "http://127.0.0.1:8000/_simulator/pesapal"
+        );
+        assert_eq!(
+            s.azampay_auth_base_url(PaymentsMode::Live, o),
+            "https://authenticator.azampay.co.tz"
+        );
+        assert_eq!(
+            s.azampay_checkout_base_url(PaymentsMode::Sandbox, o),
+            "https://sandbox.azampay.co.tz"
+        );
         assert_eq!(
             s.azampay_auth_base_url(PaymentsMode::Sandbox, o),
             "https://authenticator-sandbox.azampay.co.tz"
         );
         let custom = parse(r#"{"pesapal":{"base_url":"https://example.test/v3/"}}"#);
-        assert_eq!(custom.pesapal_base_url(PaymentsMode::Live, o), "https://example.test/v3");
+        assert_eq!(
+            custom.pesapal_base_url(PaymentsMode::Live, o),
+            "https://example.test/v3"
+        );
     }
 
     #[test]
@@ -446,10 +515,18 @@ mod tests {
         assert!(parse(r#"{"mode":"simulator"}"#).validate().is_ok());
         let err = parse(r#"{"mode":"live"}"#).validate().unwrap_err();
         assert_eq!(err.key(), "payments.pesapal.consumer_key");
-        let err = parse(r#"{"mode":"live","pesapal":{"consumer_key":"k"}}"#).validate().unwrap_err();
+        let err = parse(r#"{"mode":"live","pesapal":{"consumer_key":"k"}}"#)
+            .validate()
+            .unwrap_err();
         assert_eq!(err.key(), "payments.pesapal.consumer_secret");
         let ok = parse(r#"{"mode":"live","pesapal":{"consumer_key":"k","consumer_secret":"s"}}"#);
-        assert_eq!(ok.validate().unwrap(), EnabledGateways { pesapal: true, azampay: false });
+        assert_eq!(
+            ok.validate().unwrap(),
+            EnabledGateways {
+                pesapal: true,
+                azampay: false
+            }
+        );
         let err = parse(r#"{"mode":"sandbox","azampay":{"app_name":"a","client_id":"c"}}"#)
             .validate()
             .unwrap_err();
@@ -462,7 +539,9 @@ mod tests {
         assert_eq!(err.key(), "payments.azampay.callback_token");
         let err = parse(r#"{"timeout_ms":0}"#).validate_shape().unwrap_err();
         assert_eq!(err.key(), "payments.timeout_ms");
-        let err = parse(r#"{"pesapal":{"base_url":"ftp://x"}}"#).validate_shape().unwrap_err();
+        let err = parse(r#"{"pesapal":{"base_url":"ftp://x"}}"#)
+            .validate_shape()
+            .unwrap_err();
         assert_eq!(err.key(), "payments.pesapal.base_url");
         let err = parse(
             r#"{"mode":"live","pesapal":{"consumer_key":"k","consumer_secret":"s","base_url":"http://x.test"}}"#,
@@ -479,7 +558,14 @@ mod tests {
                 "azampay":{"client_id":"CID-789","client_secret":"CS-000","api_key":"AK-111","callback_token":"CT-222"}}"#,
         );
         let text = format!("{s:?}");
-        for secret in ["KEY-123", "SECRET-456", "CID-789", "CS-000", "AK-111", "CT-222"] {
+        for secret in [
+            "KEY-123",
+            "SECRET-456",
+            "CID-789",
+            "CS-000",
+            "AK-111",
+            "CT-222",
+        ] {
             assert!(!text.contains(secret), "{secret} leaked in {text}");
         }
         assert!(text.contains("REDACTED"));

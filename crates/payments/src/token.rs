@@ -57,21 +57,27 @@ impl TokenCache {
         Fut: Future<Output = Result<(SecretString, Option<DateTime<Utc>>), GatewayError>>,
     {
         let mut slot = self.slot.lock().await;
-        if let Some(token) = slot.as_ref() {
-            if Instant::now() < token.refresh_at {
-                return Ok(token.value.clone());
-            }
+        if let Some(token) = slot.as_ref()
+            && Instant::now() < token.refresh_at
+        {
+            return Ok(token.value.clone());
         }
         let (value, expiry) = fetch().await?;
         let refresh_at = Instant::now() + refresh_delay(expiry, Utc::now());
-        *slot = Some(CachedToken { value: value.clone(), refresh_at });
+        *slot = Some(CachedToken {
+            value: value.clone(),
+            refresh_at,
+        });
         Ok(value)
     }
 
     /// Forgets `stale` (after a 401), unless another caller already replaced it.
     pub(crate) async fn invalidate(&self, stale: &SecretString) {
         let mut slot = self.slot.lock().await;
-        if slot.as_ref().is_some_and(|t| t.value.expose_secret() == stale.expose_secret()) {
+        if slot
+            .as_ref()
+            .is_some_and(|t| t.value.expose_secret() == stale.expose_secret())
+        {
             *slot = None;
         }
     }
@@ -91,7 +97,10 @@ mod tests {
         let short = refresh_delay(Some(now + chrono::Duration::seconds(2)), now);
         assert_eq!(short, Duration::from_millis(1800));
         assert_eq!(refresh_delay(None, now), Duration::from_secs(216));
-        assert_eq!(refresh_delay(Some(now - chrono::Duration::seconds(5)), now), Duration::from_secs(216));
+        assert_eq!(
+            refresh_delay(Some(now - chrono::Duration::seconds(5)), now),
+            Duration::from_secs(216)
+        );
     }
 
     #[test]

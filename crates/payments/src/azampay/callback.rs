@@ -151,14 +151,23 @@ impl AzamPayCallback {
             CallbackStatus::Success => GatewayStatus::Completed(PaymentDetails {
                 amount: self.amount,
                 method: self.operator.clone(),
-                confirmation_code: [&self.mno_reference, &self.fsp_reference_id, &self.transid, &self.reference]
-                    .into_iter()
-                    .find_map(|v| v.clone().filter(|s| !s.trim().is_empty()))
-                    .unwrap_or_default(),
+                confirmation_code: [
+                    &self.mno_reference,
+                    &self.fsp_reference_id,
+                    &self.transid,
+                    &self.reference,
+                ]
+                .into_iter()
+                .find_map(|v| v.clone().filter(|s| !s.trim().is_empty()))
+                .unwrap_or_default(),
                 payer_account: mask(&self.msisdn),
             }),
             CallbackStatus::Failure => GatewayStatus::Failed {
-                reason: self.message.clone().filter(|m| !m.trim().is_empty()).unwrap_or_else(|| "failure".to_owned()),
+                reason: self
+                    .message
+                    .clone()
+                    .filter(|m| !m.trim().is_empty())
+                    .unwrap_or_else(|| "failure".to_owned()),
             },
         }
     }
@@ -185,7 +194,9 @@ pub fn parse_callback(body: &[u8]) -> Result<AzamPayCallback, GatewayError> {
         return Err(bad("callback too large"));
     }
     let value: Value = serde_json::from_slice(body).map_err(|_| bad("body is not valid JSON"))?;
-    let Value::Object(map) = value else { return Err(bad("body is not a JSON object")) };
+    let Value::Object(map) = value else {
+        return Err(bad("body is not a JSON object"));
+    };
     let mut fields: HashMap<String, Value> = HashMap::new();
     for (k, v) in map {
         fields.entry(k.to_ascii_lowercase()).or_insert(v);
@@ -199,7 +210,9 @@ pub fn parse_callback(body: &[u8]) -> Result<AzamPayCallback, GatewayError> {
             other => Ok(other),
         }
     };
-    let required = |key: &str| -> Result<String, GatewayError> { text(key)?.ok_or_else(|| bad(format!("missing {key}"))) };
+    let required = |key: &str| -> Result<String, GatewayError> {
+        text(key)?.ok_or_else(|| bad(format!("missing {key}")))
+    };
 
     let utility_ref = required("utilityref")?;
     let raw_transaction_status = required("transactionstatus")?;
@@ -209,12 +222,21 @@ pub fn parse_callback(body: &[u8]) -> Result<AzamPayCallback, GatewayError> {
         _ => return Err(bad("unknown transactionstatus")),
     };
     let amount_text = required("amount")?;
-    let amount = Money::parse_decimal(&amount_text, Currency::TZS).map_err(|e| bad(format!("amount: {e}")))?;
+    let amount = Money::parse_decimal(&amount_text, Currency::TZS)
+        .map_err(|e| bad(format!("amount: {e}")))?;
     if amount.minor() < 0 {
         return Err(bad("negative amount"));
     }
     let msisdn = required("msisdn")?;
-    let current_keys = ["externalreference", "transid", "mnoreference", "signature", "user", "password", "clientid"];
+    let current_keys = [
+        "externalreference",
+        "transid",
+        "mnoreference",
+        "signature",
+        "user",
+        "password",
+        "clientid",
+    ];
     let schema = if current_keys.iter().any(|k| fields.contains_key(*k)) {
         CallbackSchema::Current
     } else {

@@ -5,7 +5,7 @@
 //! use wetech_payments::azampay::{AzamPayClient, AzamPayConfig};
 //! use wetech_payments::{CheckoutRequest, Currency, MobileProvider, Money, Payer, PaymentGateway};
 //!
-//! # async fn run() -> Result<(), wetech_payments::GatewayError> {
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let mut config = AzamPayConfig::new(
 //!     "https://authenticator-sandbox.azampay.co.tz",
 //!     "https://sandbox.azampay.co.tz",
@@ -44,20 +44,23 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 pub use callback::{
-    Authenticity, AzamPayCallback, CallbackSchema, CallbackStatus, MAX_CALLBACK_BODY, parse_callback,
+    Authenticity, AzamPayCallback, CallbackSchema, CallbackStatus, MAX_CALLBACK_BODY,
+    parse_callback,
 };
 pub use signature::{parse_public_key, tokens_match, verify_signature};
 
 use crate::error::GatewayError;
 use crate::gateway::{
     CheckoutRequest, CheckoutResponse, Gateway, GatewayFuture, GatewayStatus, IncomingNotification,
-    MobileProvider, NextStep, Notification, PaymentDetails, PaymentGateway, StatusQuery, StatusReport,
-    mask,
+    MobileProvider, NextStep, Notification, PaymentDetails, PaymentGateway, StatusQuery,
+    StatusReport, mask,
 };
 use crate::http::{Http, HttpOptions, Idempotency, RawResponse, check_base, join, unavailable};
 use crate::lenient::json_number;
 use crate::money::{Currency, Money};
-use crate::settings::{PaymentsMode, PaymentsSettings, PaymentsSettingsError, SIMULATOR_CALLBACK_TOKEN};
+use crate::settings::{
+    PaymentsMode, PaymentsSettings, PaymentsSettingsError, SIMULATOR_CALLBACK_TOKEN,
+};
 use crate::token::{TokenCache, parse_expiry};
 
 const TOKEN_PATH: &str = "/AppRegistration/GenerateToken";
@@ -111,7 +114,13 @@ pub struct AzamPayConfig {
 impl AzamPayConfig {
     /// A configuration with defaults (no API key, no callback token, signatures optional).
     #[must_use]
-    pub fn new(auth_base_url: &str, checkout_base_url: &str, app_name: &str, client_id: &str, client_secret: &str) -> Self {
+    pub fn new(
+        auth_base_url: &str,
+        checkout_base_url: &str,
+        app_name: &str,
+        client_id: &str,
+        client_secret: &str,
+    ) -> Self {
         AzamPayConfig {
             auth_base_url: auth_base_url.to_owned(),
             checkout_base_url: checkout_base_url.to_owned(),
@@ -137,7 +146,9 @@ impl AzamPayConfig {
     ) -> Result<AzamPayConfig, PaymentsSettingsError> {
         let a = &settings.azampay;
         let sim = mode == PaymentsMode::Simulator;
-        let secret = |v: &Option<SecretString>, key: &'static str| -> Result<SecretString, PaymentsSettingsError> {
+        let secret = |v: &Option<SecretString>,
+                      key: &'static str|
+         -> Result<SecretString, PaymentsSettingsError> {
             match v {
                 Some(s) if !s.expose_secret().trim().is_empty() => Ok(s.clone()),
                 _ if sim => Ok(SecretString::from("simulator")),
@@ -152,7 +163,11 @@ impl AzamPayConfig {
         let callback_token = match &a.callback_token {
             Some(t) if !t.expose_secret().trim().is_empty() => Some(t.clone()),
             _ if sim => Some(SecretString::from(SIMULATOR_CALLBACK_TOKEN)),
-            _ => return Err(PaymentsSettingsError::required("payments.azampay.callback_token")),
+            _ => {
+                return Err(PaymentsSettingsError::required(
+                    "payments.azampay.callback_token",
+                ));
+            }
         };
         Ok(AzamPayConfig {
             auth_base_url: settings.azampay_auth_base_url(mode, simulator_origin),
@@ -160,7 +175,10 @@ impl AzamPayConfig {
             app_name,
             client_id: secret(&a.client_id, "payments.azampay.client_id")?,
             client_secret: secret(&a.client_secret, "payments.azampay.client_secret")?,
-            api_key: a.api_key.clone().filter(|k| !k.expose_secret().trim().is_empty()),
+            api_key: a
+                .api_key
+                .clone()
+                .filter(|k| !k.expose_secret().trim().is_empty()),
             callback_token,
             require_signature: a.require_signature,
             public_key_url: a.public_key_url.clone(),
@@ -179,7 +197,10 @@ impl fmt::Debug for AzamPayConfig {
             .field("client_id", &"[REDACTED]")
             .field("client_secret", &"[REDACTED]")
             .field("api_key", &self.api_key.as_ref().map(|_| "[REDACTED]"))
-            .field("callback_token", &self.callback_token.as_ref().map(|_| "[REDACTED]"))
+            .field(
+                "callback_token",
+                &self.callback_token.as_ref().map(|_| "[REDACTED]"),
+            )
             .field("require_signature", &self.require_signature)
             .field("public_key_url", &self.public_key_url)
             .field("http", &self.http)
@@ -198,13 +219,20 @@ impl fmt::Debug for AzamPayConfig {
 /// assert!(normalize_msisdn("0812345678").is_err());
 /// ```
 pub fn normalize_msisdn(input: &str) -> Result<String, GatewayError> {
-    let bad = || GatewayError::InvalidRequest("phone must be a Tanzanian mobile number (07…, 06…, 255…)".into());
+    let bad = || {
+        GatewayError::InvalidRequest(
+            "phone must be a Tanzanian mobile number (07…, 06…, 255…)".into(),
+        )
+    };
     if input.len() > 32 {
         return Err(bad());
     }
     let mut s = input.trim();
     s = s.strip_prefix('+').unwrap_or(s);
-    let digits: String = s.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')')).collect();
+    let digits: String = s
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+        .collect();
     if !digits.chars().all(|c| c.is_ascii_digit()) {
         return Err(bad());
     }
@@ -273,7 +301,10 @@ impl fmt::Debug for BankCheckout {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BankCheckout")
             .field("amount", &self.amount)
-            .field("merchant_account_number", &mask(&self.merchant_account_number))
+            .field(
+                "merchant_account_number",
+                &mask(&self.merchant_account_number),
+            )
             .field("provider", &self.provider)
             .field("reference_id", &self.reference_id)
             .field("otp", &"[REDACTED]")
@@ -314,6 +345,8 @@ pub struct PaymentPartner {
 struct CachedKey {
     key: RsaPublicKey,
     fetched: Instant,
+    /// When a failed verification last forced a fetch.
+    forced: Option<Instant>,
 }
 
 /// AzamPay client. Cheap to clone (shared token and key caches).
@@ -347,12 +380,19 @@ impl fmt::Debug for AzamPayClient {
     }
 }
 
-fn parse_body<T: serde::de::DeserializeOwned>(resp: &RawResponse, what: &str) -> Result<T, GatewayError> {
+fn parse_body<T: serde::de::DeserializeOwned>(
+    resp: &RawResponse,
+    what: &str,
+) -> Result<T, GatewayError> {
     serde_json::from_slice(&resp.body).map_err(|_| {
         if resp.status.is_server_error() || resp.status == StatusCode::TOO_MANY_REQUESTS {
             unavailable(resp.status)
         } else {
-            GatewayError::InvalidResponse(format!("{what}: HTTP {} with body `{}`", resp.status.as_u16(), resp.excerpt()))
+            GatewayError::InvalidResponse(format!(
+                "{what}: HTTP {} with body `{}`",
+                resp.status.as_u16(),
+                resp.excerpt()
+            ))
         }
     })
 }
@@ -365,22 +405,36 @@ fn error_for(resp: &RawResponse, what: &str) -> GatewayError {
             .ok()
             .and_then(|e| e.message)
             .unwrap_or_else(|| resp.excerpt());
-        return GatewayError::Unauthorized { code: format!("http_{}", s.as_u16()), message };
+        return GatewayError::Unauthorized {
+            code: format!("http_{}", s.as_u16()),
+            message,
+        };
     }
-    if s == StatusCode::BAD_REQUEST {
-        if let Ok(p) = serde_json::from_slice::<wire::ProblemDetails>(&resp.body) {
-            return GatewayError::Rejected { code: "validation_failed".into(), message: p.summary() };
-        }
+    if s == StatusCode::BAD_REQUEST
+        && let Ok(p) = serde_json::from_slice::<wire::ProblemDetails>(&resp.body)
+    {
+        return GatewayError::Rejected {
+            code: "validation_failed".into(),
+            message: p.summary(),
+        };
     }
-    if s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS || s == StatusCode::REQUEST_TIMEOUT {
+    if s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS || s == StatusCode::REQUEST_TIMEOUT
+    {
         return unavailable(s);
     }
-    if let Ok(e) = serde_json::from_slice::<wire::Envelope<Value>>(&resp.body) {
-        if let Some(message) = e.message {
-            return GatewayError::Rejected { code: format!("http_{}", s.as_u16()), message };
-        }
+    if let Ok(e) = serde_json::from_slice::<wire::Envelope<Value>>(&resp.body)
+        && let Some(message) = e.message
+    {
+        return GatewayError::Rejected {
+            code: format!("http_{}", s.as_u16()),
+            message,
+        };
     }
-    GatewayError::InvalidResponse(format!("{what}: HTTP {} with body `{}`", s.as_u16(), resp.excerpt()))
+    GatewayError::InvalidResponse(format!(
+        "{what}: HTTP {} with body `{}`",
+        s.as_u16(),
+        resp.excerpt()
+    ))
 }
 
 impl AzamPayClient {
@@ -394,7 +448,9 @@ impl AzamPayClient {
             Some(u) => check_base("AzamPay public key URL", u)?,
         };
         let pinned_key = match config.public_key_pem.as_deref() {
-            Some(pem) => Some(parse_public_key(pem).map_err(|_| GatewayError::Config("AzamPay public_key_pem is not an RSA public key".into()))?),
+            Some(pem) => Some(parse_public_key(pem).map_err(|_| {
+                GatewayError::Config("AzamPay public_key_pem is not an RSA public key".into())
+            })?),
             None => None,
         };
         if config.app_name.trim().is_empty() {
@@ -419,14 +475,19 @@ impl AzamPayClient {
         })
     }
 
-    fn with_api_key(&self, req: reqwest_middleware::RequestBuilder) -> reqwest_middleware::RequestBuilder {
+    fn with_api_key(
+        &self,
+        req: reqwest_middleware::RequestBuilder,
+    ) -> reqwest_middleware::RequestBuilder {
         match &self.inner.api_key {
             Some(k) => req.header("X-API-Key", k.expose_secret()),
             None => req,
         }
     }
 
-    async fn fetch_token(&self) -> Result<(SecretString, Option<chrono::DateTime<chrono::Utc>>), GatewayError> {
+    async fn fetch_token(
+        &self,
+    ) -> Result<(SecretString, Option<chrono::DateTime<chrono::Utc>>), GatewayError> {
         let inner = &self.inner;
         let body = wire::TokenRequest {
             app_name: &inner.app_name,
@@ -441,18 +502,35 @@ impl AzamPayClient {
                 .header("Accept", "application/json")
                 .json(&body),
         );
-        let resp = inner.http.send(Gateway::AzamPay, "AppRegistration/GenerateToken", Idempotency::Idempotent, req).await?;
+        let resp = inner
+            .http
+            .send(
+                Gateway::AzamPay,
+                "AppRegistration/GenerateToken",
+                Idempotency::Idempotent,
+                req,
+            )
+            .await?;
         if !resp.status.is_success() {
             return Err(match error_for(&resp, "GenerateToken") {
-                GatewayError::Rejected { code, message } => GatewayError::Unauthorized { code, message },
+                GatewayError::Rejected { code, message } => {
+                    GatewayError::Unauthorized { code, message }
+                }
                 other => other,
             });
         }
         let env: wire::Envelope<wire::TokenData> = parse_body(&resp, "GenerateToken")?;
         match (env.success, env.data) {
-            (Some(true) | None, Some(wire::TokenData { access_token: Some(t), expire })) if !t.trim().is_empty() => {
-                Ok((SecretString::from(t), expire.as_deref().and_then(parse_expiry)))
-            }
+            (
+                Some(true) | None,
+                Some(wire::TokenData {
+                    access_token: Some(t),
+                    expire,
+                }),
+            ) if !t.trim().is_empty() => Ok((
+                SecretString::from(t),
+                expire.as_deref().and_then(parse_expiry),
+            )),
             _ => Err(GatewayError::Unauthorized {
                 code: format!("status_{}", env.status_code.unwrap_or(0)),
                 message: env.message.unwrap_or_default(),
@@ -465,7 +543,12 @@ impl AzamPayClient {
     }
 
     /// Sends an authenticated call, renewing the token once on HTTP 401.
-    async fn authed<F>(&self, endpoint: &'static str, kind: Idempotency, build: F) -> Result<RawResponse, GatewayError>
+    async fn authed<F>(
+        &self,
+        endpoint: &'static str,
+        kind: Idempotency,
+        build: F,
+    ) -> Result<RawResponse, GatewayError>
     where
         F: Fn(&reqwest_middleware::ClientWithMiddleware) -> reqwest_middleware::RequestBuilder,
     {
@@ -473,9 +556,15 @@ impl AzamPayClient {
         loop {
             let token = self.token().await?;
             let req = self.with_api_key(
-                build(self.inner.http.client(kind)).header("Accept", "application/json").bearer_auth(token.expose_secret()),
+                build(self.inner.http.client(kind))
+                    .header("Accept", "application/json")
+                    .bearer_auth(token.expose_secret()),
             );
-            let resp = self.inner.http.send(Gateway::AzamPay, endpoint, kind, req).await?;
+            let resp = self
+                .inner
+                .http
+                .send(Gateway::AzamPay, endpoint, kind, req)
+                .await?;
             if resp.status == StatusCode::UNAUTHORIZED && !refreshed {
                 self.inner.token.invalidate(&token).await;
                 refreshed = true;
@@ -491,44 +580,61 @@ impl AzamPayClient {
         }
         let parsed: wire::CheckoutResponseWire = parse_body(resp, what)?;
         if parsed.success == Some(false) {
-            return Err(GatewayError::Rejected { code: "checkout_failed".into(), message: parsed.text() });
+            return Err(GatewayError::Rejected {
+                code: "checkout_failed".into(),
+                message: parsed.text(),
+            });
         }
         match parsed.reference() {
-            Some(transaction_id) => Ok(CheckoutAccepted { transaction_id, message: parsed.text() }),
-            None => Err(GatewayError::InvalidResponse(format!("{what}: success without transactionId"))),
+            Some(transaction_id) => Ok(CheckoutAccepted {
+                transaction_id,
+                message: parsed.text(),
+            }),
+            None => Err(GatewayError::InvalidResponse(format!(
+                "{what}: success without transactionId"
+            ))),
         }
     }
 
     fn check_amount(amount: Money) -> Result<Box<serde_json::value::RawValue>, GatewayError> {
         if amount.currency() != Currency::TZS {
-            return Err(GatewayError::InvalidRequest("AzamPay supports TZS only".into()));
+            return Err(GatewayError::InvalidRequest(
+                "AzamPay supports TZS only".into(),
+            ));
         }
         if amount.minor() <= 0 || amount.minor() > MAX_CHECKOUT_TZS * 100 {
-            return Err(GatewayError::InvalidRequest(format!("amount must be between 0 and {MAX_CHECKOUT_TZS} TZS")));
+            return Err(GatewayError::InvalidRequest(format!(
+                "amount must be between 0 and {MAX_CHECKOUT_TZS} TZS"
+            )));
         }
         json_number(amount.to_compact_decimal_string())
             .ok_or_else(|| GatewayError::InvalidRequest("amount cannot be written as JSON".into()))
     }
 
     fn check_extras(extra: Option<&Value>) -> Result<(), GatewayError> {
-        if let Some(v) = extra {
-            if !v.is_object() || v.to_string().len() > MAX_ADDITIONAL_PROPERTIES {
-                return Err(GatewayError::InvalidRequest(format!(
-                    "additionalProperties must be an object of at most {MAX_ADDITIONAL_PROPERTIES} bytes"
-                )));
-            }
+        if let Some(v) = extra
+            && (!v.is_object() || v.to_string().len() > MAX_ADDITIONAL_PROPERTIES)
+        {
+            return Err(GatewayError::InvalidRequest(format!(
+                "additionalProperties must be an object of at most {MAX_ADDITIONAL_PROPERTIES} bytes"
+            )));
         }
         Ok(())
     }
 
     /// `POST /azampay/mno/checkout`: sends the USSD push. Sent once; re-sent only when the
     /// connection could not be opened.
-    pub async fn mno_checkout(&self, checkout: &MnoCheckout) -> Result<CheckoutAccepted, GatewayError> {
+    pub async fn mno_checkout(
+        &self,
+        checkout: &MnoCheckout,
+    ) -> Result<CheckoutAccepted, GatewayError> {
         let account = normalize_msisdn(&checkout.account_number)?;
         let amount = Self::check_amount(checkout.amount)?;
         let external_id = checkout.external_id.trim();
         if external_id.is_empty() || external_id.chars().count() > MAX_EXTERNAL_ID {
-            return Err(GatewayError::InvalidRequest(format!("externalId must be 1-{MAX_EXTERNAL_ID} characters")));
+            return Err(GatewayError::InvalidRequest(format!(
+                "externalId must be 1-{MAX_EXTERNAL_ID} characters"
+            )));
         }
         Self::check_extras(checkout.additional_properties.as_ref())?;
         let body = serde_json::to_vec(&wire::MnoCheckoutWire {
@@ -543,27 +649,46 @@ impl AzamPayClient {
         let url = join(&self.inner.checkout_base, MNO_CHECKOUT_PATH);
         let resp = self
             .authed("azampay/mno/checkout", Idempotency::Once, |c| {
-                c.post(&url).header("Content-Type", "application/json").body(body.clone())
+                c.post(&url)
+                    .header("Content-Type", "application/json")
+                    .body(body.clone())
             })
             .await?;
         Self::checkout_answer(&resp, "mno/checkout")
     }
 
     /// `POST /azampay/bank/checkout`.
-    pub async fn bank_checkout(&self, checkout: &BankCheckout) -> Result<CheckoutAccepted, GatewayError> {
+    pub async fn bank_checkout(
+        &self,
+        checkout: &BankCheckout,
+    ) -> Result<CheckoutAccepted, GatewayError> {
         let amount = Self::check_amount(checkout.amount)?;
         let otp = checkout.otp.expose_secret().trim();
         if otp.is_empty() || otp.len() > 32 {
             return Err(GatewayError::InvalidRequest("otp is required".into()));
         }
-        if checkout.merchant_account_number.trim().is_empty() || checkout.merchant_account_number.len() > 100 {
-            return Err(GatewayError::InvalidRequest("merchantAccountNumber must be 1-100 characters".into()));
+        if checkout.merchant_account_number.trim().is_empty()
+            || checkout.merchant_account_number.len() > 100
+        {
+            return Err(GatewayError::InvalidRequest(
+                "merchantAccountNumber must be 1-100 characters".into(),
+            ));
         }
-        if checkout.merchant_mobile_number.trim().is_empty() || checkout.merchant_mobile_number.len() > 100 {
-            return Err(GatewayError::InvalidRequest("merchantMobileNumber must be 1-100 characters".into()));
+        if checkout.merchant_mobile_number.trim().is_empty()
+            || checkout.merchant_mobile_number.len() > 100
+        {
+            return Err(GatewayError::InvalidRequest(
+                "merchantMobileNumber must be 1-100 characters".into(),
+            ));
         }
-        if checkout.reference_id.as_deref().is_some_and(|r| r.chars().count() > MAX_EXTERNAL_ID) {
-            return Err(GatewayError::InvalidRequest(format!("referenceId must be at most {MAX_EXTERNAL_ID} characters")));
+        if checkout
+            .reference_id
+            .as_deref()
+            .is_some_and(|r| r.chars().count() > MAX_EXTERNAL_ID)
+        {
+            return Err(GatewayError::InvalidRequest(format!(
+                "referenceId must be at most {MAX_EXTERNAL_ID} characters"
+            )));
         }
         Self::check_extras(checkout.additional_properties.as_ref())?;
         let body = serde_json::to_vec(&wire::BankCheckoutWire {
@@ -584,7 +709,9 @@ impl AzamPayClient {
         let url = join(&self.inner.checkout_base, BANK_CHECKOUT_PATH);
         let resp = self
             .authed("azampay/bank/checkout", Idempotency::Once, |c| {
-                c.post(&url).header("Content-Type", "application/json").body(body.clone())
+                c.post(&url)
+                    .header("Content-Type", "application/json")
+                    .body(body.clone())
             })
             .await?;
         Self::checkout_answer(&resp, "bank/checkout")
@@ -593,20 +720,31 @@ impl AzamPayClient {
     /// `GET /api/v1/Partner/GetPaymentPartners` (a bare array).
     pub async fn payment_partners(&self) -> Result<Vec<PaymentPartner>, GatewayError> {
         let url = join(&self.inner.checkout_base, PARTNERS_PATH);
-        let resp = self.authed("Partner/GetPaymentPartners", Idempotency::Idempotent, |c| c.get(&url)).await?;
+        let resp = self
+            .authed("Partner/GetPaymentPartners", Idempotency::Idempotent, |c| {
+                c.get(&url)
+            })
+            .await?;
         if !resp.status.is_success() {
             return Err(error_for(&resp, "GetPaymentPartners"));
         }
         let value: Value = parse_body(&resp, "GetPaymentPartners")?;
         let Value::Array(items) = value else {
-            let message = value.get("message").and_then(crate::lenient::value_to_string).unwrap_or_default();
-            return Err(GatewayError::Rejected { code: "partners_error".into(), message });
+            let message = value
+                .get("message")
+                .and_then(crate::lenient::value_to_string)
+                .unwrap_or_default();
+            return Err(GatewayError::Rejected {
+                code: "partners_error".into(),
+                message,
+            });
         };
         items
             .into_iter()
             .map(|v| {
-                let w: wire::PartnerWire = serde_json::from_value(v)
-                    .map_err(|e| GatewayError::InvalidResponse(format!("GetPaymentPartners item: {e}")))?;
+                let w: wire::PartnerWire = serde_json::from_value(v).map_err(|e| {
+                    GatewayError::InvalidResponse(format!("GetPaymentPartners item: {e}"))
+                })?;
                 let partner_name = w.partner_name.unwrap_or_default();
                 Ok(PaymentPartner {
                     checkout_provider: MobileProvider::parse(&partner_name),
@@ -626,35 +764,61 @@ impl AzamPayClient {
     /// ?pgReferenceId=…&bankName=…`, GATEWAYS.md B10); a "not found" answer is reported as
     /// pending, and a success that states no amount is an [`GatewayError::InvalidResponse`]
     /// (wait for the callback instead).
-    pub async fn transaction_status(&self, transaction_id: &str, provider: MobileProvider) -> Result<StatusReport, GatewayError> {
+    pub async fn transaction_status(
+        &self,
+        transaction_id: &str,
+        provider: MobileProvider,
+    ) -> Result<StatusReport, GatewayError> {
         let id = transaction_id.trim();
         if id.is_empty() || id.len() > 128 {
-            return Err(GatewayError::InvalidRequest("transaction id is empty or too long".into()));
+            return Err(GatewayError::InvalidRequest(
+                "transaction id is empty or too long".into(),
+            ));
         }
         let url = join(&self.inner.checkout_base, STATUS_PATH);
         let resp = self
-            .authed("azampay/gettransactionstatus", Idempotency::Idempotent, |c| {
-                c.get(&url).query(&[("pgReferenceId", id), ("bankName", provider.as_str())])
-            })
+            .authed(
+                "azampay/gettransactionstatus",
+                Idempotency::Idempotent,
+                |c| {
+                    c.get(&url)
+                        .query(&[("pgReferenceId", id), ("bankName", provider.as_str())])
+                },
+            )
             .await?;
         let env: Option<wire::Envelope<Value>> = serde_json::from_slice(&resp.body).ok();
         let not_found = |e: &wire::Envelope<Value>| {
-            e.status_code == Some(404) || e.message.as_deref().is_some_and(|m| m.to_ascii_lowercase().contains("not found"))
+            e.status_code == Some(404)
+                || e.message
+                    .as_deref()
+                    .is_some_and(|m| m.to_ascii_lowercase().contains("not found"))
         };
         let env = match env {
             Some(e) if e.success == Some(false) && not_found(&e) => {
-                return Ok(StatusReport { gateway_reference: id.to_owned(), merchant_reference: None, status: GatewayStatus::Pending });
+                return Ok(StatusReport {
+                    gateway_reference: id.to_owned(),
+                    merchant_reference: None,
+                    status: GatewayStatus::Pending,
+                });
             }
             Some(e) if resp.status.is_success() && e.success != Some(false) => e,
             _ => return Err(error_for(&resp, "gettransactionstatus")),
         };
         let (status, merchant_reference) = interpret_status(env.data.as_ref(), provider)?;
-        Ok(StatusReport { gateway_reference: id.to_owned(), merchant_reference, status })
+        Ok(StatusReport {
+            gateway_reference: id.to_owned(),
+            merchant_reference,
+            status,
+        })
     }
 
     async fn fetch_key(&self) -> Result<RsaPublicKey, GatewayError> {
         let url = self.inner.public_key_url.clone();
-        let resp = self.authed("azampay/public-key", Idempotency::Idempotent, |c| c.get(&url)).await?;
+        let resp = self
+            .authed("azampay/public-key", Idempotency::Idempotent, |c| {
+                c.get(&url)
+            })
+            .await?;
         if !resp.status.is_success() {
             return Err(error_for(&resp, "public-key"));
         }
@@ -662,8 +826,15 @@ impl AzamPayClient {
         let key_text = match serde_json::from_str::<wire::PublicKeyWire>(&text) {
             Ok(w) => w
                 .public_key
-                .or_else(|| w.data.as_ref().and_then(|d| d.get("publicKey")).and_then(crate::lenient::value_to_string))
-                .ok_or_else(|| GatewayError::InvalidResponse("public-key answer without publicKey".into()))?,
+                .or_else(|| {
+                    w.data
+                        .as_ref()
+                        .and_then(|d| d.get("publicKey"))
+                        .and_then(crate::lenient::value_to_string)
+                })
+                .ok_or_else(|| {
+                    GatewayError::InvalidResponse("public-key answer without publicKey".into())
+                })?,
             Err(_) => match serde_json::from_str::<String>(&text) {
                 Ok(s) => s,
                 Err(_) => text,
@@ -672,21 +843,29 @@ impl AzamPayClient {
         parse_public_key(&key_text)
     }
 
-    /// The cached key (fetched when absent or older than a day); `refresh` forces a fetch unless
-    /// one happened in the last 30 seconds.
+    /// The cached key (fetched when absent or older than a day). `refresh` (after a failed
+    /// verification) fetches again, at most once per 30 seconds, so forged callbacks cannot make
+    /// us hammer AzamPay.
     async fn public_key(&self, refresh: bool) -> Result<(RsaPublicKey, bool), GatewayError> {
         if let Some(k) = &self.inner.pinned_key {
             return Ok((k.clone(), false));
         }
         let mut slot = self.inner.key.lock().await;
+        let mut forced = None;
         if let Some(c) = slot.as_ref() {
-            let age = c.fetched.elapsed();
-            if age < KEY_TTL && (!refresh || age < KEY_REFETCH_INTERVAL) {
+            let recently_forced = c.forced.is_some_and(|f| f.elapsed() < KEY_REFETCH_INTERVAL);
+            if c.fetched.elapsed() < KEY_TTL && (!refresh || recently_forced) {
                 return Ok((c.key.clone(), false));
             }
+            forced = c.forced;
         }
         let key = self.fetch_key().await?;
-        *slot = Some(CachedKey { key: key.clone(), fetched: Instant::now() });
+        let now = Instant::now();
+        *slot = Some(CachedKey {
+            key: key.clone(),
+            fetched: now,
+            forced: if refresh { Some(now) } else { forced },
+        });
         Ok((key, true))
     }
 
@@ -696,17 +875,25 @@ impl AzamPayClient {
     /// `require_signature` is set. Errors: [`GatewayError::InvalidSignature`] for token and
     /// signature problems, [`GatewayError::InvalidNotification`] for malformed bodies, and a
     /// transient error when the key could not be fetched.
-    pub async fn verify_callback(&self, path_token: Option<&str>, body: &[u8]) -> Result<AzamPayCallback, GatewayError> {
+    pub async fn verify_callback(
+        &self,
+        path_token: Option<&str>,
+        body: &[u8],
+    ) -> Result<AzamPayCallback, GatewayError> {
         if let Some(expected) = &self.inner.callback_token {
             let given = path_token.unwrap_or("");
             if given.is_empty() || !tokens_match(given, expected.expose_secret()) {
-                return Err(GatewayError::InvalidSignature("callback token missing or wrong".into()));
+                return Err(GatewayError::InvalidSignature(
+                    "callback token missing or wrong".into(),
+                ));
             }
         }
         let mut callback = parse_callback(body)?;
         let Some(signature) = callback.signature.clone() else {
             if self.inner.require_signature {
-                return Err(GatewayError::InvalidSignature("unsigned callback refused".into()));
+                return Err(GatewayError::InvalidSignature(
+                    "unsigned callback refused".into(),
+                ));
             }
             callback.authenticity = Authenticity::Unsigned;
             return Ok(callback);
@@ -721,30 +908,51 @@ impl AzamPayClient {
             }
         }
         if !ok {
-            return Err(GatewayError::InvalidSignature("signature does not verify".into()));
+            return Err(GatewayError::InvalidSignature(
+                "signature does not verify".into(),
+            ));
         }
         callback.authenticity = Authenticity::Signed;
         Ok(callback)
     }
 }
 
-fn interpret_status(data: Option<&Value>, provider: MobileProvider) -> Result<(GatewayStatus, Option<String>), GatewayError> {
-    let text = |v: &Value, k: &str| v.get(k).and_then(crate::lenient::value_to_string).filter(|s| !s.trim().is_empty());
+fn interpret_status(
+    data: Option<&Value>,
+    provider: MobileProvider,
+) -> Result<(GatewayStatus, Option<String>), GatewayError> {
+    let text = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(crate::lenient::value_to_string)
+            .filter(|s| !s.trim().is_empty())
+    };
     match data {
         Some(obj @ Value::Object(_)) => {
-            let word = text(obj, "transactionstatus").or_else(|| text(obj, "status")).unwrap_or_default().to_ascii_lowercase();
+            let word = text(obj, "transactionstatus")
+                .or_else(|| text(obj, "status"))
+                .unwrap_or_default()
+                .to_ascii_lowercase();
             let merchant_reference = text(obj, "utilityref").or_else(|| text(obj, "externalId"));
             let status = match word.as_str() {
                 "success" | "successful" | "completed" => {
-                    let currency = Currency::parse(&text(obj, "currency").unwrap_or_else(|| "TZS".into()))
-                        .map_err(|e| GatewayError::InvalidResponse(e.to_string()))?;
+                    let currency =
+                        Currency::parse(&text(obj, "currency").unwrap_or_else(|| "TZS".into()))
+                            .map_err(|e| GatewayError::InvalidResponse(e.to_string()))?;
                     let amount = text(obj, "amount")
-                        .ok_or_else(|| GatewayError::InvalidResponse("completed status without amount".into()))
-                        .and_then(|a| Money::parse_decimal(&a, currency).map_err(|e| GatewayError::InvalidResponse(e.to_string())))?;
+                        .ok_or_else(|| {
+                            GatewayError::InvalidResponse("completed status without amount".into())
+                        })
+                        .and_then(|a| {
+                            Money::parse_decimal(&a, currency)
+                                .map_err(|e| GatewayError::InvalidResponse(e.to_string()))
+                        })?;
                     GatewayStatus::Completed(PaymentDetails {
                         amount,
-                        method: text(obj, "operator").unwrap_or_else(|| provider.as_str().to_owned()),
-                        confirmation_code: text(obj, "mnoreference").or_else(|| text(obj, "reference")).unwrap_or_default(),
+                        method: text(obj, "operator")
+                            .unwrap_or_else(|| provider.as_str().to_owned()),
+                        confirmation_code: text(obj, "mnoreference")
+                            .or_else(|| text(obj, "reference"))
+                            .unwrap_or_default(),
                         payer_account: text(obj, "msisdn").map(|m| mask(&m)).unwrap_or_default(),
                     })
                 }
@@ -752,7 +960,11 @@ fn interpret_status(data: Option<&Value>, provider: MobileProvider) -> Result<(G
                     reason: text(obj, "message").unwrap_or_else(|| word.clone()),
                 },
                 "pending" | "processing" | "inprogress" | "initiated" => GatewayStatus::Pending,
-                _ => return Err(GatewayError::InvalidResponse("unknown AzamPay transaction status".into())),
+                _ => {
+                    return Err(GatewayError::InvalidResponse(
+                        "unknown AzamPay transaction status".into(),
+                    ));
+                }
             };
             Ok((status, merchant_reference))
         }
@@ -763,12 +975,18 @@ fn interpret_status(data: Option<&Value>, provider: MobileProvider) -> Result<(G
             } else if l.contains("pending") || l.contains("process") {
                 Ok((GatewayStatus::Pending, None))
             } else if l.contains("success") {
-                Err(GatewayError::InvalidResponse("status says successful but states no amount; rely on the callback".into()))
+                Err(GatewayError::InvalidResponse(
+                    "status says successful but states no amount; rely on the callback".into(),
+                ))
             } else {
-                Err(GatewayError::InvalidResponse("unknown AzamPay transaction status".into()))
+                Err(GatewayError::InvalidResponse(
+                    "unknown AzamPay transaction status".into(),
+                ))
             }
         }
-        _ => Err(GatewayError::InvalidResponse("status answer without data".into())),
+        _ => Err(GatewayError::InvalidResponse(
+            "status answer without data".into(),
+        )),
     }
 }
 
@@ -777,16 +995,17 @@ impl PaymentGateway for AzamPayClient {
         Gateway::AzamPay
     }
 
-    fn start_checkout<'a>(&'a self, request: &'a CheckoutRequest) -> GatewayFuture<'a, CheckoutResponse> {
+    fn start_checkout<'a>(
+        &'a self,
+        request: &'a CheckoutRequest,
+    ) -> GatewayFuture<'a, CheckoutResponse> {
         Box::pin(async move {
-            let provider = request
-                .provider
-                .ok_or_else(|| GatewayError::InvalidRequest("AzamPay needs a mobile-money provider".into()))?;
-            let phone = request
-                .payer
-                .phone
-                .as_deref()
-                .ok_or_else(|| GatewayError::InvalidRequest("AzamPay needs the payer's phone".into()))?;
+            let provider = request.provider.ok_or_else(|| {
+                GatewayError::InvalidRequest("AzamPay needs a mobile-money provider".into())
+            })?;
+            let phone = request.payer.phone.as_deref().ok_or_else(|| {
+                GatewayError::InvalidRequest("AzamPay needs the payer's phone".into())
+            })?;
             let accepted = self
                 .mno_checkout(&MnoCheckout {
                     account_number: phone.to_owned(),
@@ -799,26 +1018,33 @@ impl PaymentGateway for AzamPayClient {
             Ok(CheckoutResponse {
                 gateway_reference: accepted.transaction_id,
                 merchant_reference: request.merchant_reference.trim().to_owned(),
-                next_step: NextStep::ApproveOnPhone { message: accepted.message },
+                next_step: NextStep::ApproveOnPhone {
+                    message: accepted.message,
+                },
             })
         })
     }
 
     fn query_status<'a>(&'a self, query: &'a StatusQuery) -> GatewayFuture<'a, StatusReport> {
         Box::pin(async move {
-            let id = query
-                .gateway_reference
-                .as_deref()
-                .ok_or_else(|| GatewayError::InvalidRequest("AzamPay status needs the transaction id".into()))?;
-            let provider =
-                query.provider.ok_or_else(|| GatewayError::InvalidRequest("AzamPay status needs the provider".into()))?;
+            let id = query.gateway_reference.as_deref().ok_or_else(|| {
+                GatewayError::InvalidRequest("AzamPay status needs the transaction id".into())
+            })?;
+            let provider = query.provider.ok_or_else(|| {
+                GatewayError::InvalidRequest("AzamPay status needs the provider".into())
+            })?;
             self.transaction_status(id, provider).await
         })
     }
 
-    fn verify_notification<'a>(&'a self, n: &'a IncomingNotification) -> GatewayFuture<'a, Notification> {
+    fn verify_notification<'a>(
+        &'a self,
+        n: &'a IncomingNotification,
+    ) -> GatewayFuture<'a, Notification> {
         Box::pin(async move {
-            self.verify_callback(n.path_token.as_deref(), &n.body).await.map(Notification::AzamPay)
+            self.verify_callback(n.path_token.as_deref(), &n.body)
+                .await
+                .map(|c| Notification::AzamPay(Box::new(c)))
         })
     }
 }

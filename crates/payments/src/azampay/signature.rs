@@ -43,7 +43,9 @@ fn xml_field<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
 }
 
 fn from_der(der: &[u8]) -> Option<RsaPublicKey> {
-    RsaPublicKey::from_public_key_der(der).or_else(|_| RsaPublicKey::from_pkcs1_der(der)).ok()
+    RsaPublicKey::from_public_key_der(der)
+        .or_else(|_| RsaPublicKey::from_pkcs1_der(der))
+        .ok()
 }
 
 /// Reads an RSA public key in any form AzamPay might serve it: PEM (`PUBLIC KEY` or
@@ -60,9 +62,14 @@ pub fn parse_public_key(text: &str) -> Result<RsaPublicKey, GatewayError> {
     }
     let key = if text.contains("<RSAKeyValue>") {
         let modulus = xml_field(text, "Modulus").ok_or_else(|| key_error("XML without Modulus"))?;
-        let exponent = xml_field(text, "Exponent").ok_or_else(|| key_error("XML without Exponent"))?;
-        let n = STANDARD.decode(modulus).map_err(|_| key_error("Modulus is not base64"))?;
-        let e = STANDARD.decode(exponent).map_err(|_| key_error("Exponent is not base64"))?;
+        let exponent =
+            xml_field(text, "Exponent").ok_or_else(|| key_error("XML without Exponent"))?;
+        let n = STANDARD
+            .decode(modulus)
+            .map_err(|_| key_error("Modulus is not base64"))?;
+        let e = STANDARD
+            .decode(exponent)
+            .map_err(|_| key_error("Exponent is not base64"))?;
         RsaPublicKey::new(BigUint::from_bytes_be(&n), BigUint::from_bytes_be(&e))
             .map_err(|_| key_error("invalid RSA parameters"))?
     } else {
@@ -91,12 +98,19 @@ pub fn parse_public_key(text: &str) -> Result<RsaPublicKey, GatewayError> {
 /// Verifies a base64 RSA-SHA256 (PKCS#1 v1.5) signature over `message`.
 #[must_use]
 pub fn verify_signature(key: &RsaPublicKey, message: &[u8], signature_b64: &str) -> bool {
-    let compact: String = signature_b64.chars().filter(|c| !c.is_whitespace()).collect();
-    let Ok(signature) = STANDARD.decode(&compact).or_else(|_| STANDARD_NO_PAD.decode(&compact)) else {
+    let compact: String = signature_b64
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let Ok(signature) = STANDARD
+        .decode(&compact)
+        .or_else(|_| STANDARD_NO_PAD.decode(&compact))
+    else {
         return false;
     };
     let hashed = Sha256::digest(message);
-    key.verify(Pkcs1v15Sign::new::<Sha256>(), &hashed, &signature).is_ok()
+    key.verify(Pkcs1v15Sign::new::<Sha256>(), &hashed, &signature)
+        .is_ok()
 }
 
 #[cfg(test)]
@@ -113,7 +127,12 @@ mod tests {
 
     #[test]
     fn garbage_keys_and_signatures_are_refused() {
-        for bad in ["", "-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----", "<RSAKeyValue></RSAKeyValue>", "AAAA"] {
+        for bad in [
+            "",
+            "-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----",
+            "<RSAKeyValue></RSAKeyValue>",
+            "AAAA",
+        ] {
             assert!(parse_public_key(bad).is_err(), "{bad}");
         }
     }

@@ -87,18 +87,24 @@ pub(crate) struct CheckoutResponseWire {
 
 impl CheckoutResponseWire {
     pub fn reference(&self) -> Option<String> {
-        self.transaction_id.clone().filter(|s| !s.trim().is_empty()).or_else(|| {
-            let props = self.data.as_ref()?.get("properties")?;
-            props
-                .get("ReferenceID")
-                .or_else(|| props.get("referenceId"))
-                .and_then(crate::lenient::value_to_string)
-                .filter(|s| !s.trim().is_empty())
-        })
+        self.transaction_id
+            .clone()
+            .filter(|s| !s.trim().is_empty())
+            .or_else(|| {
+                let props = self.data.as_ref()?.get("properties")?;
+                props
+                    .get("ReferenceID")
+                    .or_else(|| props.get("referenceId"))
+                    .and_then(crate::lenient::value_to_string)
+                    .filter(|s| !s.trim().is_empty())
+            })
     }
 
     pub fn text(&self) -> String {
-        self.message.clone().or_else(|| self.msg.clone()).unwrap_or_default()
+        self.message
+            .clone()
+            .or_else(|| self.msg.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -113,13 +119,19 @@ pub(crate) struct ProblemDetails {
 
 impl ProblemDetails {
     pub fn summary(&self) -> String {
-        let mut parts = vec![self.title.clone().unwrap_or_else(|| "validation failed".to_owned())];
+        let mut parts = vec![
+            self.title
+                .clone()
+                .unwrap_or_else(|| "validation failed".to_owned()),
+        ];
         if let Some(errors) = &self.errors {
             for (field, msgs) in errors {
                 let text = match msgs {
-                    Value::Array(items) => {
-                        items.iter().filter_map(crate::lenient::value_to_string).collect::<Vec<_>>().join("; ")
-                    }
+                    Value::Array(items) => items
+                        .iter()
+                        .filter_map(crate::lenient::value_to_string)
+                        .collect::<Vec<_>>()
+                        .join("; "),
                     other => crate::lenient::value_to_string(other).unwrap_or_default(),
                 };
                 parts.push(format!("{field}: {text}"));
@@ -149,7 +161,13 @@ pub(crate) struct PartnerWire {
 
 #[derive(Deserialize)]
 pub(crate) struct PublicKeyWire {
-    #[serde(default, rename = "publicKey", alias = "PublicKey", alias = "key", deserialize_with = "opt_string")]
+    #[serde(
+        default,
+        rename = "publicKey",
+        alias = "PublicKey",
+        alias = "key",
+        deserialize_with = "opt_string"
+    )]
     pub public_key: Option<String>,
     #[serde(default)]
     pub data: Option<Value>,

@@ -99,13 +99,21 @@ pub fn ipn_acknowledgement(
     merchant_reference: &str,
     handled: bool,
 ) -> String {
-    serde_json::json!({
-        "orderNotificationType": notification_type,
-        "orderTrackingId": order_tracking_id,
-        "orderMerchantReference": merchant_reference,
-        "status": if handled { 200 } else { 500 },
-    })
-    .to_string()
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Ack<'a> {
+        order_notification_type: &'a str,
+        order_tracking_id: &'a str,
+        order_merchant_reference: &'a str,
+        status: u16,
+    }
+    let ack = Ack {
+        order_notification_type: notification_type,
+        order_tracking_id,
+        order_merchant_reference: merchant_reference,
+        status: if handled { 200 } else { 500 },
+    };
+    serde_json::to_string(&ack).unwrap_or_default()
 }
 
 fn bad(reason: impl Into<String>) -> GatewayError {
@@ -130,8 +138,11 @@ pub fn parse_ipn(
         let ct = content_type.unwrap_or("").to_ascii_lowercase();
         let looks_json = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
         if ct.contains("json") || (looks_json && !ct.contains("x-www-form-urlencoded")) {
-            let parsed: Value = serde_json::from_slice(body).map_err(|_| bad("body is not valid JSON"))?;
-            let Value::Object(map) = parsed else { return Err(bad("JSON body is not an object")) };
+            let parsed: Value =
+                serde_json::from_slice(body).map_err(|_| bad("body is not valid JSON"))?;
+            let Value::Object(map) = parsed else {
+                return Err(bad("JSON body is not an object"));
+            };
             for (k, v) in map {
                 if let Some(s) = value_to_string(&v) {
                     values.entry(k.to_ascii_lowercase()).or_insert(s);
@@ -139,12 +150,16 @@ pub fn parse_ipn(
             }
         } else {
             for (k, v) in url::form_urlencoded::parse(body) {
-                values.entry(k.to_ascii_lowercase()).or_insert_with(|| v.into_owned());
+                values
+                    .entry(k.to_ascii_lowercase())
+                    .or_insert_with(|| v.into_owned());
             }
         }
     }
     for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
-        values.entry(k.to_ascii_lowercase()).or_insert_with(|| v.into_owned());
+        values
+            .entry(k.to_ascii_lowercase())
+            .or_insert_with(|| v.into_owned());
     }
     let get = |key: &str, required: bool| -> Result<Option<String>, GatewayError> {
         let raw = values.get(key);
@@ -166,8 +181,14 @@ pub fn parse_ipn(
     let order_tracking_id = get("ordertrackingid", true)?.unwrap_or_default();
     let merchant_reference = get("ordermerchantreference", true)?.unwrap_or_default();
     let notification_type = get("ordernotificationtype", false)?
-        .map_or(PesapalNotificationType::IpnChange, |t| PesapalNotificationType::parse(&t));
-    Ok(PesapalIpn { order_tracking_id, merchant_reference, notification_type })
+        .map_or(PesapalNotificationType::IpnChange, |t| {
+            PesapalNotificationType::parse(&t)
+        });
+    Ok(PesapalIpn {
+        order_tracking_id,
+        merchant_reference,
+        notification_type,
+    })
 }
 
 #[cfg(test)]
@@ -192,7 +213,13 @@ mod tests {
             br#"{"OrderTrackingId":"t2","OrderMerchantReference":"m2","OrderNotificationType":"RECURRING"}"#,
         )
         .unwrap();
-        assert_eq!((json.order_tracking_id.as_str(), json.merchant_reference.as_str()), ("t2", "m2"));
+        assert_eq!(
+            (
+                json.order_tracking_id.as_str(),
+                json.merchant_reference.as_str()
+            ),
+            ("t2", "m2")
+        );
         assert_eq!(json.notification_type, PesapalNotificationType::Recurring);
         let form = parse_ipn(
             NotificationMethod::Post,
@@ -203,7 +230,13 @@ mod tests {
         .unwrap();
         assert_eq!(form.merchant_reference, "m 3");
         // POST with the values in the query string only.
-        let q = parse_ipn(NotificationMethod::Post, "OrderTrackingId=t4&OrderMerchantReference=m4", None, b"").unwrap();
+        let q = parse_ipn(
+            NotificationMethod::Post,
+            "OrderTrackingId=t4&OrderMerchantReference=m4",
+            None,
+            b"",
+        )
+        .unwrap();
         assert_eq!(q.order_tracking_id, "t4");
     }
 
@@ -215,11 +248,25 @@ mod tests {
             ("OrderTrackingId=&OrderMerchantReference=m", b""),
             ("OrderTrackingId=t%0A&OrderMerchantReference=m", b""),
         ] {
-            assert!(parse_ipn(NotificationMethod::Get, q, None, body).is_err(), "{q}");
+            assert!(
+                parse_ipn(NotificationMethod::Get, q, None, body).is_err(),
+                "{q}"
+            );
         }
-        assert!(parse_ipn(NotificationMethod::Post, "", Some("application/json"), b"[1,2]").is_err());
+        assert!(
+            parse_ipn(
+                NotificationMethod::Post,
+                "",
+                Some("application/json"),
+                b"[1,2]"
+            )
+            .is_err()
+        );
         assert!(parse_ipn(NotificationMethod::Post, "", Some("application/json"), b"{").is_err());
-        let long = format!("OrderTrackingId={}&OrderMerchantReference=m", "a".repeat(300));
+        let long = format!(
+            "OrderTrackingId={}&OrderMerchantReference=m",
+            "a".repeat(300)
+        );
         assert!(parse_ipn(NotificationMethod::Get, &long, None, b"").is_err());
         let huge = vec![b'a'; MAX_IPN_BODY + 1];
         assert!(parse_ipn(NotificationMethod::Post, "", None, &huge).is_err());

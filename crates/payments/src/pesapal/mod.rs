@@ -5,7 +5,7 @@
 //! use wetech_payments::pesapal::{IpnNotificationType, PesapalClient, PesapalConfig};
 //! use wetech_payments::{CheckoutRequest, Currency, Money, Payer, PaymentGateway, StatusQuery};
 //!
-//! # async fn run() -> Result<(), wetech_payments::GatewayError> {
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = PesapalClient::new(PesapalConfig::new(
 //!     "https://cybqa.pesapal.com/pesapalv3",
 //!     "consumer-key",
@@ -136,7 +136,9 @@ impl PesapalConfig {
         simulator_origin: &str,
     ) -> Result<PesapalConfig, PaymentsSettingsError> {
         let p = &settings.pesapal;
-        let pick = |v: &Option<SecretString>, key: &'static str| -> Result<SecretString, PaymentsSettingsError> {
+        let pick = |v: &Option<SecretString>,
+                    key: &'static str|
+         -> Result<SecretString, PaymentsSettingsError> {
             match v {
                 Some(s) if !s.expose_secret().trim().is_empty() => Ok(s.clone()),
                 _ if mode == PaymentsMode::Simulator => Ok(SecretString::from("simulator")),
@@ -193,7 +195,10 @@ impl IpnRegistration {
             .ipn_id
             .filter(|s| !s.trim().is_empty())
             .ok_or_else(|| GatewayError::InvalidResponse("IPN entry without ipn_id".to_owned()))?;
-        let notification_type = match (w.notification_type, w.ipn_notification_type_description.as_deref()) {
+        let notification_type = match (
+            w.notification_type,
+            w.ipn_notification_type_description.as_deref(),
+        ) {
             (Some(0), _) => Some(IpnNotificationType::Get),
             (Some(1), _) => Some(IpnNotificationType::Post),
             (_, Some(d)) if d.eq_ignore_ascii_case("GET") => Some(IpnNotificationType::Get),
@@ -256,8 +261,14 @@ pub struct BillingAddress {
 impl fmt::Debug for BillingAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BillingAddress")
-            .field("email_address", &self.email_address.as_deref().map(crate::gateway::mask))
-            .field("phone_number", &self.phone_number.as_deref().map(crate::gateway::mask))
+            .field(
+                "email_address",
+                &self.email_address.as_deref().map(crate::gateway::mask),
+            )
+            .field(
+                "phone_number",
+                &self.phone_number.as_deref().map(crate::gateway::mask),
+            )
             .field("country_code", &self.country_code)
             .finish_non_exhaustive()
     }
@@ -329,7 +340,13 @@ pub struct SubmitOrder {
 impl SubmitOrder {
     /// An order with the required fields only.
     #[must_use]
-    pub fn new(id: &str, amount: Money, description: &str, callback_url: &str, billing_address: BillingAddress) -> Self {
+    pub fn new(
+        id: &str,
+        amount: Money,
+        description: &str,
+        callback_url: &str,
+        billing_address: BillingAddress,
+    ) -> Self {
         SubmitOrder {
             id: id.to_owned(),
             amount,
@@ -389,7 +406,9 @@ struct Inner {
 
 impl fmt::Debug for PesapalClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PesapalClient").field("base_url", &self.inner.base).finish_non_exhaustive()
+        f.debug_struct("PesapalClient")
+            .field("base_url", &self.inner.base)
+            .finish_non_exhaustive()
     }
 }
 
@@ -398,7 +417,11 @@ fn parse_json<T: DeserializeOwned>(resp: &RawResponse, what: &str) -> Result<T, 
         if resp.status.is_server_error() || resp.status == StatusCode::TOO_MANY_REQUESTS {
             unavailable(resp.status)
         } else {
-            GatewayError::InvalidResponse(format!("{what}: HTTP {} with body `{}`", resp.status.as_u16(), resp.excerpt()))
+            GatewayError::InvalidResponse(format!(
+                "{what}: HTTP {} with body `{}`",
+                resp.status.as_u16(),
+                resp.excerpt()
+            ))
         }
     })
 }
@@ -406,7 +429,10 @@ fn parse_json<T: DeserializeOwned>(resp: &RawResponse, what: &str) -> Result<T, 
 fn http_error(resp: &RawResponse) -> Option<GatewayError> {
     let s = resp.status;
     if s == StatusCode::UNAUTHORIZED || s == StatusCode::FORBIDDEN {
-        return Some(GatewayError::Unauthorized { code: format!("http_{}", s.as_u16()), message: resp.excerpt() });
+        return Some(GatewayError::Unauthorized {
+            code: format!("http_{}", s.as_u16()),
+            message: resp.excerpt(),
+        });
     }
     None
 }
@@ -414,7 +440,9 @@ fn http_error(resp: &RawResponse) -> Option<GatewayError> {
 fn valid_reference(id: &str) -> bool {
     !id.is_empty()
         && id.chars().count() <= MAX_MERCHANT_REFERENCE
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
 }
 
 fn valid_url(u: &str) -> bool {
@@ -431,7 +459,11 @@ impl PesapalClient {
         let base = check_base("Pesapal base URL", &config.base_url)?;
         let ipn_url = match config.ipn_url {
             Some(u) if valid_url(&u) => Some((u, config.ipn_notification_type)),
-            Some(_) => return Err(GatewayError::Config("Pesapal IPN URL is not an absolute http(s) URL".into())),
+            Some(_) => {
+                return Err(GatewayError::Config(
+                    "Pesapal IPN URL is not an absolute http(s) URL".into(),
+                ));
+            }
             None => None,
         };
         Ok(PesapalClient {
@@ -451,15 +483,25 @@ impl PesapalClient {
     /// The IPN id used for orders, once known.
     #[must_use]
     pub fn ipn_id(&self) -> Option<String> {
-        self.inner.ipn_id.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+        self.inner
+            .ipn_id
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// Sets the IPN id used for orders (e.g. one kept in a database).
     pub fn set_ipn_id(&self, ipn_id: &str) {
-        *self.inner.ipn_id.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(ipn_id.to_owned());
+        *self
+            .inner
+            .ipn_id
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(ipn_id.to_owned());
     }
 
-    async fn fetch_token(&self) -> Result<(SecretString, Option<chrono::DateTime<chrono::Utc>>), GatewayError> {
+    async fn fetch_token(
+        &self,
+    ) -> Result<(SecretString, Option<chrono::DateTime<chrono::Utc>>), GatewayError> {
         let inner = &self.inner;
         let body = wire::TokenRequest {
             consumer_key: inner.consumer_key.expose_secret(),
@@ -471,15 +513,27 @@ impl PesapalClient {
             .post(join(&inner.base, TOKEN_PATH))
             .header("Accept", "application/json")
             .json(&body);
-        let resp = inner.http.send(Gateway::Pesapal, "Auth/RequestToken", Idempotency::Idempotent, req).await?;
+        let resp = inner
+            .http
+            .send(
+                Gateway::Pesapal,
+                "Auth/RequestToken",
+                Idempotency::Idempotent,
+                req,
+            )
+            .await?;
         let parsed: wire::TokenResponse = match parse_json(&resp, "RequestToken") {
             Ok(p) => p,
             Err(e) => return Err(http_error(&resp).unwrap_or(e)),
         };
-        if let Some(token) = parsed.token.filter(|t| !t.trim().is_empty()) {
-            if status_ok(parsed.status.as_deref()) && resp.status.is_success() {
-                return Ok((SecretString::from(token), parsed.expiry_date.as_deref().and_then(parse_expiry)));
-            }
+        if let Some(token) = parsed.token.filter(|t| !t.trim().is_empty())
+            && status_ok(parsed.status.as_deref())
+            && resp.status.is_success()
+        {
+            return Ok((
+                SecretString::from(token),
+                parsed.expiry_date.as_deref().and_then(parse_expiry),
+            ));
         }
         let error = ErrorObject::from_value(parsed.error.as_ref());
         if resp.status.is_server_error() && error.is_none() {
@@ -487,10 +541,16 @@ impl PesapalClient {
         }
         let e = error.unwrap_or(ErrorObject {
             error_type: None,
-            code: Some(format!("status_{}", parsed.status.as_deref().unwrap_or("unknown"))),
+            code: Some(format!(
+                "status_{}",
+                parsed.status.as_deref().unwrap_or("unknown")
+            )),
             message: parsed.message,
         });
-        Err(GatewayError::Unauthorized { code: e.code(), message: e.message() })
+        Err(GatewayError::Unauthorized {
+            code: e.code(),
+            message: e.message(),
+        })
     }
 
     async fn token(&self) -> Result<SecretString, GatewayError> {
@@ -499,7 +559,12 @@ impl PesapalClient {
 
     /// Sends an authenticated call; on HTTP 401 the token is renewed and the call sent once more
     /// (a 401 means the gateway did nothing).
-    async fn authed<F>(&self, endpoint: &'static str, kind: Idempotency, build: F) -> Result<RawResponse, GatewayError>
+    async fn authed<F>(
+        &self,
+        endpoint: &'static str,
+        kind: Idempotency,
+        build: F,
+    ) -> Result<RawResponse, GatewayError>
     where
         F: Fn(&reqwest_middleware::ClientWithMiddleware) -> reqwest_middleware::RequestBuilder,
     {
@@ -509,7 +574,11 @@ impl PesapalClient {
             let req = build(self.inner.http.client(kind))
                 .header("Accept", "application/json")
                 .bearer_auth(token.expose_secret());
-            let resp = self.inner.http.send(Gateway::Pesapal, endpoint, kind, req).await?;
+            let resp = self
+                .inner
+                .http
+                .send(Gateway::Pesapal, endpoint, kind, req)
+                .await?;
             if resp.status == StatusCode::UNAUTHORIZED && !refreshed {
                 self.inner.token.invalidate(&token).await;
                 refreshed = true;
@@ -525,7 +594,11 @@ impl PesapalClient {
     /// `GET URLSetup/GetIpnList`: every registered IPN URL (a bare JSON array).
     pub async fn ipn_list(&self) -> Result<Vec<IpnRegistration>, GatewayError> {
         let url = join(&self.inner.base, IPN_LIST_PATH);
-        let resp = self.authed("URLSetup/GetIpnList", Idempotency::Idempotent, |c| c.get(&url)).await?;
+        let resp = self
+            .authed("URLSetup/GetIpnList", Idempotency::Idempotent, |c| {
+                c.get(&url)
+            })
+            .await?;
         let value: serde_json::Value = parse_json(&resp, "GetIpnList")?;
         match value {
             serde_json::Value::Array(items) => items
@@ -541,7 +614,9 @@ impl PesapalClient {
                 Err(match error {
                     Some(e) => e.into_error(),
                     None if resp.status.is_server_error() => unavailable(resp.status),
-                    None => GatewayError::InvalidResponse("GetIpnList did not return an array".to_owned()),
+                    None => GatewayError::InvalidResponse(
+                        "GetIpnList did not return an array".to_owned(),
+                    ),
                 })
             }
         }
@@ -549,15 +624,26 @@ impl PesapalClient {
 
     /// `POST URLSetup/RegisterIPN`. Registering the same URL twice may create a duplicate;
     /// prefer [`PesapalClient::find_or_register_ipn`].
-    pub async fn register_ipn(&self, url: &str, kind: IpnNotificationType) -> Result<IpnRegistration, GatewayError> {
+    pub async fn register_ipn(
+        &self,
+        url: &str,
+        kind: IpnNotificationType,
+    ) -> Result<IpnRegistration, GatewayError> {
         if !valid_url(url) {
-            return Err(GatewayError::InvalidRequest("IPN URL must be an absolute http(s) URL".into()));
+            return Err(GatewayError::InvalidRequest(
+                "IPN URL must be an absolute http(s) URL".into(),
+            ));
         }
         let endpoint = join(&self.inner.base, REGISTER_IPN_PATH);
-        let body = wire::RegisterIpnRequest { url, ipn_notification_type: kind.as_str() };
+        let body = wire::RegisterIpnRequest {
+            url,
+            ipn_notification_type: kind.as_str(),
+        };
         // Registering twice is harmless (find-or-register looks first), so it may be retried.
         let resp = self
-            .authed("URLSetup/RegisterIPN", Idempotency::Idempotent, |c| c.post(&endpoint).json(&body))
+            .authed("URLSetup/RegisterIPN", Idempotency::Idempotent, |c| {
+                c.post(&endpoint).json(&body)
+            })
             .await?;
         let w: wire::IpnWire = parse_json(&resp, "RegisterIPN")?;
         if !status_ok(w.status.as_deref()) || ErrorObject::from_value(w.error.as_ref()).is_some() {
@@ -573,7 +659,11 @@ impl PesapalClient {
     }
 
     /// Looks `url` up with GetIpnList and registers it when absent; remembers the id for orders.
-    pub async fn find_or_register_ipn(&self, url: &str, kind: IpnNotificationType) -> Result<IpnRegistration, GatewayError> {
+    pub async fn find_or_register_ipn(
+        &self,
+        url: &str,
+        kind: IpnNotificationType,
+    ) -> Result<IpnRegistration, GatewayError> {
         let found = self
             .ipn_list()
             .await?
@@ -594,7 +684,9 @@ impl PesapalClient {
             return Ok(id);
         }
         let Some((url, kind)) = self.inner.ipn_url.clone() else {
-            return Err(GatewayError::Config("no Pesapal IPN id configured and no IPN URL to register".into()));
+            return Err(GatewayError::Config(
+                "no Pesapal IPN id configured and no IPN URL to register".into(),
+            ));
         };
         let _guard = self.inner.ipn_setup.lock().await;
         if let Some(id) = self.ipn_id() {
@@ -613,25 +705,39 @@ impl PesapalClient {
             )));
         }
         if order.amount.minor() <= 0 {
-            return Err(GatewayError::InvalidRequest("amount must be positive".into()));
+            return Err(GatewayError::InvalidRequest(
+                "amount must be positive".into(),
+            ));
         }
-        let description: String = order.description.trim().chars().take(MAX_DESCRIPTION).collect();
+        let description: String = order
+            .description
+            .trim()
+            .chars()
+            .take(MAX_DESCRIPTION)
+            .collect();
         if description.is_empty() {
-            return Err(GatewayError::InvalidRequest("description must not be empty".into()));
+            return Err(GatewayError::InvalidRequest(
+                "description must not be empty".into(),
+            ));
         }
         if !valid_url(&order.callback_url) {
-            return Err(GatewayError::InvalidRequest("callback URL must be an absolute http(s) URL".into()));
+            return Err(GatewayError::InvalidRequest(
+                "callback URL must be an absolute http(s) URL".into(),
+            ));
         }
         let b = &order.billing_address;
         if opt(&b.email_address).is_none() && opt(&b.phone_number).is_none() {
-            return Err(GatewayError::InvalidRequest("billing address needs an e-mail address or a phone number".into()));
+            return Err(GatewayError::InvalidRequest(
+                "billing address needs an e-mail address or a phone number".into(),
+            ));
         }
         let notification_id = match opt(&order.notification_id) {
             Some(n) => n.to_owned(),
             None => self.ensure_ipn_id().await?,
         };
-        let amount = json_number(order.amount.to_decimal_string())
-            .ok_or_else(|| GatewayError::InvalidRequest("amount cannot be written as JSON".into()))?;
+        let amount = json_number(order.amount.to_decimal_string()).ok_or_else(|| {
+            GatewayError::InvalidRequest("amount cannot be written as JSON".into())
+        })?;
         let wire_order = wire::SubmitOrderWire {
             id,
             currency: order.amount.currency().code(),
@@ -660,10 +766,12 @@ impl PesapalClient {
                 zip_code: opt(&b.zip_code),
             },
             account_number: opt(&order.account_number),
-            subscription_details: order.subscription_details.as_ref().map(|s| wire::SubscriptionWire {
-                start_date: &s.start_date,
-                end_date: &s.end_date,
-                frequency: s.frequency.as_str(),
+            subscription_details: order.subscription_details.as_ref().map(|s| {
+                wire::SubscriptionWire {
+                    start_date: &s.start_date,
+                    end_date: &s.end_date,
+                    frequency: s.frequency.as_str(),
+                }
             }),
         };
         let body = serde_json::to_vec(&wire_order)
@@ -671,7 +779,9 @@ impl PesapalClient {
         let endpoint = join(&self.inner.base, SUBMIT_ORDER_PATH);
         let resp = self
             .authed("Transactions/SubmitOrderRequest", Idempotency::Once, |c| {
-                c.post(&endpoint).header("Content-Type", "application/json").body(body.clone())
+                c.post(&endpoint)
+                    .header("Content-Type", "application/json")
+                    .body(body.clone())
             })
             .await?;
         let parsed: wire::SubmitOrderResponse = parse_json(&resp, "SubmitOrderRequest")?;
@@ -687,11 +797,13 @@ impl PesapalClient {
             });
         }
         match (parsed.order_tracking_id, parsed.redirect_url) {
-            (Some(t), Some(r)) if !t.trim().is_empty() && !r.trim().is_empty() => Ok(SubmittedOrder {
-                order_tracking_id: t,
-                merchant_reference: parsed.merchant_reference.unwrap_or_else(|| id.to_owned()),
-                redirect_url: r,
-            }),
+            (Some(t), Some(r)) if !t.trim().is_empty() && !r.trim().is_empty() => {
+                Ok(SubmittedOrder {
+                    order_tracking_id: t,
+                    merchant_reference: parsed.merchant_reference.unwrap_or_else(|| id.to_owned()),
+                    redirect_url: r,
+                })
+            }
             _ => Err(GatewayError::InvalidResponse(
                 "SubmitOrderRequest answer without order_tracking_id or redirect_url".to_owned(),
             )),
@@ -700,16 +812,23 @@ impl PesapalClient {
 
     /// `GET Transactions/GetTransactionStatus?orderTrackingId=…`, mapped to a [`StatusReport`]
     /// (the "pending looks like an error" answer is [`crate::GatewayStatus::Pending`]).
-    pub async fn transaction_status(&self, order_tracking_id: &str) -> Result<StatusReport, GatewayError> {
+    pub async fn transaction_status(
+        &self,
+        order_tracking_id: &str,
+    ) -> Result<StatusReport, GatewayError> {
         let id = order_tracking_id.trim();
         if id.is_empty() || id.len() > 100 {
-            return Err(GatewayError::InvalidRequest("order tracking id is empty or too long".into()));
+            return Err(GatewayError::InvalidRequest(
+                "order tracking id is empty or too long".into(),
+            ));
         }
         let endpoint = join(&self.inner.base, STATUS_PATH);
         let resp = self
-            .authed("Transactions/GetTransactionStatus", Idempotency::Idempotent, |c| {
-                c.get(&endpoint).query(&[("orderTrackingId", id)])
-            })
+            .authed(
+                "Transactions/GetTransactionStatus",
+                Idempotency::Idempotent,
+                |c| c.get(&endpoint).query(&[("orderTrackingId", id)]),
+            )
             .await?;
         let parsed: wire::TransactionStatusWire = parse_json(&resp, "GetTransactionStatus")?;
         parsed.into_report(id)
@@ -719,7 +838,9 @@ impl PesapalClient {
     /// message is Pesapal's.
     pub async fn refund(&self, refund: &RefundRequest) -> Result<String, GatewayError> {
         if refund.confirmation_code.trim().is_empty() || refund.amount.minor() <= 0 {
-            return Err(GatewayError::InvalidRequest("refund needs a confirmation code and a positive amount".into()));
+            return Err(GatewayError::InvalidRequest(
+                "refund needs a confirmation code and a positive amount".into(),
+            ));
         }
         let body = wire::RefundWire {
             confirmation_code: refund.confirmation_code.trim(),
@@ -729,17 +850,23 @@ impl PesapalClient {
         };
         let endpoint = join(&self.inner.base, REFUND_PATH);
         let resp = self
-            .authed("Transactions/RefundRequest", Idempotency::Once, |c| c.post(&endpoint).json(&body))
+            .authed("Transactions/RefundRequest", Idempotency::Once, |c| {
+                c.post(&endpoint).json(&body)
+            })
             .await?;
         simple_answer(&resp, "RefundRequest")
     }
 
     /// `POST Transactions/CancelOrder` (pending or failed orders only, once).
     pub async fn cancel_order(&self, order_tracking_id: &str) -> Result<String, GatewayError> {
-        let body = wire::CancelWire { order_tracking_id: order_tracking_id.trim() };
+        let body = wire::CancelWire {
+            order_tracking_id: order_tracking_id.trim(),
+        };
         let endpoint = join(&self.inner.base, CANCEL_PATH);
         let resp = self
-            .authed("Transactions/CancelOrder", Idempotency::Idempotent, |c| c.post(&endpoint).json(&body))
+            .authed("Transactions/CancelOrder", Idempotency::Idempotent, |c| {
+                c.post(&endpoint).json(&body)
+            })
             .await?;
         simple_answer(&resp, "CancelOrder")
     }
@@ -748,7 +875,9 @@ impl PesapalClient {
 fn simple_answer(resp: &RawResponse, what: &str) -> Result<String, GatewayError> {
     let parsed: wire::SimpleResponse = parse_json(resp, what)?;
     let message = parsed.message.clone().unwrap_or_default();
-    if status_ok(parsed.status.as_deref()) && ErrorObject::from_value(parsed.error.as_ref()).is_none() {
+    if status_ok(parsed.status.as_deref())
+        && ErrorObject::from_value(parsed.error.as_ref()).is_none()
+    {
         return Ok(message);
     }
     Err(match ErrorObject::from_value(parsed.error.as_ref()) {
@@ -765,12 +894,14 @@ impl PaymentGateway for PesapalClient {
         Gateway::Pesapal
     }
 
-    fn start_checkout<'a>(&'a self, request: &'a CheckoutRequest) -> GatewayFuture<'a, CheckoutResponse> {
+    fn start_checkout<'a>(
+        &'a self,
+        request: &'a CheckoutRequest,
+    ) -> GatewayFuture<'a, CheckoutResponse> {
         Box::pin(async move {
-            let callback_url = request
-                .callback_url
-                .clone()
-                .ok_or_else(|| GatewayError::InvalidRequest("Pesapal needs a callback URL".into()))?;
+            let callback_url = request.callback_url.clone().ok_or_else(|| {
+                GatewayError::InvalidRequest("Pesapal needs a callback URL".into())
+            })?;
             let p = &request.payer;
             let mut order = SubmitOrder::new(
                 &request.merchant_reference,
@@ -791,24 +922,29 @@ impl PaymentGateway for PesapalClient {
             Ok(CheckoutResponse {
                 gateway_reference: submitted.order_tracking_id,
                 merchant_reference: submitted.merchant_reference,
-                next_step: NextStep::Redirect { url: submitted.redirect_url },
+                next_step: NextStep::Redirect {
+                    url: submitted.redirect_url,
+                },
             })
         })
     }
 
     fn query_status<'a>(&'a self, query: &'a StatusQuery) -> GatewayFuture<'a, StatusReport> {
         Box::pin(async move {
-            let id = query
-                .gateway_reference
-                .as_deref()
-                .ok_or_else(|| GatewayError::InvalidRequest("Pesapal status needs the order tracking id".into()))?;
+            let id = query.gateway_reference.as_deref().ok_or_else(|| {
+                GatewayError::InvalidRequest("Pesapal status needs the order tracking id".into())
+            })?;
             self.transaction_status(id).await
         })
     }
 
-    fn verify_notification<'a>(&'a self, n: &'a IncomingNotification) -> GatewayFuture<'a, Notification> {
+    fn verify_notification<'a>(
+        &'a self,
+        n: &'a IncomingNotification,
+    ) -> GatewayFuture<'a, Notification> {
         Box::pin(async move {
-            parse_ipn(n.method, &n.query, n.content_type.as_deref(), &n.body).map(Notification::Pesapal)
+            parse_ipn(n.method, &n.query, n.content_type.as_deref(), &n.body)
+                .map(Notification::Pesapal)
         })
     }
 }

@@ -114,13 +114,19 @@ impl ErrorObject {
     pub fn from_value(v: Option<&Value>) -> Option<ErrorObject> {
         let e = match v? {
             Value::Object(_) => serde_json::from_value::<ErrorObject>(v?.clone()).ok()?,
-            Value::String(s) if !s.trim().is_empty() => {
-                ErrorObject { error_type: None, code: None, message: Some(s.clone()) }
-            }
+            Value::String(s) if !s.trim().is_empty() => ErrorObject {
+                error_type: None,
+                code: None,
+                message: Some(s.clone()),
+            },
             _ => return None,
         };
         let blank = |s: &Option<String>| s.as_deref().is_none_or(|s| s.trim().is_empty());
-        if blank(&e.code) && blank(&e.message) && blank(&e.error_type) { None } else { Some(e) }
+        if blank(&e.code) && blank(&e.message) && blank(&e.error_type) {
+            None
+        } else {
+            Some(e)
+        }
     }
 
     pub fn code(&self) -> String {
@@ -133,21 +139,32 @@ impl ErrorObject {
 
     /// Message, falling back to the code (Pesapal often sends an empty message).
     pub fn message(&self) -> String {
-        self.message.clone().filter(|m| !m.trim().is_empty()).unwrap_or_else(|| self.code())
+        self.message
+            .clone()
+            .filter(|m| !m.trim().is_empty())
+            .unwrap_or_else(|| self.code())
     }
 
     /// Codes that mean our credentials or token were refused.
     pub fn is_auth(&self) -> bool {
         let c = self.code().to_ascii_lowercase();
-        c.contains("consumer_key") || c.contains("consumer_secret") || c.contains("token")
+        c.contains("consumer_key")
+            || c.contains("consumer_secret")
+            || c.contains("token")
             || c.contains("unauthori")
     }
 
     pub fn into_error(self) -> GatewayError {
         if self.is_auth() {
-            GatewayError::Unauthorized { code: self.code(), message: self.message() }
+            GatewayError::Unauthorized {
+                code: self.code(),
+                message: self.message(),
+            }
         } else {
-            GatewayError::Rejected { code: self.code(), message: self.message() }
+            GatewayError::Rejected {
+                code: self.code(),
+                message: self.message(),
+            }
         }
     }
 }
@@ -186,7 +203,11 @@ pub(crate) struct IpnWire {
     #[serde(default, deserialize_with = "opt_i64")]
     pub ipn_status: Option<i64>,
     /// Misspelled on the wire; the correct spelling is accepted too.
-    #[serde(default, alias = "ipn_status_description", deserialize_with = "opt_string")]
+    #[serde(
+        default,
+        alias = "ipn_status_description",
+        deserialize_with = "opt_string"
+    )]
     pub ipn_status_decription: Option<String>,
     #[serde(default)]
     pub error: Option<Value>,
@@ -291,31 +312,45 @@ pub(crate) const PENDING_CODE: &str = "payment_details_not_found";
 impl TransactionStatusWire {
     /// Interprets a status answer. `queried` is the tracking id that was asked about.
     pub fn into_report(self, queried: &str) -> Result<StatusReport, GatewayError> {
-        let gateway_reference =
-            self.order_tracking_id.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| queried.to_owned());
-        let merchant_reference = self.merchant_reference.clone().filter(|s| !s.trim().is_empty());
+        let gateway_reference = self
+            .order_tracking_id
+            .clone()
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| queried.to_owned());
+        let merchant_reference = self
+            .merchant_reference
+            .clone()
+            .filter(|s| !s.trim().is_empty());
         let status = self.status()?;
-        Ok(StatusReport { gateway_reference, merchant_reference, status })
+        Ok(StatusReport {
+            gateway_reference,
+            merchant_reference,
+            status,
+        })
     }
 
     fn status(self) -> Result<GatewayStatus, GatewayError> {
         let error = ErrorObject::from_value(self.error.as_ref());
-        if let Some(e) = &error {
-            if e.code.as_deref().is_some_and(|c| c.trim().eq_ignore_ascii_case(PENDING_CODE)) {
-                return Ok(GatewayStatus::Pending);
-            }
+        if let Some(e) = &error
+            && e.code
+                .as_deref()
+                .is_some_and(|c| c.trim().eq_ignore_ascii_case(PENDING_CODE))
+        {
+            return Ok(GatewayStatus::Pending);
         }
-        if !status_ok(self.status.as_deref()) {
-            if let Some(e) = error {
-                return Err(e.into_error());
-            }
+        if !status_ok(self.status.as_deref())
+            && let Some(e) = error
+        {
+            return Err(e.into_error());
         }
         let code = match (self.status_code, self.payment_status_description.as_deref()) {
             (Some(n), _) => StatusCode::from_code(n).ok_or_else(|| {
                 GatewayError::InvalidResponse(format!("unknown Pesapal status_code {n}"))
             })?,
             (None, Some(d)) => StatusCode::from_description(d).ok_or_else(|| {
-                GatewayError::InvalidResponse("unknown Pesapal payment_status_description".to_owned())
+                GatewayError::InvalidResponse(
+                    "unknown Pesapal payment_status_description".to_owned(),
+                )
             })?,
             (None, None) => {
                 return Err(GatewayError::InvalidResponse(
@@ -324,30 +359,47 @@ impl TransactionStatusWire {
             }
         };
         let reason = || {
-            [self.description.as_deref(), self.payment_status_code.as_deref(), self.payment_status_description.as_deref()]
-                .into_iter()
-                .flatten()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .join(": ")
+            [
+                self.description.as_deref(),
+                self.payment_status_code.as_deref(),
+                self.payment_status_description.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(": ")
         };
         match code {
             StatusCode::Invalid => Ok(GatewayStatus::Pending),
-            StatusCode::Failed => Ok(GatewayStatus::Failed { reason: non_empty(reason(), "FAILED") }),
-            StatusCode::Reversed => Ok(GatewayStatus::Reversed { reason: non_empty(reason(), "REVERSED") }),
+            StatusCode::Failed => Ok(GatewayStatus::Failed {
+                reason: non_empty(reason(), "FAILED"),
+            }),
+            StatusCode::Reversed => Ok(GatewayStatus::Reversed {
+                reason: non_empty(reason(), "REVERSED"),
+            }),
             StatusCode::Completed => {
                 let currency = self
                     .currency
                     .as_deref()
-                    .ok_or_else(|| GatewayError::InvalidResponse("completed payment without currency".to_owned()))
-                    .and_then(|c| Currency::parse(c).map_err(|e| GatewayError::InvalidResponse(e.to_string())))?;
+                    .ok_or_else(|| {
+                        GatewayError::InvalidResponse(
+                            "completed payment without currency".to_owned(),
+                        )
+                    })
+                    .and_then(|c| {
+                        Currency::parse(c).map_err(|e| GatewayError::InvalidResponse(e.to_string()))
+                    })?;
                 let amount = self
                     .amount
                     .as_deref()
-                    .ok_or_else(|| GatewayError::InvalidResponse("completed payment without amount".to_owned()))
+                    .ok_or_else(|| {
+                        GatewayError::InvalidResponse("completed payment without amount".to_owned())
+                    })
                     .and_then(|raw| {
-                        raw_money(raw, currency).map_err(|e| GatewayError::InvalidResponse(e.to_string()))
+                        raw_money(raw, currency)
+                            .map_err(|e| GatewayError::InvalidResponse(e.to_string()))
                     })?;
                 Ok(GatewayStatus::Completed(PaymentDetails {
                     amount,
@@ -369,7 +421,9 @@ mod tests {
     use super::*;
 
     fn report(json: &str) -> Result<StatusReport, GatewayError> {
-        serde_json::from_str::<TransactionStatusWire>(json).unwrap().into_report("q")
+        serde_json::from_str::<TransactionStatusWire>(json)
+            .unwrap()
+            .into_report("q")
     }
 
     #[test]
@@ -389,12 +443,32 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(completed.merchant_reference.as_deref(), Some("M1"));
-        assert!(matches!(report(r#"{"status_code":2,"description":"Declined","status":"200"}"#).unwrap().status,
-            GatewayStatus::Failed { reason } if reason.contains("Declined")));
-        assert!(matches!(report(r#"{"status_code":"3","status":200}"#).unwrap().status, GatewayStatus::Reversed { .. }));
-        assert_eq!(report(r#"{"status_code":0,"status":"200"}"#).unwrap().status, GatewayStatus::Pending);
-        assert!(matches!(report(r#"{"status_code":9,"status":"200"}"#), Err(GatewayError::InvalidResponse(_))));
-        assert!(matches!(report(r#"{"payment_status_description":"failed"}"#).unwrap().status, GatewayStatus::Failed { .. }));
+        assert!(
+            matches!(report(r#"{"status_code":2,"description":"Declined","status":"200"}"#).unwrap().status,
+            GatewayStatus::Failed { reason } if reason.contains("Declined"))
+        );
+        assert!(matches!(
+            report(r#"{"status_code":"3","status":200}"#)
+                .unwrap()
+                .status,
+            GatewayStatus::Reversed { .. }
+        ));
+        assert_eq!(
+            report(r#"{"status_code":0,"status":"200"}"#)
+                .unwrap()
+                .status,
+            GatewayStatus::Pending
+        );
+        assert!(matches!(
+            report(r#"{"status_code":9,"status":"200"}"#),
+            Err(GatewayError::InvalidResponse(_))
+        ));
+        assert!(matches!(
+            report(r#"{"payment_status_description":"failed"}"#)
+                .unwrap()
+                .status,
+            GatewayStatus::Failed { .. }
+        ));
     }
 
     #[test]
@@ -403,10 +477,18 @@ mod tests {
             "error":{"error_type":"api_error","code":"payment_details_not_found","message":"Pending Payment"}}"#;
         assert_eq!(report(pending).unwrap().status, GatewayStatus::Pending);
         let bad = r#"{"status":"500","error":{"type":"api_error","code":"invalid_order_tracking_id","message":""}}"#;
-        assert!(matches!(report(bad), Err(GatewayError::Rejected { code, message }) if code == "invalid_order_tracking_id" && message == "invalid_order_tracking_id"));
+        assert!(
+            matches!(report(bad), Err(GatewayError::Rejected { code, message }) if code == "invalid_order_tracking_id" && message == "invalid_order_tracking_id")
+        );
         let completed_no_amount = r#"{"status_code":1,"currency":"KES","status":"200"}"#;
-        assert!(matches!(report(completed_no_amount), Err(GatewayError::InvalidResponse(_))));
+        assert!(matches!(
+            report(completed_no_amount),
+            Err(GatewayError::InvalidResponse(_))
+        ));
         let float_noise = r#"{"status_code":1,"currency":"KES","amount":"abc","status":"200"}"#;
-        assert!(matches!(report(float_noise), Err(GatewayError::InvalidResponse(_))));
+        assert!(matches!(
+            report(float_noise),
+            Err(GatewayError::InvalidResponse(_))
+        ));
     }
 }

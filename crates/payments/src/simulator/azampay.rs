@@ -16,7 +16,8 @@ use sha2::{Digest, Sha256};
 
 use super::html::{escape, page};
 use super::{
-    Delivery, DeliveryKind, Endpoint, PushOutcome, SimulatorError, State, TransactionView, lock, signing_key, spawn,
+    Delivery, DeliveryKind, Endpoint, PushOutcome, SimulatorError, State, TransactionView, lock,
+    signing_key, spawn,
 };
 use crate::azampay::CallbackSchema;
 use crate::lenient::value_to_string;
@@ -68,19 +69,27 @@ impl AzamPayState {
     }
 
     pub(crate) fn views(&self) -> Vec<TransactionView> {
-        let mut v: Vec<(Instant, TransactionView)> =
-            self.txns.values().filter_map(|t| self.view(&t.id).map(|view| (t.created, view))).collect();
+        let mut v: Vec<(Instant, TransactionView)> = self
+            .txns
+            .values()
+            .filter_map(|t| self.view(&t.id).map(|view| (t.created, view)))
+            .collect();
         v.sort_by_key(|(c, _)| *c);
         v.into_iter().map(|(_, view)| view).collect()
     }
 }
 
 fn json_response(status: Http, v: &Value) -> HttpResponse {
-    HttpResponse::build(status).content_type("application/json; charset=utf-8").body(v.to_string())
+    HttpResponse::build(status)
+        .content_type("application/json; charset=utf-8")
+        .body(v.to_string())
 }
 
 fn auth_error() -> HttpResponse {
-    json_response(Http::UNAUTHORIZED, &json!({"message": "Please Provide Valid Authorization", "status": "Error"}))
+    json_response(
+        Http::UNAUTHORIZED,
+        &json!({"message": "Please Provide Valid Authorization", "status": "Error"}),
+    )
 }
 
 fn problem(errors: &[(&str, &str)]) -> HttpResponse {
@@ -101,7 +110,9 @@ fn problem(errors: &[(&str, &str)]) -> HttpResponse {
 }
 
 fn api_key_ok(state: &State, req: &HttpRequest) -> bool {
-    let Some(expected) = state.config().azampay_api_key else { return true };
+    let Some(expected) = state.config().azampay_api_key else {
+        return true;
+    };
     req.headers()
         .get("X-API-Key")
         .and_then(|v| v.to_str().ok())
@@ -117,12 +128,24 @@ fn bearer_ok(state: &State, req: &HttpRequest) -> bool {
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, t)| t.trim().to_owned());
     let Some(token) = token else { return false };
-    lock(&state.azampay).tokens.get(&token).is_some_and(|exp| Instant::now() < *exp)
+    lock(&state.azampay)
+        .tokens
+        .get(&token)
+        .is_some_and(|exp| Instant::now() < *exp)
 }
 
 /// The authenticator host: `AppRegistration/GenerateToken` and the alternative key location.
-pub(crate) async fn auth_dispatch(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> HttpResponse {
-    let tail = req.match_info().get("tail").unwrap_or("").trim_end_matches('/').to_ascii_lowercase();
+pub(crate) async fn auth_dispatch(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<State>,
+) -> HttpResponse {
+    let tail = req
+        .match_info()
+        .get("tail")
+        .unwrap_or("")
+        .trim_end_matches('/')
+        .to_ascii_lowercase();
     let state = state.into_inner();
     match (req.method().as_str(), tail.as_str()) {
         ("POST", "appregistration/generatetoken") => {
@@ -140,7 +163,10 @@ pub(crate) async fn auth_dispatch(req: HttpRequest, body: web::Bytes, state: web
             }
             public_key(&req)
         }
-        _ => json_response(Http::NOT_FOUND, &json!({"message": "Not found", "success": false, "statusCode": 404})),
+        _ => json_response(
+            Http::NOT_FOUND,
+            &json!({"message": "Not found", "success": false, "statusCode": 404}),
+        ),
     }
 }
 
@@ -149,7 +175,13 @@ fn generate_token(state: &Arc<State>, req: &HttpRequest, body: &[u8]) -> HttpRes
         return auth_error();
     }
     let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-    let field = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").trim().to_owned();
+    let field = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .trim()
+            .to_owned()
+    };
     let (app, id, secret) = (field("appName"), field("clientId"), field("clientSecret"));
     let mut missing = Vec::new();
     if app.is_empty() {
@@ -165,20 +197,25 @@ fn generate_token(state: &Arc<State>, req: &HttpRequest, body: &[u8]) -> HttpRes
         return problem(&missing);
     }
     let config = state.config();
-    if let Some((a, i, s)) = &config.azampay_credentials {
-        if !(crate::tokens_match(a, &app) && crate::tokens_match(i, &id) && crate::tokens_match(s, &secret)) {
-            return json_response(
-                Http::LOCKED,
-                &json!({"data": null,
+    if let Some((a, i, s)) = &config.azampay_credentials
+        && !(crate::tokens_match(a, &app)
+            && crate::tokens_match(i, &id)
+            && crate::tokens_match(s, &secret))
+    {
+        return json_response(
+            Http::LOCKED,
+            &json!({"data": null,
                         "message": "Provided detail is not valid for this app or secret key has been expired",
                         "success": false, "statusCode": 423}),
-            );
-        }
+        );
     }
     let token = format!("sim-azampay-{}", uuid::Uuid::new_v4().simple());
     let expire = Utc::now()
-        + chrono::Duration::from_std(config.token_lifetime).unwrap_or_else(|_| chrono::Duration::seconds(300));
-    lock(&state.azampay).tokens.insert(token.clone(), Instant::now() + config.token_lifetime);
+        + chrono::Duration::from_std(config.token_lifetime)
+            .unwrap_or_else(|_| chrono::Duration::seconds(300));
+    lock(&state.azampay)
+        .tokens
+        .insert(token.clone(), Instant::now() + config.token_lifetime);
     json_response(
         Http::OK,
         &json!({
@@ -205,14 +242,29 @@ fn public_key(req: &HttpRequest) -> HttpResponse {
             STANDARD.encode(public.n().to_bytes_be()),
             STANDARD.encode(public.e().to_bytes_be())
         );
-        return json_response(Http::OK, &json!({"success": true, "format": "Xml", "publicKey": xml}));
+        return json_response(
+            Http::OK,
+            &json!({"success": true, "format": "Xml", "publicKey": xml}),
+        );
     }
-    json_response(Http::OK, &json!({"success": true, "format": "Pem", "publicKey": super::DEV_PUBLIC_KEY_PEM}))
+    json_response(
+        Http::OK,
+        &json!({"success": true, "format": "Pem", "publicKey": super::DEV_PUBLIC_KEY_PEM}),
+    )
 }
 
 /// The checkout host.
-pub(crate) async fn checkout_dispatch(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> HttpResponse {
-    let tail = req.match_info().get("tail").unwrap_or("").trim_end_matches('/').to_ascii_lowercase();
+pub(crate) async fn checkout_dispatch(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<State>,
+) -> HttpResponse {
+    let tail = req
+        .match_info()
+        .get("tail")
+        .unwrap_or("")
+        .trim_end_matches('/')
+        .to_ascii_lowercase();
     let state = state.into_inner();
     let endpoint = match (req.method().as_str(), tail.as_str()) {
         ("POST", "azampay/mno/checkout") => Endpoint::AzamPayMnoCheckout,
@@ -237,14 +289,20 @@ pub(crate) async fn checkout_dispatch(req: HttpRequest, body: web::Bytes, state:
     }
 }
 
-fn object(body: &[u8], allowed: &[&str]) -> Result<Map<String, Value>, HttpResponse> {
+fn object(body: &[u8], allowed: &[&str]) -> Result<Map<String, Value>, Box<HttpResponse>> {
     let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
-        return Err(problem(&[("request", "A non-empty JSON object is required.")]));
+        return Err(Box::new(problem(&[(
+            "request",
+            "A non-empty JSON object is required.",
+        )])));
     };
     if let Some(extra) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
         // The schema says additionalProperties: false.
-        let msg = format!("Unknown property `{}`.", extra.chars().take(40).collect::<String>());
-        return Err(problem(&[("request", msg.as_str())]));
+        let msg = format!(
+            "Unknown property `{}`.",
+            extra.chars().take(40).collect::<String>()
+        );
+        return Err(Box::new(problem(&[("request", msg.as_str())])));
     }
     Ok(map)
 }
@@ -271,15 +329,31 @@ fn accepted(id: &str) -> HttpResponse {
 }
 
 fn mno_checkout(state: &Arc<State>, body: &[u8]) -> HttpResponse {
-    let map = match object(body, &["accountNumber", "amount", "currency", "externalId", "provider", "additionalProperties"]) {
+    let map = match object(
+        body,
+        &[
+            "accountNumber",
+            "amount",
+            "currency",
+            "externalId",
+            "provider",
+            "additionalProperties",
+        ],
+    ) {
         Ok(m) => m,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let s = |k: &str| map.get(k).and_then(value_to_string).unwrap_or_default();
     let account = s("accountNumber");
     let mut errors = Vec::new();
-    if !(account.len() == 12 && account.starts_with("255") && account.bytes().all(|b| b.is_ascii_digit())) {
-        errors.push(("accountNumber", "accountNumber must be a 255XXXXXXXXX mobile number."));
+    if !(account.len() == 12
+        && account.starts_with("255")
+        && account.bytes().all(|b| b.is_ascii_digit()))
+    {
+        errors.push((
+            "accountNumber",
+            "accountNumber must be a 255XXXXXXXXX mobile number.",
+        ));
     }
     let amount = amount_of(map.get("amount"));
     if amount.is_none() {
@@ -290,18 +364,29 @@ fn mno_checkout(state: &Arc<State>, body: &[u8]) -> HttpResponse {
     }
     let external_id = s("externalId");
     if external_id.trim().is_empty() || external_id.chars().count() > 128 {
-        errors.push(("externalId", "externalId is required and must be at most 128 characters."));
+        errors.push((
+            "externalId",
+            "externalId is required and must be at most 128 characters.",
+        ));
     }
     let provider = s("provider");
     if !["Airtel", "Tigo", "Halopesa", "Azampesa", "Mpesa"].contains(&provider.as_str()) {
-        errors.push(("provider", "provider must be one of Airtel, Tigo, Halopesa, Azampesa, Mpesa."));
+        errors.push((
+            "provider",
+            "provider must be one of Airtel, Tigo, Halopesa, Azampesa, Mpesa.",
+        ));
     }
     let additional = extras_of(map.get("additionalProperties"));
     if additional.is_err() {
-        errors.push(("additionalProperties", "additionalProperties must be an object of at most 4096 bytes."));
+        errors.push((
+            "additionalProperties",
+            "additionalProperties must be an object of at most 4096 bytes.",
+        ));
     }
     match (errors.is_empty(), amount, additional) {
-        (true, Some(amount), Ok(additional)) => create(state, external_id, amount, account, provider, additional),
+        (true, Some(amount), Ok(additional)) => {
+            create(state, external_id, amount, account, provider, additional)
+        }
         _ => problem(&errors),
     }
 }
@@ -320,7 +405,7 @@ fn bank_checkout(state: &Arc<State>, body: &[u8]) -> HttpResponse {
     ];
     let map = match object(body, &allowed) {
         Ok(m) => m,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let s = |k: &str| map.get(k).and_then(value_to_string).unwrap_or_default();
     let mut errors = Vec::new();
@@ -333,7 +418,10 @@ fn bank_checkout(state: &Arc<State>, body: &[u8]) -> HttpResponse {
     }
     let account = s("merchantAccountNumber");
     if account.trim().is_empty() || account.len() > 100 {
-        errors.push(("merchantAccountNumber", "merchantAccountNumber is required."));
+        errors.push((
+            "merchantAccountNumber",
+            "merchantAccountNumber is required.",
+        ));
     }
     let mobile = s("merchantMobileNumber");
     if mobile.trim().is_empty() || mobile.len() > 100 {
@@ -349,17 +437,27 @@ fn bank_checkout(state: &Arc<State>, body: &[u8]) -> HttpResponse {
     }
     let additional = extras_of(map.get("additionalProperties"));
     if additional.is_err() {
-        errors.push(("additionalProperties", "additionalProperties must be an object of at most 4096 bytes."));
+        errors.push((
+            "additionalProperties",
+            "additionalProperties must be an object of at most 4096 bytes.",
+        ));
     }
     if !errors.is_empty() {
         return problem(&errors);
     }
     if otp.trim() == "000000" {
-        return json_response(Http::OK, &json!({"success": false, "transactionId": null, "message": "Invalid OTP"}));
+        return json_response(
+            Http::OK,
+            &json!({"success": false, "transactionId": null, "message": "Invalid OTP"}),
+        );
     }
-    let reference = Some(s("referenceId")).filter(|r| !r.trim().is_empty()).unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let reference = Some(s("referenceId"))
+        .filter(|r| !r.trim().is_empty())
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     match (amount, additional) {
-        (Some(amount), Ok(additional)) => create(state, reference, amount, mobile, provider, additional),
+        (Some(amount), Ok(additional)) => {
+            create(state, reference, amount, mobile, provider, additional)
+        }
         _ => problem(&errors),
     }
 }
@@ -390,7 +488,8 @@ fn create(
             provider,
             additional,
             state: TxnState::Pending,
-            mno_reference: format!("MNO{}", &uuid::Uuid::new_v4().simple().to_string()[..10]).to_ascii_uppercase(),
+            mno_reference: format!("MNO{}", &uuid::Uuid::new_v4().simple().to_string()[..10])
+                .to_ascii_uppercase(),
             created: Instant::now(),
         },
     );
@@ -411,7 +510,13 @@ fn create(
 }
 
 fn partners() -> HttpResponse {
-    let entries = [("Airtel", 2, "airtel"), ("Tigopesa", 3, "tigo"), ("HaloPesa", 4, "halopesa"), ("Azampesa", 5, "azampesa"), ("vodacom", 10, "mpesa")];
+    let entries = [
+        ("Airtel", 2, "airtel"),
+        ("Tigopesa", 3, "tigo"),
+        ("HaloPesa", 4, "halopesa"),
+        ("Azampesa", 5, "azampesa"),
+        ("vodacom", 10, "mpesa"),
+    ];
     let items: Vec<Value> = entries
         .iter()
         .map(|(name, code, logo)| {
@@ -435,7 +540,10 @@ fn status(state: &Arc<State>, req: &HttpRequest) -> HttpResponse {
         .unwrap_or_default();
     let a = lock(&state.azampay);
     let Some(t) = a.txns.get(id.trim()) else {
-        return json_response(Http::OK, &json!({"data": null, "message": "Transaction not found", "success": false, "statusCode": 404}));
+        return json_response(
+            Http::OK,
+            &json!({"data": null, "message": "Transaction not found", "success": false, "statusCode": 404}),
+        );
     };
     json_response(
         Http::OK,
@@ -456,16 +564,33 @@ fn status(state: &Arc<State>, req: &HttpRequest) -> HttpResponse {
 fn sign(text: &str) -> Option<String> {
     let key = signing_key()?;
     let hashed = Sha256::digest(text.as_bytes());
-    key.sign(Pkcs1v15Sign::new::<Sha256>(), &hashed).ok().map(|s| STANDARD.encode(s))
+    key.sign(Pkcs1v15Sign::new::<Sha256>(), &hashed)
+        .ok()
+        .map(|s| STANDARD.encode(s))
 }
 
 /// The callback body for `id` with outcome `success`, per the configuration.
-pub(crate) fn callback_body(state: &Arc<State>, id: &str, success: bool) -> Result<Vec<u8>, SimulatorError> {
+pub(crate) fn callback_body(
+    state: &Arc<State>,
+    id: &str,
+    success: bool,
+) -> Result<Vec<u8>, SimulatorError> {
     let config = state.config();
     let a = lock(&state.azampay);
-    let t = a.txns.get(id).ok_or_else(|| SimulatorError::Unknown(id.to_owned()))?;
-    let status = if success { "success".to_owned() } else { config.azampay_failure_word.clone() };
-    let message = if success { "Transaction successful" } else { "Transaction failed: insufficient balance" };
+    let t = a
+        .txns
+        .get(id)
+        .ok_or_else(|| SimulatorError::Unknown(id.to_owned()))?;
+    let status = if success {
+        "success".to_owned()
+    } else {
+        config.azampay_failure_word.clone()
+    };
+    let message = if success {
+        "Transaction successful"
+    } else {
+        "Transaction failed: insufficient balance"
+    };
     let amount = t.amount.to_compact_decimal_string();
     let body = match config.azampay_callback_schema {
         CallbackSchema::Legacy => json!({
@@ -500,11 +625,18 @@ pub(crate) fn callback_body(state: &Arc<State>, id: &str, success: bool) -> Resu
 pub(crate) fn settle(state: &Arc<State>, id: &str, success: bool) -> Result<(), SimulatorError> {
     {
         let mut a = lock(&state.azampay);
-        let t = a.txns.get_mut(id).ok_or_else(|| SimulatorError::Unknown(id.to_owned()))?;
+        let t = a
+            .txns
+            .get_mut(id)
+            .ok_or_else(|| SimulatorError::Unknown(id.to_owned()))?;
         if t.state != TxnState::Pending {
             return Err(SimulatorError::WrongState(id.to_owned()));
         }
-        t.state = if success { TxnState::Success } else { TxnState::Failure };
+        t.state = if success {
+            TxnState::Success
+        } else {
+            TxnState::Failure
+        };
     }
     let body = callback_body(state, id, success)?;
     if let Some(url) = state.config().azampay_callback_url {
@@ -518,8 +650,13 @@ async fn deliver(state: Arc<State>, url: String, body: Vec<u8>) {
     let config = state.config();
     let text = String::from_utf8_lossy(&body).into_owned();
     for attempt in 1..=config.delivery_attempts.max(1) {
-        let result =
-            state.http.post(&url).header("Content-Type", "application/json").body(body.clone()).send().await;
+        let result = state
+            .http
+            .post(&url)
+            .header("Content-Type", "application/json")
+            .body(body.clone())
+            .send()
+            .await;
         let http_status = result.as_ref().ok().map(|r| r.status().as_u16());
         let acknowledged = http_status.is_some_and(|s| (200..300).contains(&s));
         state.record(Delivery {
@@ -565,20 +702,42 @@ pub(crate) async fn phone_page(state: web::Data<State>) -> HttpResponse {
     if rows.is_empty() {
         rows.push_str("<li>No push requests yet.</li>");
     }
-    page(Http::OK, "AzamPay phone (simulated)", &format!("<ul>{rows}</ul>"))
+    page(
+        Http::OK,
+        "AzamPay phone (simulated)",
+        &format!("<ul>{rows}</ul>"),
+    )
 }
 
 /// `POST /_simulator/azampay/phone/{id}` with `action=approve|decline`.
-pub(crate) async fn phone_action(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> HttpResponse {
+pub(crate) async fn phone_action(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<State>,
+) -> HttpResponse {
     let id = req.match_info().get("id").unwrap_or("").to_owned();
-    let action = url::form_urlencoded::parse(&body).find(|(k, _)| k == "action").map(|(_, v)| v.into_owned());
+    let action = url::form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "action")
+        .map(|(_, v)| v.into_owned());
     let success = match action.as_deref() {
         Some("approve") => true,
         Some("decline") => false,
-        _ => return page(Http::BAD_REQUEST, "AzamPay phone (simulated)", "<p>Choose Approve or Decline.</p>"),
+        _ => {
+            return page(
+                Http::BAD_REQUEST,
+                "AzamPay phone (simulated)",
+                "<p>Choose Approve or Decline.</p>",
+            );
+        }
     };
     match settle(&state.into_inner(), &id, success) {
-        Ok(()) => HttpResponse::SeeOther().insert_header(("Location", "/_simulator/azampay/phone")).finish(),
-        Err(e) => page(Http::CONFLICT, "AzamPay phone (simulated)", &format!("<p>{}</p>", escape(&e.to_string()))),
+        Ok(()) => HttpResponse::SeeOther()
+            .insert_header(("Location", "/_simulator/azampay/phone"))
+            .finish(),
+        Err(e) => page(
+            Http::CONFLICT,
+            "AzamPay phone (simulated)",
+            &format!("<p>{}</p>", escape(&e.to_string())),
+        ),
     }
 }

@@ -16,8 +16,14 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .route("/control/reset", web::post().to(reset))
         .route("/control/deliveries", web::get().to(deliveries))
         .route("/control/config", web::put().to(update_config))
-        .route("/control/pesapal/orders/{id}/{action}", web::post().to(pesapal_action))
-        .route("/control/azampay/transactions/{id}/{action}", web::post().to(azampay_action));
+        .route(
+            "/control/pesapal/orders/{id}/{action}",
+            web::post().to(pesapal_action),
+        )
+        .route(
+            "/control/azampay/transactions/{id}/{action}",
+            web::post().to(azampay_action),
+        );
 }
 
 fn handle(state: web::Data<State>) -> SimulatorHandle {
@@ -25,7 +31,8 @@ fn handle(state: web::Data<State>) -> SimulatorHandle {
 }
 
 fn bad(message: &str) -> HttpResponse {
-    HttpResponse::BadRequest().json(json!({"error": {"code": "malformed_request", "message": message}}))
+    HttpResponse::BadRequest()
+        .json(json!({"error": {"code": "malformed_request", "message": message}}))
 }
 
 #[derive(Deserialize)]
@@ -49,14 +56,25 @@ fn one() -> u32 {
 
 async fn add_fault(state: web::Data<State>, body: web::Bytes) -> HttpResponse {
     let Ok(f) = serde_json::from_slice::<FaultIn>(&body) else {
-        return bad("expected {\"endpoint\",\"kind\":\"status|delay|drop\",\"status\"?,\"delay_ms\"?,\"times\"?}");
+        return bad(
+            "expected {\"endpoint\",\"kind\":\"status|delay|drop\",\"status\"?,\"delay_ms\"?,\"times\"?}",
+        );
     };
-    let Ok(endpoint) = f.endpoint.parse::<Endpoint>() else { return bad("unknown endpoint") };
+    let Ok(endpoint) = f.endpoint.parse::<Endpoint>() else {
+        return bad("unknown endpoint");
+    };
     let fault = match (f.kind.as_str(), f.status, f.delay_ms) {
-        ("status", Some(status), _) if (100..=599).contains(&status) => Fault::Status { status, body: f.body },
+        ("status", Some(status), _) if (100..=599).contains(&status) => Fault::Status {
+            status,
+            body: f.body,
+        },
         ("delay", _, Some(ms)) if ms <= 120_000 => Fault::Delay(Duration::from_millis(ms)),
         ("drop", _, _) => Fault::Drop,
-        _ => return bad("kind must be status (with status), delay (with delay_ms ≤ 120000) or drop"),
+        _ => {
+            return bad(
+                "kind must be status (with status), delay (with delay_ms ≤ 120000) or drop",
+            );
+        }
     };
     handle(state).inject(endpoint, fault, f.times.min(1000));
     HttpResponse::NoContent().finish()
@@ -110,7 +128,9 @@ struct ConfigIn {
 }
 
 async fn update_config(state: web::Data<State>, body: web::Bytes) -> HttpResponse {
-    let Ok(c) = serde_json::from_slice::<ConfigIn>(&body) else { return bad("unknown or malformed config field") };
+    let Ok(c) = serde_json::from_slice::<ConfigIn>(&body) else {
+        return bad("unknown or malformed config field");
+    };
     let push = match c.azampay_push {
         None => None,
         Some(p) => {
@@ -141,7 +161,8 @@ fn outcome(result: Result<(), super::SimulatorError>) -> HttpResponse {
     match result {
         Ok(()) => HttpResponse::NoContent().finish(),
         Err(super::SimulatorError::Unknown(_)) => HttpResponse::NotFound().finish(),
-        Err(e) => HttpResponse::Conflict().json(json!({"error": {"code": "conflict", "message": e.to_string()}})),
+        Err(e) => HttpResponse::Conflict()
+            .json(json!({"error": {"code": "conflict", "message": e.to_string()}})),
     }
 }
 

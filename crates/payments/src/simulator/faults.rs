@@ -126,7 +126,10 @@ pub(crate) struct Faults {
 impl Faults {
     pub(crate) fn push(&mut self, endpoint: Endpoint, fault: Fault, times: u32) {
         if times > 0 {
-            self.queues.entry(endpoint).or_default().push_back((fault, times));
+            self.queues
+                .entry(endpoint)
+                .or_default()
+                .push_back((fault, times));
         }
     }
 
@@ -143,7 +146,10 @@ impl Faults {
     }
 
     pub(crate) fn all_calls(&self) -> Vec<(Endpoint, u64)> {
-        Endpoint::ALL.into_iter().map(|e| (e, self.calls(e))).collect()
+        Endpoint::ALL
+            .into_iter()
+            .map(|e| (e, self.calls(e)))
+            .collect()
     }
 
     /// Counts a call and takes the next fault for it, if any.
@@ -169,10 +175,13 @@ pub(crate) fn dropped_connection() -> HttpResponse {
 }
 
 pub(crate) fn status_response(status: u16, body: Option<String>) -> HttpResponse {
-    let code = actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
+    let code = actix_web::http::StatusCode::from_u16(status)
+        .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
     let mut builder = HttpResponse::build(code);
     match body {
-        Some(b) => builder.content_type("application/json; charset=utf-8").body(b),
+        Some(b) => builder
+            .content_type("application/json; charset=utf-8")
+            .body(b),
         None => builder.finish(),
     }
 }

@@ -29,7 +29,9 @@ pub(crate) fn page(status: StatusCode, title: &str, body: &str) -> HttpResponse 
          <body><h1>{t}</h1><p class=\"note\">Development simulator: no real money moves.</p>{body}</body></html>",
         t = escape(title)
     );
-    HttpResponse::build(status).content_type("text/html; charset=utf-8").body(html)
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html)
 }
 
 /// `GET /_simulator/`: what is served here.
@@ -49,6 +51,9 @@ pub(crate) async fn index() -> HttpResponse {
 mod tests {
     #[test]
     fn escapes_markup() {
-        assert_eq!(super::escape("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(
+            super::escape("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
     }
 }

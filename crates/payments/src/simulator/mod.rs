@@ -64,7 +64,9 @@ pub use faults::{Endpoint, Fault, UnknownEndpoint};
 
 use crate::azampay::CallbackSchema;
 use crate::money::Money;
-use crate::settings::{SIMULATOR_AZAMPAY_AUTH_PATH, SIMULATOR_AZAMPAY_CHECKOUT_PATH, SIMULATOR_PESAPAL_PATH};
+use crate::settings::{
+    SIMULATOR_AZAMPAY_AUTH_PATH, SIMULATOR_AZAMPAY_CHECKOUT_PATH, SIMULATOR_PESAPAL_PATH,
+};
 
 /// DEVELOPMENT-ONLY key pair with which the simulator signs AzamPay callbacks. It is published
 /// in this source tree and protects nothing; it exists so a debug build need not generate a
@@ -248,7 +250,8 @@ impl State {
 
 pub(crate) fn signing_key() -> Option<&'static RsaPrivateKey> {
     static KEY: OnceLock<Option<RsaPrivateKey>> = OnceLock::new();
-    KEY.get_or_init(|| RsaPrivateKey::from_pkcs8_pem(DEV_SIGNING_KEY_PEM).ok()).as_ref()
+    KEY.get_or_init(|| RsaPrivateKey::from_pkcs8_pem(DEV_SIGNING_KEY_PEM).ok())
+        .as_ref()
 }
 
 /// Spawns `fut` on the current tokio runtime, if there is one.
@@ -308,8 +311,14 @@ impl Simulator {
                 .configure(control::configure)
                 .route("/azampay/phone", web::get().to(azampay::phone_page))
                 .route("/azampay/phone/{id}", web::post().to(azampay::phone_action))
-                .route("/azampay/auth/{tail:.*}", web::route().to(azampay::auth_dispatch))
-                .route("/azampay/checkout/{tail:.*}", web::route().to(azampay::checkout_dispatch))
+                .route(
+                    "/azampay/auth/{tail:.*}",
+                    web::route().to(azampay::auth_dispatch),
+                )
+                .route(
+                    "/azampay/checkout/{tail:.*}",
+                    web::route().to(azampay::checkout_dispatch),
+                )
                 .route("/pesapal/{tail:.*}", web::route().to(pesapal::dispatch)),
         );
     }
@@ -317,7 +326,9 @@ impl Simulator {
     /// A handle for tests and tools: faults, counters, outcomes.
     #[must_use]
     pub fn handle(&self) -> SimulatorHandle {
-        SimulatorHandle { state: self.state.clone() }
+        SimulatorHandle {
+            state: self.state.clone(),
+        }
     }
 
     /// Serves the simulator alone on `127.0.0.1:0` (a free port). Needs a tokio runtime.
@@ -344,7 +355,11 @@ impl Simulator {
         rt.spawn(async move {
             let _ = server.await;
         });
-        Ok(RunningSimulator { origin: format!("http://{addr}"), handle: self.handle(), server: server_handle })
+        Ok(RunningSimulator {
+            origin: format!("http://{addr}"),
+            handle: self.handle(),
+            server: server_handle,
+        })
     }
 }
 
@@ -357,7 +372,9 @@ pub struct RunningSimulator {
 
 impl std::fmt::Debug for RunningSimulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunningSimulator").field("origin", &self.origin).finish_non_exhaustive()
+        f.debug_struct("RunningSimulator")
+            .field("origin", &self.origin)
+            .finish_non_exhaustive()
     }
 }
 
@@ -566,7 +583,11 @@ impl SimulatorHandle {
 
     /// The callback body the simulator would send for this transaction with this outcome
     /// (signed per the configuration), without sending it or changing anything.
-    pub fn azampay_callback_body(&self, transaction_id: &str, success: bool) -> Result<Vec<u8>, SimulatorError> {
+    pub fn azampay_callback_body(
+        &self,
+        transaction_id: &str,
+        success: bool,
+    ) -> Result<Vec<u8>, SimulatorError> {
         azampay::callback_body(&self.state, transaction_id, success)
     }
 
@@ -579,7 +600,11 @@ impl SimulatorHandle {
     /// Calls per endpoint.
     #[must_use]
     pub fn all_calls(&self) -> HashMap<&'static str, u64> {
-        lock(&self.state.faults).all_calls().into_iter().map(|(e, n)| (e.as_str(), n)).collect()
+        lock(&self.state.faults)
+            .all_calls()
+            .into_iter()
+            .map(|(e, n)| (e.as_str(), n))
+            .collect()
     }
 }
 

@@ -12,7 +12,9 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use super::html::{escape, page};
-use super::{Delivery, DeliveryKind, Endpoint, OrderView, PostEncoding, SimulatorError, State, lock, spawn};
+use super::{
+    Delivery, DeliveryKind, Endpoint, OrderView, PostEncoding, SimulatorError, State, lock, spawn,
+};
 use crate::lenient::{raw_decimal_text, value_to_string};
 use crate::money::{Currency, Money};
 
@@ -33,9 +35,20 @@ struct IpnReg {
 #[derive(Clone)]
 enum OrderState {
     Pending,
-    Completed { method: String, code: String, account: String },
-    Failed { description: String, code: String },
-    Reversed { method: String, code: String, account: String },
+    Completed {
+        method: String,
+        code: String,
+        account: String,
+    },
+    Failed {
+        description: String,
+        code: String,
+    },
+    Reversed {
+        method: String,
+        code: String,
+        account: String,
+    },
 }
 
 struct Order {
@@ -87,13 +100,21 @@ impl PesapalState {
 
 /// `2024-03-18T16:25:45.7793772Z`: UTC with seven fractional digits.
 fn utc7(dt: DateTime<Utc>) -> String {
-    format!("{}.{:07}Z", dt.format("%Y-%m-%dT%H:%M:%S"), dt.timestamp_subsec_nanos() / 100)
+    format!(
+        "{}.{:07}Z",
+        dt.format("%Y-%m-%dT%H:%M:%S"),
+        dt.timestamp_subsec_nanos() / 100
+    )
 }
 
 /// `2024-03-18T18:25:46.75`: East Africa Time, no zone, two fractional digits.
 fn eat(dt: DateTime<Utc>) -> String {
     let local = dt + chrono::Duration::hours(3);
-    format!("{}.{:02}", local.format("%Y-%m-%dT%H:%M:%S"), local.timestamp_subsec_nanos() / 10_000_000)
+    format!(
+        "{}.{:02}",
+        local.format("%Y-%m-%dT%H:%M:%S"),
+        local.timestamp_subsec_nanos() / 10_000_000
+    )
 }
 
 fn json_response(status: Http, body: String) -> HttpResponse {
@@ -126,13 +147,19 @@ fn unauthorized() -> HttpResponse {
 fn bearer(req: &HttpRequest) -> Option<String> {
     let v = req.headers().get("Authorization")?.to_str().ok()?.trim();
     let (scheme, token) = v.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
 }
 
 fn authorized(state: &State, req: &HttpRequest) -> bool {
-    let Some(token) = bearer(req) else { return false };
+    let Some(token) = bearer(req) else {
+        return false;
+    };
     let p = lock(&state.pesapal);
-    p.tokens.get(&token).is_some_and(|exp| Instant::now() < *exp)
+    p.tokens
+        .get(&token)
+        .is_some_and(|exp| Instant::now() < *exp)
 }
 
 fn query_value(req: &HttpRequest, key: &str) -> Option<String> {
@@ -142,8 +169,17 @@ fn query_value(req: &HttpRequest, key: &str) -> Option<String> {
 }
 
 /// Every Pesapal route; paths are matched case-insensitively like the real IIS server.
-pub(crate) async fn dispatch(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> HttpResponse {
-    let tail = req.match_info().get("tail").unwrap_or("").trim_end_matches('/').to_ascii_lowercase();
+pub(crate) async fn dispatch(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<State>,
+) -> HttpResponse {
+    let tail = req
+        .match_info()
+        .get("tail")
+        .unwrap_or("")
+        .trim_end_matches('/')
+        .to_ascii_lowercase();
     let method = req.method().as_str().to_owned();
     let state = state.into_inner();
     let endpoint = match (method.as_str(), tail.as_str()) {
@@ -155,7 +191,9 @@ pub(crate) async fn dispatch(req: HttpRequest, body: web::Bytes, state: web::Dat
         ("POST", "api/transactions/refundrequest") => Endpoint::PesapalRefund,
         ("POST", "api/transactions/cancelorder") => Endpoint::PesapalCancel,
         ("GET", "pesapaliframe/pesapaliframe3/index") => return payment_page(&req, &state),
-        ("POST", "pesapaliframe/pesapaliframe3/index") => return payment_action(&req, &body, &state),
+        ("POST", "pesapaliframe/pesapaliframe3/index") => {
+            return payment_action(&req, &body, &state);
+        }
         _ => {
             return json_response(
                 Http::NOT_FOUND,
@@ -173,7 +211,11 @@ pub(crate) async fn dispatch(req: HttpRequest, body: web::Bytes, state: web::Dat
     if !authorized(&state, &req) {
         return unauthorized();
     }
-    let json_body = || serde_json::from_slice::<Value>(&body).ok().filter(Value::is_object);
+    let json_body = || {
+        serde_json::from_slice::<Value>(&body)
+            .ok()
+            .filter(Value::is_object)
+    };
     match endpoint {
         Endpoint::PesapalRegisterIpn => match json_body() {
             Some(v) => register_ipn(&state, &v),
@@ -197,7 +239,10 @@ pub(crate) async fn dispatch(req: HttpRequest, body: web::Bytes, state: web::Dat
 fn request_token(state: &Arc<State>, body: &[u8]) -> HttpResponse {
     let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let key = v.get("consumer_key").and_then(Value::as_str).unwrap_or("");
-    let secret = v.get("consumer_secret").and_then(Value::as_str).unwrap_or("");
+    let secret = v
+        .get("consumer_secret")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let config = state.config();
     let valid = match &config.pesapal_credentials {
         Some((k, s)) => crate::tokens_match(k, key) && crate::tokens_match(s, secret),
@@ -213,8 +258,11 @@ fn request_token(state: &Arc<State>, body: &[u8]) -> HttpResponse {
     }
     let token = format!("sim-pesapal-{}", uuid::Uuid::new_v4().simple());
     let lifetime = config.token_lifetime;
-    let expiry = Utc::now() + chrono::Duration::from_std(lifetime).unwrap_or_else(|_| chrono::Duration::seconds(300));
-    lock(&state.pesapal).tokens.insert(token.clone(), Instant::now() + lifetime);
+    let expiry = Utc::now()
+        + chrono::Duration::from_std(lifetime).unwrap_or_else(|_| chrono::Duration::seconds(300));
+    lock(&state.pesapal)
+        .tokens
+        .insert(token.clone(), Instant::now() + lifetime);
     ok(&json!({
         "token": token,
         "expiryDate": utc7(expiry),
@@ -225,18 +273,42 @@ fn request_token(state: &Arc<State>, body: &[u8]) -> HttpResponse {
 }
 
 fn register_ipn(state: &Arc<State>, v: &Value) -> HttpResponse {
-    let url = v.get("url").and_then(Value::as_str).unwrap_or("").trim().to_owned();
-    let kind = match v.get("ipn_notification_type").and_then(Value::as_str).map(str::to_ascii_uppercase).as_deref() {
+    let url = v
+        .get("url")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .trim()
+        .to_owned();
+    let kind = match v
+        .get("ipn_notification_type")
+        .and_then(Value::as_str)
+        .map(str::to_ascii_uppercase)
+        .as_deref()
+    {
         Some("GET") => IpnKind::Get,
         Some("POST") => IpnKind::Post,
-        _ => return api_error("invalid_ipn_notification_type", "ipn_notification_type must be GET or POST"),
+        _ => {
+            return api_error(
+                "invalid_ipn_notification_type",
+                "ipn_notification_type must be GET or POST",
+            );
+        }
     };
-    if url::Url::parse(&url).map(|u| !matches!(u.scheme(), "http" | "https")).unwrap_or(true) {
+    if url::Url::parse(&url)
+        .map(|u| !matches!(u.scheme(), "http" | "https"))
+        .unwrap_or(true)
+    {
         return api_error("invalid_ipn_url", "url must be an absolute http(s) URL");
     }
     let mut p = lock(&state.pesapal);
     let id = 4278 + i64::try_from(p.ipns.len()).unwrap_or(0);
-    let reg = IpnReg { id, url, created: Utc::now(), ipn_id: uuid::Uuid::new_v4().to_string(), kind };
+    let reg = IpnReg {
+        id,
+        url,
+        created: Utc::now(),
+        ipn_id: uuid::Uuid::new_v4().to_string(),
+        kind,
+    };
     let body = json!({
         "id": reg.id,
         "url": reg.url,
@@ -286,7 +358,10 @@ struct OrderIn {
 }
 
 fn text(v: Option<&Value>) -> String {
-    v.and_then(value_to_string).unwrap_or_default().trim().to_owned()
+    v.and_then(value_to_string)
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
 }
 
 fn order_error(reference: &str, code: &str, message: &str) -> HttpResponse {
@@ -303,7 +378,11 @@ fn submit_order(state: &Arc<State>, req: &HttpRequest, body: &[u8]) -> HttpRespo
     };
     let id = text(o.id.as_ref());
     if id.is_empty() || id.chars().count() > 50 {
-        return order_error(&id, "invalid_merchant_reference", "id is required and must be at most 50 characters");
+        return order_error(
+            &id,
+            "invalid_merchant_reference",
+            "id is required and must be at most 50 characters",
+        );
     }
     let Ok(currency) = Currency::parse(&text(o.currency.as_ref())) else {
         return order_error(&id, "invalid_currency", "currency must be an ISO 4217 code");
@@ -312,35 +391,67 @@ fn submit_order(state: &Arc<State>, req: &HttpRequest, body: &[u8]) -> HttpRespo
         Some(raw) if !raw.get().trim_start().starts_with('"') => {
             match raw_decimal_text(raw).map(|t| Money::parse_decimal(&t, currency)) {
                 Some(Ok(m)) if m.minor() > 0 => m,
-                _ => return order_error(&id, "invalid_amount", "amount must be a positive number exact to the currency"),
+                _ => {
+                    return order_error(
+                        &id,
+                        "invalid_amount",
+                        "amount must be a positive number exact to the currency",
+                    );
+                }
             }
         }
         _ => return order_error(&id, "invalid_amount", "amount must be a JSON number"),
     };
     let description = text(o.description.as_ref());
     if description.is_empty() || description.chars().count() > 100 {
-        return order_error(&id, "invalid_description", "description is required and must be at most 100 characters");
+        return order_error(
+            &id,
+            "invalid_description",
+            "description is required and must be at most 100 characters",
+        );
     }
     let callback_url = text(o.callback_url.as_ref());
     if url::Url::parse(&callback_url).is_err() {
-        return order_error(&id, "invalid_callback_url", "callback_url must be an absolute URL");
+        return order_error(
+            &id,
+            "invalid_callback_url",
+            "callback_url must be an absolute URL",
+        );
     }
-    if let Some(mode) = o.redirect_mode.as_ref().and_then(value_to_string) {
-        if mode != "TOP_WINDOW" && mode != "PARENT_WINDOW" {
-            return order_error(&id, "invalid_redirect_mode", "redirect_mode must be TOP_WINDOW or PARENT_WINDOW");
-        }
+    if let Some(mode) = o.redirect_mode.as_ref().and_then(value_to_string)
+        && mode != "TOP_WINDOW"
+        && mode != "PARENT_WINDOW"
+    {
+        return order_error(
+            &id,
+            "invalid_redirect_mode",
+            "redirect_mode must be TOP_WINDOW or PARENT_WINDOW",
+        );
     }
     let billing = o.billing_address.unwrap_or(Value::Null);
-    if text(billing.get("email_address")).is_empty() && text(billing.get("phone_number")).is_empty() {
-        return order_error(&id, "invalid_billing_address", "billing_address needs email_address or phone_number");
+    if text(billing.get("email_address")).is_empty() && text(billing.get("phone_number")).is_empty()
+    {
+        return order_error(
+            &id,
+            "invalid_billing_address",
+            "billing_address needs email_address or phone_number",
+        );
     }
     let ipn_id = text(o.notification_id.as_ref());
     let mut p = lock(&state.pesapal);
     if !p.ipns.iter().any(|r| r.ipn_id == ipn_id) {
-        return order_error(&id, "invalid_notification_id", "notification_id is not a registered IPN");
+        return order_error(
+            &id,
+            "invalid_notification_id",
+            "notification_id is not a registered IPN",
+        );
     }
     if p.orders.values().any(|o| o.merchant_reference == id) {
-        return order_error(&id, "duplicate_merchant_reference", "An order with this id already exists");
+        return order_error(
+            &id,
+            "duplicate_merchant_reference",
+            "An order with this id already exists",
+        );
     }
     let tracking_id = uuid::Uuid::new_v4().to_string();
     let cancellation_url = Some(text(o.cancellation_url.as_ref())).filter(|s| !s.is_empty());
@@ -361,8 +472,10 @@ fn submit_order(state: &Arc<State>, req: &HttpRequest, body: &[u8]) -> HttpRespo
         },
     );
     drop(p);
-    let redirect_url =
-        format!("{}/_simulator/pesapal/pesapaliframe/PesapalIframe3/Index?OrderTrackingId={tracking_id}", state.origin(req));
+    let redirect_url = format!(
+        "{}/_simulator/pesapal/pesapaliframe/PesapalIframe3/Index?OrderTrackingId={tracking_id}",
+        state.origin(req)
+    );
     ok(&json!({
         "order_tracking_id": tracking_id, "merchant_reference": id, "redirect_url": redirect_url,
         "error": null, "status": "200"
@@ -402,11 +515,16 @@ fn transaction_status(state: &Arc<State>, req: &HttpRequest) -> HttpResponse {
     let call_back_url = format!(
         "{}{}OrderTrackingId={}&OrderMerchantReference={}",
         o.callback_url,
-        if o.callback_url.contains('?') { '&' } else { '?' },
+        if o.callback_url.contains('?') {
+            '&'
+        } else {
+            '?'
+        },
         o.tracking_id,
         o.merchant_reference
     );
-    let null_error = json!({"error_type": null, "code": null, "message": null, "call_back_url": null});
+    let null_error =
+        json!({"error_type": null, "code": null, "message": null, "call_back_url": null});
     let Some(amount) = crate::lenient::json_number(o.amount.to_decimal_string()) else {
         return api_error("internal_error", "amount");
     };
@@ -435,7 +553,11 @@ fn transaction_status(state: &Arc<State>, req: &HttpRequest) -> HttpResponse {
             out.error = json!({"error_type": "api_error", "code": "payment_details_not_found",
                                "message": "Pending Payment", "call_back_url": call_back_url});
         }
-        OrderState::Completed { method, code, account } => {
+        OrderState::Completed {
+            method,
+            code,
+            account,
+        } => {
             out.payment_status_description = "Completed";
             out.status_code = 1;
             out.payment_method.clone_from(method);
@@ -449,7 +571,11 @@ fn transaction_status(state: &Arc<State>, req: &HttpRequest) -> HttpResponse {
             out.description = Some(description.clone());
             out.payment_status_code.clone_from(code);
         }
-        OrderState::Reversed { method, code, account } => {
+        OrderState::Reversed {
+            method,
+            code,
+            account,
+        } => {
             out.payment_status_description = "Reversed";
             out.status_code = 3;
             out.payment_method.clone_from(method);
@@ -479,7 +605,10 @@ fn refund(state: &Arc<State>, v: &Value) -> HttpResponse {
         return simple("500", "No completed payment with this confirmation code");
     };
     if o.refund_requested {
-        return simple("500", "A refund has already been requested for this payment");
+        return simple(
+            "500",
+            "A refund has already been requested for this payment",
+        );
     }
     let Ok(amount) = Money::parse_decimal(&amount_text, o.amount.currency()) else {
         return simple("500", "Invalid amount");
@@ -505,7 +634,10 @@ fn cancel(state: &Arc<State>, v: &Value) -> HttpResponse {
         return simple("500", "Order cannot be cancelled");
     }
     o.cancelled = true;
-    o.state = OrderState::Failed { description: "Order cancelled by merchant".into(), code: "order_cancelled".into() };
+    o.state = OrderState::Failed {
+        description: "Order cancelled by merchant".into(),
+        code: "order_cancelled".into(),
+    };
     simple("200", "Order successfully cancelled.")
 }
 
@@ -519,29 +651,51 @@ pub(crate) enum Outcome {
 pub(crate) fn settle(state: &Arc<State>, id: &str, outcome: Outcome) -> Result<(), SimulatorError> {
     let method = state.config().pesapal_payment_method;
     let mut p = lock(&state.pesapal);
-    let order = p.orders.get_mut(id).ok_or_else(|| SimulatorError::Unknown(id.to_owned()))?;
+    let order = p
+        .orders
+        .get_mut(id)
+        .ok_or_else(|| SimulatorError::Unknown(id.to_owned()))?;
     order.state = match (&order.state, outcome) {
         (OrderState::Pending, Outcome::Pay) => {
-            let mobile = !method.eq_ignore_ascii_case("visa") && !method.eq_ignore_ascii_case("mastercard");
+            let mobile =
+                !method.eq_ignore_ascii_case("visa") && !method.eq_ignore_ascii_case("mastercard");
             OrderState::Completed {
-                account: if mobile { "2557xxx45678".to_owned() } else { "476173**0010".to_owned() },
+                account: if mobile {
+                    "2557xxx45678".to_owned()
+                } else {
+                    "476173**0010".to_owned()
+                },
                 method,
-                code: format!("SIM{}", &uuid::Uuid::new_v4().simple().to_string()[..10]).to_ascii_uppercase(),
+                code: format!("SIM{}", &uuid::Uuid::new_v4().simple().to_string()[..10])
+                    .to_ascii_uppercase(),
             }
         }
         (OrderState::Pending, Outcome::Fail) => OrderState::Failed {
             description: "Payment declined by the customer".into(),
             code: "request_terminated_by_user".into(),
         },
-        (OrderState::Completed { method, code, account }, Outcome::Reverse) => {
-            OrderState::Reversed { method: method.clone(), code: code.clone(), account: account.clone() }
-        }
+        (
+            OrderState::Completed {
+                method,
+                code,
+                account,
+            },
+            Outcome::Reverse,
+        ) => OrderState::Reversed {
+            method: method.clone(),
+            code: code.clone(),
+            account: account.clone(),
+        },
         _ => return Err(SimulatorError::WrongState(id.to_owned())),
     };
     let tracking = order.tracking_id.clone();
     let reference = order.merchant_reference.clone();
     let ipn_id = order.ipn_id.clone();
-    let target = p.ipns.iter().find(|r| r.ipn_id == ipn_id).map(|r| (r.url.clone(), r.kind));
+    let target = p
+        .ipns
+        .iter()
+        .find(|r| r.ipn_id == ipn_id)
+        .map(|r| (r.url.clone(), r.kind));
     drop(p);
     if let Some((url, kind)) = target {
         let state = state.clone();
@@ -550,7 +704,13 @@ pub(crate) fn settle(state: &Arc<State>, id: &str, outcome: Outcome) -> Result<(
     Ok(())
 }
 
-async fn deliver_ipn(state: Arc<State>, url: String, kind: IpnKind, tracking: String, reference: String) {
+async fn deliver_ipn(
+    state: Arc<State>,
+    url: String,
+    kind: IpnKind,
+    tracking: String,
+    reference: String,
+) {
     let config = state.config();
     let params = [
         ("OrderTrackingId", tracking.as_str()),
@@ -576,13 +736,24 @@ async fn deliver_ipn(state: Arc<State>, url: String, kind: IpnKind, tracking: St
                         "OrderNotificationType": "IPNCHANGE"
                     })
                     .to_string(),
-                    PostEncoding::Form => url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish(),
+                    PostEncoding::Form => url::form_urlencoded::Serializer::new(String::new())
+                        .extend_pairs(params)
+                        .finish(),
                 };
                 let ct = match config.pesapal_ipn_post_encoding {
                     PostEncoding::Json => "application/json",
                     PostEncoding::Form => "application/x-www-form-urlencoded",
                 };
-                (state.http.post(&url).header("Content-Type", ct).body(body.clone()), url.clone(), body, "POST")
+                (
+                    state
+                        .http
+                        .post(&url)
+                        .header("Content-Type", ct)
+                        .body(body.clone()),
+                    url.clone(),
+                    body,
+                    "POST",
+                )
             }
         };
         let (http_status, acknowledged) = match request.send().await {
@@ -617,7 +788,11 @@ fn payment_page(req: &HttpRequest, state: &Arc<State>) -> HttpResponse {
     let id = query_value(req, "OrderTrackingId").unwrap_or_default();
     let p = lock(&state.pesapal);
     let Some(o) = p.orders.get(id.trim()) else {
-        return page(Http::NOT_FOUND, "Pesapal (simulated)", "<p>Unknown order.</p>");
+        return page(
+            Http::NOT_FOUND,
+            "Pesapal (simulated)",
+            "<p>Unknown order.</p>",
+        );
     };
     let summary = format!(
         "<p><strong>{}</strong></p><p>Amount: <strong>{} {}</strong></p><p>Merchant reference: {}</p>",
@@ -635,28 +810,50 @@ fn payment_page(req: &HttpRequest, state: &Arc<State>) -> HttpResponse {
             cancel = o
                 .cancellation_url
                 .as_deref()
-                .map(|c| format!("<p><a href=\"{}\">Cancel and return to the merchant</a></p>", escape(c)))
+                .map(|c| format!(
+                    "<p><a href=\"{}\">Cancel and return to the merchant</a></p>",
+                    escape(c)
+                ))
                 .unwrap_or_default()
         ),
-        _ => format!("{summary}<p>This order is {}.</p>", status_word(&o.state).to_ascii_lowercase()),
+        _ => format!(
+            "{summary}<p>This order is {}.</p>",
+            status_word(&o.state).to_ascii_lowercase()
+        ),
     };
     page(Http::OK, "Pesapal (simulated payment page)", &body)
 }
 
 fn payment_action(req: &HttpRequest, body: &[u8], state: &Arc<State>) -> HttpResponse {
     let form: HashMap<String, String> = url::form_urlencoded::parse(body).into_owned().collect();
-    let id = query_value(req, "OrderTrackingId").or_else(|| form.get("OrderTrackingId").cloned()).unwrap_or_default();
+    let id = query_value(req, "OrderTrackingId")
+        .or_else(|| form.get("OrderTrackingId").cloned())
+        .unwrap_or_default();
     let outcome = match form.get("action").map(String::as_str) {
         Some("pay") => Outcome::Pay,
         Some("fail") => Outcome::Fail,
-        _ => return page(Http::BAD_REQUEST, "Pesapal (simulated)", "<p>Choose Pay or Fail.</p>"),
+        _ => {
+            return page(
+                Http::BAD_REQUEST,
+                "Pesapal (simulated)",
+                "<p>Choose Pay or Fail.</p>",
+            );
+        }
     };
     if let Err(e) = settle(state, id.trim(), outcome) {
-        return page(Http::CONFLICT, "Pesapal (simulated)", &format!("<p>{}</p>", escape(&e.to_string())));
+        return page(
+            Http::CONFLICT,
+            "Pesapal (simulated)",
+            &format!("<p>{}</p>", escape(&e.to_string())),
+        );
     }
     let p = lock(&state.pesapal);
     let Some(o) = p.orders.get(id.trim()) else {
-        return page(Http::NOT_FOUND, "Pesapal (simulated)", "<p>Unknown order.</p>");
+        return page(
+            Http::NOT_FOUND,
+            "Pesapal (simulated)",
+            "<p>Unknown order.</p>",
+        );
     };
     let target = match url::Url::parse(&o.callback_url) {
         Ok(mut u) => {
@@ -667,5 +864,7 @@ fn payment_action(req: &HttpRequest, body: &[u8], state: &Arc<State>) -> HttpRes
         }
         Err(_) => o.callback_url.clone(),
     };
-    HttpResponse::SeeOther().insert_header(("Location", target)).finish()
+    HttpResponse::SeeOther()
+        .insert_header(("Location", target))
+        .finish()
 }
