@@ -1044,7 +1044,7 @@ impl PaymentGateway for AzamPayClient {
         Box::pin(async move {
             self.verify_callback(n.path_token.as_deref(), &n.body)
                 .await
-                .map(|c| Notification::AzamPay(Box::new(c)))
+                .map(Notification::AzamPay)
         })
     }
 }
