@@ -253,13 +253,13 @@ impl Settings {
         self.backup
             .validate()
             .map_err(|e| SettingsError::invalid(e.key(), e.to_string()))?;
+        if self.environment == Environment::Production {
+            self.validate_production()?;
+        }
         // Outside simulator mode the gateways in use need every credential, in any environment.
         self.payments
             .validate_credentials()
             .map_err(|e| SettingsError::invalid(e.key(), e.message()))?;
-        if self.environment == Environment::Production {
-            self.validate_production()?;
-        }
         Ok(())
     }
 
@@ -284,5 +284,144 @@ impl Settings {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn err(pairs: &[(&str, &str)]) -> String {
+        Settings::load_from(None, vars(pairs))
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn defaults_are_the_contracts() {
+        let s = Settings::load_from(None, vars(&[])).unwrap();
+        assert_eq!(s.environment, Environment::Development);
+        assert_eq!((s.server.host.as_str(), s.server.port), ("127.0.0.1", 8000));
+        assert_eq!(s.server.public_url, "http://127.0.0.1:8000");
+        assert!(!s.server.trust_proxy);
+        assert_eq!(
+            s.database.sqlite_path().unwrap(),
+            std::path::PathBuf::from("data/wetech.sqlite3")
+        );
+        assert_eq!(s.payments_mode(), PaymentsMode::Simulator);
+        assert_eq!(s.payments.timeout_ms, 15_000);
+        assert_eq!(s.backup.keep, 30);
+        assert_eq!(s.observability.slow_request_ms, 1000);
+        assert_eq!(s.observability.very_slow_request_ms, 5000);
+        assert!((s.health.min_free_disk_percent - 10.0).abs() < f64::EPSILON);
+        assert_eq!(s.server.lead_rate_limit_per_minute, 10);
+    }
+
+    #[test]
+    fn file_then_environment_later_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("wetech.toml");
+        std::fs::write(
+            &file,
+            "[server]\nport = 9000\nhost = \"0.0.0.0\"\n[backup]\nkeep = 5\n[payments.pesapal]\nipn_id = \"abc\"\n",
+        )
+        .unwrap();
+        let s =
+            Settings::load_from(Some(&file), vars(&[("WETECH__SERVER__PORT", "9100")])).unwrap();
+        assert_eq!(s.server.port, 9100, "environment beats the file");
+        assert_eq!(s.server.host, "0.0.0.0", "the file beats the defaults");
+        assert_eq!(s.backup.keep, 5);
+        assert_eq!(s.payments.pesapal.ipn_id.as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn invalid_values_name_their_key() {
+        assert!(err(&[("WETECH__SERVER__PORT", "notaport")]).contains("server.port"));
+        assert!(err(&[("WETECH__SERVER__PORT", "70000")]).contains("server.port"));
+        assert!(err(&[("WETECH__BACKUP__KEEP", "0")]).contains("backup.keep"));
+        assert!(
+            err(&[("WETECH__HEALTH__MIN_FREE_DISK_PERCENT", "abc")])
+                .contains("min_free_disk_percent")
+        );
+        assert!(err(&[("WETECH__ENVIRONMENT", "staging")]).contains("environment"));
+        assert!(err(&[("WETECH__SERVER__PUBLIC_URL", "ftp://x")]).contains("server.public_url"));
+        assert!(err(&[("WETECH__LOG__LEVEL", "infoo")]).contains("log.level"));
+        assert!(err(&[("WETECH__SERVER__NO_SUCH_KEY", "1")]).contains("no_such_key"));
+    }
+
+    #[test]
+    fn missing_file_is_an_error() {
+        let e = Settings::load_from(Some(Path::new("/nonexistent/wetech.toml")), vars(&[]))
+            .unwrap_err();
+        assert!(e.to_string().contains("wetech.toml"), "{e}");
+    }
+
+    #[test]
+    fn production_refuses_weak_setups() {
+        let prod = ("WETECH__ENVIRONMENT", "production");
+        let live = ("WETECH__PAYMENTS__MODE", "live");
+        assert!(
+            err(&[prod, live]).contains("server.secret_key"),
+            "development key refused"
+        );
+        let short = ("WETECH__SERVER__SECRET_KEY", "too-short");
+        assert!(err(&[prod, live, short]).contains("at least 32 bytes"));
+        let key = (
+            "WETECH__SERVER__SECRET_KEY",
+            "0123456789abcdef0123456789abcdef-prod",
+        );
+        assert!(
+            err(&[prod, key, ("WETECH__PAYMENTS__MODE", "simulator")]).contains("payments.mode")
+        );
+        // Live mode with no gateway credentials at all.
+        let e = err(&[prod, key]);
+        assert!(e.contains("payments."), "{e}");
+        // A half-configured gateway names the missing key.
+        let e = err(&[prod, key, ("WETECH__PAYMENTS__PESAPAL__CONSUMER_KEY", "k")]);
+        assert!(e.contains("payments.pesapal.consumer_secret"), "{e}");
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug() {
+        let s = Settings::load_from(
+            None,
+            vars(&[
+                (
+                    "WETECH__SERVER__SECRET_KEY",
+                    "super-secret-signing-key-value-123456",
+                ),
+                (
+                    "WETECH__PAYMENTS__PESAPAL__CONSUMER_SECRET",
+                    "pesapal-secret-xyz",
+                ),
+                ("WETECH__PAYMENTS__PESAPAL__CONSUMER_KEY", "pesapal-key-xyz"),
+                (
+                    "WETECH__PAYMENTS__AZAMPAY__CALLBACK_TOKEN",
+                    "callback-token-xyz",
+                ),
+                (
+                    "WETECH__DATABASE__URL",
+                    "postgres://app:db-password-xyz@localhost/wetech",
+                ),
+            ]),
+        )
+        .unwrap();
+        let shown = format!("{s:?}");
+        for secret in [
+            "super-secret-signing",
+            "pesapal-secret-xyz",
+            "pesapal-key-xyz",
+            "callback-token-xyz",
+            "db-password-xyz",
+        ] {
+            assert!(!shown.contains(secret), "{secret} leaked in {shown}");
+        }
     }
 }
