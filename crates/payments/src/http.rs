@@ -185,10 +185,12 @@ impl Http {
             let result = execute(kind, request).await;
             let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
             let span = tracing::Span::current();
+            if let Ok(r) = &result {
+                span.record("http.status_code", r.status.as_u16());
+            }
             span.record("latency_ms", elapsed);
             match &result {
                 Ok(r) => {
-                    span.record("http.status_code", r.status.as_u16());
                     tracing::info!(
                         status = r.status.as_u16(),
                         latency_ms = elapsed,

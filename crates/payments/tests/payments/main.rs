@@ -9,3 +9,4 @@ mod pesapal;
 mod properties;
 mod retries;
 mod settings;
+mod telemetry;
