@@ -193,7 +193,7 @@ async fn a_checkout_whose_connection_is_refused_is_retried_and_then_sent_once() 
     config.checkout_base_url = format!("http://{addr}/_simulator/azampay/checkout");
     config.http = HttpOptions {
         timeout: Duration::from_secs(5),
-        max_retries: 8,
+        max_retries: 20,
         min_backoff: Duration::from_millis(100),
         max_backoff: Duration::from_millis(200),
     };
