@@ -1,0 +1,248 @@
+//! The `loadgen` command line.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use crate::load::{Case, Limit, LoadGen, loopback_origin};
+use crate::report::{RunReport, SUMMARY_HEADER};
+use crate::stats::fmt_ms;
+use crate::{criterion, procfs};
+
+/// A bounded HTTP load generator for the wetech `web` binary (127.0.0.1 only).
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Waits for the server, submits warm-up leads, measures each case, prints a markdown report.
+    Run(RunArgs),
+    /// Prints a free TCP port on 127.0.0.1 (for starting the server).
+    FreePort,
+    /// Prints the header of the summary table that `run --summary-row` appends to.
+    SummaryHeader,
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// The server's origin, e.g. http://127.0.0.1:8000 (loopback addresses only).
+    #[arg(long)]
+    url: String,
+    /// Name of this run in the report, e.g. "sqlite, log level warn".
+    #[arg(long, default_value = "run")]
+    label: String,
+    /// Concurrent connections (one request in flight on each).
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    connections: u16,
+    /// Measured seconds per case.
+    #[arg(long, default_value_t = 10.0)]
+    duration: f64,
+    /// Stop a case after this many requests instead (still bounded by --duration).
+    #[arg(long)]
+    requests: Option<u64>,
+    /// Unmeasured seconds of the same load before each case.
+    #[arg(long, default_value_t = 1.0)]
+    warm_up: f64,
+    /// Leads submitted before measuring, whose invoices the invoice case reads.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    warm_up_leads: u64,
+    /// The cases to measure, in order.
+    #[arg(long, value_delimiter = ',', default_value = "leads,invoices,live")]
+    cases: Vec<Case>,
+    /// Threads of the load generator's runtime (it shares the machine with the server).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    threads: u16,
+    /// Per-request timeout in seconds (a timeout counts as an error).
+    #[arg(long, default_value_t = 10.0)]
+    timeout: f64,
+    /// Seconds to wait for GET /health/ready/ to answer 200.
+    #[arg(long, default_value_t = 60.0)]
+    ready_timeout: f64,
+    /// The server's process id: its VmRSS after each case and VmHWM at the end are reported.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// criterion's estimates.json of the persistence baseline, for the lead/baseline ratio.
+    #[arg(long)]
+    baseline_estimates: Option<PathBuf>,
+    /// Append this run's row of the summary table to FILE.
+    #[arg(long, value_name = "FILE")]
+    summary_row: Option<PathBuf>,
+    /// The first n of the lead e-mail addresses `user{n}@example.com`.
+    #[arg(long, default_value_t = 1)]
+    first_user: u64,
+    /// Exit with status 1 when a target is missed.
+    #[arg(long)]
+    strict: bool,
+}
+
+fn seconds(v: f64, name: &str) -> anyhow::Result<Duration> {
+    Duration::try_from_secs_f64(v)
+        .ok()
+        .filter(|d| *d <= Duration::from_secs(86_400))
+        .with_context(|| format!("--{name} must be between 0 and 86400 seconds, not {v}"))
+}
+
+/// Parses the arguments and runs; exit status 0 on success, 1 on failure (or a missed target
+/// with `--strict`), 2 on bad usage.
+#[must_use]
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("loadgen: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::FreePort => {
+            let port = std::net::TcpListener::bind(("127.0.0.1", 0))
+                .and_then(|l| l.local_addr())
+                .context("finding a free port")?
+                .port();
+            println!("{port}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::SummaryHeader => {
+            println!("{SUMMARY_HEADER}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run(args) => {
+            let runtime = if args.threads == 1 {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+            } else {
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(usize::from(args.threads))
+                    .enable_all()
+                    .build()
+            }
+            .context("starting the runtime")?;
+            runtime.block_on(run(args))
+        }
+    }
+}
+
+async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let origin = loopback_origin(&args.url)?;
+    let duration = seconds(args.duration, "duration")?;
+    let warm_up = seconds(args.warm_up, "warm-up")?;
+    let timeout = seconds(args.timeout, "timeout")?;
+    let ready_timeout = seconds(args.ready_timeout, "ready-timeout")?;
+    // Read the baseline first: a missing file should fail before minutes of load.
+    let baseline = args
+        .baseline_estimates
+        .as_deref()
+        .map(criterion::rate_from_file)
+        .transpose()?;
+
+    let mut lg = LoadGen::new(
+        origin.clone(),
+        usize::from(args.connections),
+        timeout,
+        args.first_user,
+    )?;
+    let pid = args.server_pid;
+    lg.wait_ready(ready_timeout, || {
+        pid.is_none_or(|p| std::path::Path::new(&format!("/proc/{p}")).exists())
+    })
+    .await?;
+    if args.cases.contains(&Case::Invoices) {
+        let n = lg.warm_up_invoices(args.warm_up_leads).await?;
+        eprintln!("loadgen: {}: warm-up made {n} invoices", args.label);
+    }
+
+    let limit = Limit {
+        duration,
+        requests: args.requests,
+    };
+    let mut cases = Vec::new();
+    for case in &args.cases {
+        let summary = lg.measure(*case, warm_up, limit).await;
+        let rss = pid.and_then(|p| procfs::memory(p).ok()).map(|m| m.rss);
+        eprintln!(
+            "loadgen: {}: {}: {:.0} req/s, p50 {} ms, p99 {} ms, {} errors",
+            args.label,
+            case.label(),
+            summary.requests_per_sec,
+            fmt_ms(summary.p50),
+            fmt_ms(summary.p99),
+            summary.errors
+        );
+        cases.push((*case, summary, rss));
+    }
+    let peak_rss = match pid {
+        Some(p) => Some(
+            procfs::memory(p)
+                .with_context(|| format!("reading the server's memory (pid {p})"))?
+                .peak_rss,
+        ),
+        None => None,
+    };
+
+    let report = RunReport {
+        label: format!(
+            "{} ({} connections, {} s per case, {} loadgen thread(s))",
+            args.label, args.connections, args.duration, args.threads
+        ),
+        cases,
+        baseline_tx_per_sec: baseline,
+        peak_rss,
+    };
+    println!("{}", report.markdown());
+    if let Some(path) = &args.summary_row {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        let row = RunReport {
+            label: args.label.clone(),
+            ..report.clone()
+        }
+        .summary_row();
+        writeln!(file, "{row}").with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(if args.strict && !report.all_met() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_are_bounded() {
+        use clap::CommandFactory as _;
+        Cli::command().debug_assert();
+        assert!(Cli::try_parse_from(["loadgen", "run", "--url", "http://127.0.0.1:1"]).is_ok());
+        for bad in [
+            vec!["loadgen", "run"],
+            vec!["loadgen", "run", "--url", "x", "--connections", "0"],
+            vec!["loadgen", "run", "--url", "x", "--connections", "100000"],
+            vec!["loadgen", "run", "--url", "x", "--cases", "leads,admin"],
+            vec!["loadgen", "run", "--url", "x", "--warm-up-leads", "0"],
+        ] {
+            assert!(Cli::try_parse_from(&bad).is_err(), "accepted {bad:?}");
+        }
+        assert!(seconds(10.0, "d").is_ok());
+        assert!(seconds(-1.0, "d").is_err());
+        assert!(seconds(f64::NAN, "d").is_err());
+        assert!(seconds(1e9, "d").is_err());
+    }
+}
