@@ -315,3 +315,62 @@ async fn unsigned_callbacks_refused_when_signatures_are_required() {
     assert_eq!(resp.status(), 401);
     assert_eq!(app.invoice(&id).await["status"], "pending");
 }
+
+app_tests! {
+    async fn reconcile_settles_a_payment_whose_ipn_was_lost(app: TestApp) {
+        let id = new_invoice(&app, "lostipn@example.com").await;
+        app.sim.update_config(|c| c.delivery_attempts = 0);
+        let (reference, tracking) = start_pesapal(&app, &id).await;
+        app.sim.complete_pesapal_order(&tracking).unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(app.invoice(&id).await["status"], "pending", "no IPN arrived");
+        // Younger than the threshold: left alone.
+        let changes = app.use_cases.reconcile(Duration::from_secs(3600)).await.unwrap();
+        assert!(changes.is_empty(), "{changes:?}");
+        let changes = app.use_cases.reconcile(Duration::ZERO).await.unwrap();
+        let change = changes.iter().find(|c| c.payment_id == reference).unwrap();
+        assert_eq!(change.outcome, "settled");
+        assert_eq!(app.invoice(&id).await["status"], "paid");
+        // Running it again changes nothing.
+        let again = app.use_cases.reconcile(Duration::ZERO).await.unwrap();
+        assert!(again.iter().all(|c| c.payment_id != reference), "{again:?}");
+    }
+
+    async fn reconcile_expires_unqueryable_azampay_attempts_and_a_late_callback_still_settles(app: TestApp) {
+        let _ = app;
+        let app = crate::helpers::spawn_app_with(app.db.backend(), |s| s.checkout.azampay_expire_after_secs = 0).await.unwrap();
+        app.sim.update_config(|c| c.delivery_attempts = 0);
+        let id = new_invoice(&app, "azamexpire@example.com").await;
+        let resp = start(&app, &id, json!({"gateway": "azampay", "phone": "0754123456", "provider": "Halopesa"})).await;
+        let reference = resp.json::<Value>().await.unwrap()["payment_id"].as_str().unwrap().to_owned();
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let changes = app.use_cases.reconcile(Duration::ZERO).await.unwrap();
+        assert_eq!(changes.iter().find(|c| c.payment_id == reference).unwrap().outcome, "expired");
+        let inv = app.invoice(&id).await;
+        assert_eq!(inv["status"], "unpaid");
+        assert_eq!(inv["payments"][0]["status"], "expired");
+        // The customer approved after all: the verified callback settles the expired attempt.
+        let tx = app.sim.azampay_transactions().into_iter().find(|t| t.external_id == reference).unwrap();
+        let body = app.sim.azampay_callback_body(&tx.transaction_id, true).unwrap();
+        let url = format!("{}/payments/azampay/callback/{}", app.address, app.callback_token);
+        let resp = app.client.post(&url).header("content-type", "application/json").body(body).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        let paid = app.invoice(&id).await;
+        assert_eq!(paid["status"], "paid");
+        assert_eq!(paid["payments"][0]["status"], "completed");
+    }
+
+    async fn a_notification_for_another_invoices_attempt_changes_nothing(app: TestApp) {
+        app.sim.update_config(|c| c.delivery_attempts = 0);
+        let a = new_invoice(&app, "crossa@example.com").await;
+        let b = new_invoice(&app, "crossb@example.com").await;
+        let (ref_a, _) = start_pesapal(&app, &a).await;
+        let (_, tracking_b) = start_pesapal(&app, &b).await;
+        app.sim.complete_pesapal_order(&tracking_b).unwrap();
+        // A's reference with B's (paid) tracking id.
+        let resp = app.get(&format!("/payments/pesapal/ipn?{}", ipn_query(&tracking_b, &ref_a))).await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(app.invoice(&a).await["status"], "pending", "A is not paid by B's money");
+        assert!(attempt(&app, &ref_a).needs_review);
+    }
+}

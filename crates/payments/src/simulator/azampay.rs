@@ -649,7 +649,7 @@ pub(crate) fn settle(state: &Arc<State>, id: &str, success: bool) -> Result<(), 
 async fn deliver(state: Arc<State>, url: String, body: Vec<u8>) {
     let config = state.config();
     let text = String::from_utf8_lossy(&body).into_owned();
-    for attempt in 1..=config.delivery_attempts.max(1) {
+    for attempt in 1..=config.delivery_attempts {
         let result = state
             .http
             .post(&url)

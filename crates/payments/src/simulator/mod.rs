@@ -126,7 +126,8 @@ pub struct SimulatorConfig {
     pub pesapal_ipn_post_encoding: PostEncoding,
     /// `payment_method` of paid Pesapal orders.
     pub pesapal_payment_method: String,
-    /// Attempts per IPN / callback delivery (until acknowledged).
+    /// Attempts per IPN / callback delivery (until acknowledged); `0` delivers nothing (a lost
+    /// notification, for reconciliation tests).
     pub delivery_attempts: u32,
     /// Pause between delivery attempts.
     pub delivery_retry_delay: Duration,

@@ -717,7 +717,7 @@ async fn deliver_ipn(
         ("OrderMerchantReference", reference.as_str()),
         ("OrderNotificationType", "IPNCHANGE"),
     ];
-    for attempt in 1..=config.delivery_attempts.max(1) {
+    for attempt in 1..=config.delivery_attempts {
         let (request, shown_url, body, method) = match kind {
             IpnKind::Get => {
                 let full = match url::Url::parse(&url) {
