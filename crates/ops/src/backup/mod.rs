@@ -145,6 +145,9 @@ pub struct BackupReport {
     pub sha256: String,
     /// Older backups deleted by the retention rule.
     pub removed: Vec<PathBuf>,
+    /// Why deleting old backups failed, if it did (the new backup is in place regardless).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention_error: Option<String>,
 }
 
 /// The outcome of [`verify`]: a sound backup.
@@ -303,7 +306,8 @@ impl BackupError {
 /// # Errors
 /// Any failure of the snapshot, the verification, the file system or (PostgreSQL) `pg_dump`;
 /// nothing is deleted then and no file is left under a final name. A failure to delete an old
-/// backup is an error too, reported after the new backup is in place.
+/// backup is not an error here: the new backup is in place and
+/// [`BackupReport::retention_error`] says what could not be deleted.
 pub fn backup(
     db: &DatabaseSettings,
     dir: &Path,
@@ -318,7 +322,10 @@ pub fn backup(
         Backend::Sqlite => sqlite::backup(db, dir, files::BACKUP_PREFIX, started, progress)?,
         Backend::Postgres => postgres::backup(db, dir, files::BACKUP_PREFIX, started, progress)?,
     };
-    let removed = files::prune(dir, kind, keep.max(1), &written.path)?;
+    let (removed, retention_error) = match files::prune(dir, kind, keep.max(1), &written.path) {
+        Ok(removed) => (removed, None),
+        Err(e) => (Vec::new(), Some(e.to_string())),
+    };
     Ok(BackupReport {
         size_bytes: written.verified.size_bytes,
         duration: started.elapsed(),
@@ -328,6 +335,7 @@ pub fn backup(
         sha256: written.verified.sha256,
         path: written.path,
         removed,
+        retention_error,
     })
 }
 

@@ -1,0 +1,124 @@
+//! The command line, as clap parses it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// wetech operations: backups, restore, health checks, migrations and the service catalogue.
+///
+/// Reads the same configuration as `web`: built-in defaults, then the TOML file named by
+/// --config or WETECH_CONFIG, then WETECH__SECTION__KEY environment variables.
+/// Exit status: 0 success, 1 failure, 2 bad usage.
+#[derive(Debug, Parser)]
+#[command(
+    name = "ops",
+    version,
+    propagate_version = true,
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    /// TOML configuration file (default: $WETECH_CONFIG, if set).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print one JSON document on stdout instead of a human summary.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Take an online backup (prints its path last), or `backup verify FILE` to check one.
+    Backup(BackupArgs),
+    /// Replace the database with a backup, keeping the current one as pre-restore-….
+    Restore(RestoreArgs),
+    /// Run the /health/ checks here (or, with --url, ask a running server); exit 1 on fail.
+    Healthcheck(HealthcheckArgs),
+    /// Apply pending database migrations and list them.
+    Migrate,
+    /// List and edit the service catalogue.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    // Reserved, added by the lead once their use cases exist in wetech-app (CONTRACT.md §7):
+    //   Reconcile { --older-than SECONDS }  -> `ops reconcile`
+    //   Pesapal(PesapalCommand::RegisterIpn { url }) -> `ops pesapal register-ipn [URL]`
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct BackupArgs {
+    #[command(subcommand)]
+    pub action: Option<BackupAction>,
+    /// How many of its own backups to keep (default: backup.keep).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub keep: Option<u32>,
+    /// Directory to write to (default: backup.dir).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupAction {
+    /// Check that a backup file is sound (exit 0 only then).
+    Verify {
+        /// The backup file (.sqlite3 or .pgdump).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup file to restore (.sqlite3 or .pgdump).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Really replace the database (without it, ops explains what would happen and exits 2).
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HealthcheckArgs {
+    /// Base URL of a running server; asks its /health/ready/ instead of checking locally.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// List every service, active or not.
+    List,
+    /// Create a service or change its name and price (and offer it again if it was disabled).
+    Set {
+        /// Service code, e.g. WEB-BASIC (A-Z, 0-9 and '-', 2 to 32 characters).
+        #[arg(value_name = "CODE")]
+        code: String,
+        /// Display name.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// Exact decimal price, e.g. 500000.00 (no separators, no exponent).
+        #[arg(long, value_name = "PRICE", allow_negative_numbers = true)]
+        price: String,
+        /// ISO-4217 currency code, e.g. TZS.
+        #[arg(long, value_name = "CURRENCY")]
+        currency: String,
+    },
+    /// Stop offering a service (issued invoices are unaffected).
+    Disable {
+        /// Service code.
+        #[arg(value_name = "CODE")]
+        code: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,154 @@
+//! The `ops` command line over `wetech-ops` and `wetech-app` (CONTRACT.md §7).
+//!
+//! Every command reads the same configuration as `web`, prints a human summary on stdout (or one
+//! JSON document with `--json`), writes errors to stderr, and exits 0 on success, 1 on failure,
+//! 2 on bad usage. Logs go to the configured `app.log` / `errors.log` only, so stdout stays clean
+//! for scripts.
+
+mod backup;
+mod cli;
+mod database;
+mod health;
+mod output;
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use wetech_app::Settings;
+
+use cli::{BackupAction, Cli, Command};
+
+/// Exit status of a usage error.
+pub const EXIT_USAGE: u8 = 2;
+
+/// Why a command did not succeed.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// Bad usage: exit 2 with this message.
+    Usage(String),
+    /// The command failed: exit 1 with this error.
+    Failed(anyhow::Error),
+    /// The command printed its own result and failed (e.g. an unhealthy probe): exit 1 quietly.
+    Reported,
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure::Failed(e.into())
+    }
+}
+
+pub(crate) type Outcome = Result<(), Failure>;
+
+/// Parses `args` (the first one is the program name), runs the command, and returns the exit
+/// status.
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        // Help and --version go to stdout with status 0; usage errors to stderr with status 2.
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(EXIT_USAGE));
+        }
+    };
+    match dispatch(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("ops: {message}");
+            ExitCode::from(EXIT_USAGE)
+        }
+        Err(Failure::Failed(e)) => {
+            eprintln!("ops: error: {e:#}");
+            ExitCode::FAILURE
+        }
+        Err(Failure::Reported) => ExitCode::FAILURE,
+    }
+}
+
+fn dispatch(cli: &Cli) -> Outcome {
+    let json = cli.json;
+    match &cli.command {
+        // A probe of a running server needs no configuration (a container HEALTHCHECK).
+        Command::Healthcheck(args) if args.url.is_some() => {
+            health::remote(args.url.as_deref().unwrap_or_default(), json)
+        }
+        Command::Backup(args) => match &args.action {
+            // Checking a file needs no configuration either.
+            Some(BackupAction::Verify { file }) => backup::verify(file, json),
+            None => {
+                let ctx = Context::load(cli, true)?;
+                backup::backup(&ctx.settings, args, json)
+            }
+        },
+        Command::Restore(args) => {
+            let ctx = Context::load(cli, true)?;
+            backup::restore(&ctx.settings, args, json)
+        }
+        Command::Healthcheck(_) => {
+            let ctx = Context::load(cli, false)?;
+            health::local(&ctx.settings, json)
+        }
+        Command::Migrate => {
+            let ctx = Context::load(cli, true)?;
+            database::migrate(&ctx.settings, json)
+        }
+        Command::Catalog(command) => {
+            // Parse the arguments before touching the database: bad input is a usage error.
+            let request = database::CatalogRequest::parse(command)?;
+            let ctx = Context::load(cli, true)?;
+            database::catalog(&ctx.settings, &request, json)
+        }
+    }
+}
+
+/// Loaded settings and, for commands that change things, the log writers.
+struct Context {
+    settings: Settings,
+    _logs: Option<wetech_observability::LogGuard>,
+}
+
+impl Context {
+    fn load(cli: &Cli, with_logs: bool) -> Result<Context, Failure> {
+        if let Some(file) = &cli.config {
+            check_config_file(file)?;
+        }
+        let settings =
+            Settings::load(cli.config.as_deref()).map_err(|e| Failure::Failed(e.into()))?;
+        let logs = if with_logs {
+            // Log lines go to the files only (the sink discards them): stdout is for results.
+            match wetech_observability::init("wetech-ops", &settings.log, std::io::sink()) {
+                Ok(guard) => Some(guard),
+                Err(e) => {
+                    eprintln!(
+                        "ops: warning: logging to {} is off: {e}",
+                        settings.log.dir.display()
+                    );
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        Ok(Context {
+            settings,
+            _logs: logs,
+        })
+    }
+}
+
+fn check_config_file(file: &Path) -> Result<(), Failure> {
+    if file.is_file() {
+        Ok(())
+    } else {
+        Err(Failure::Usage(format!(
+            "--config {}: no such file",
+            file.display()
+        )))
+    }
+}

@@ -1,0 +1,644 @@
+//! Runs the real `ops` binary with a temporary configuration, as an operator or a script would.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+
+use std::io::{Read as _, Write as _};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use wetech_persistence::test_support::TestDb;
+
+/// A temporary installation: a config file naming a database, logs, media and backups in one
+/// directory.
+struct Setup {
+    dir: tempfile::TempDir,
+    config: PathBuf,
+}
+
+impl Setup {
+    fn sqlite() -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!(
+            "sqlite://{}",
+            dir.path().join("data/wetech.sqlite3").display()
+        );
+        Setup::with_url(dir, &url)
+    }
+
+    fn with_url(dir: tempfile::TempDir, url: &str) -> Setup {
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("media")).unwrap();
+        let config = d.join("wetech.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[database]\nurl = \"{url}\"\n\n[log]\ndir = \"{logs}\"\n\n[storage]\nmedia_dir = \"{media}\"\n\n\
+                 [backup]\ndir = \"{backups}\"\nkeep = 3\n",
+                logs = d.join("logs").display(),
+                media = d.join("media").display(),
+                backups = d.join("backups").display(),
+            ),
+        )
+        .unwrap();
+        Setup { dir, config }
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn ops(&self, args: &[&str]) -> Output {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_ops"));
+        c.arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .current_dir(self.dir.path());
+        for (k, _) in std::env::vars() {
+            if k.starts_with("WETECH") || k == "RUST_LOG" {
+                c.env_remove(k);
+            }
+        }
+        c.output().unwrap()
+    }
+
+    /// Runs `ops` and expects success; returns stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.ops(args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "ops {args:?} failed: {}",
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let stdout = self.ok(&all);
+        serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("ops {args:?} --json printed no JSON ({e}): {stdout}"))
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn last_line(s: &str) -> &str {
+    s.lines().last().unwrap_or_default()
+}
+
+#[test]
+fn every_command_s_bad_usage_exits_2_with_a_helpful_message() {
+    let s = Setup::sqlite();
+    let cases: &[(&[&str], &str)] = &[
+        (&[], "Usage"),
+        (&["frobnicate"], "unrecognized subcommand"),
+        (&["backup", "--keep", "0"], "--keep"),
+        (&["backup", "--keep", "many"], "--keep"),
+        (&["backup", "--dir"], "--dir"),
+        (&["backup", "verify"], "<FILE>"),
+        (
+            &["backup", "--keep", "2", "verify", "x"],
+            "cannot be used with",
+        ),
+        (&["backup", "verify", "a", "b"], "unexpected argument"),
+        (&["restore"], "<FILE>"),
+        (&["restore", "backup.sqlite3"], "--yes"),
+        (
+            &["restore", "backup.sqlite3", "--yes", "--force"],
+            "unexpected argument",
+        ),
+        (&["healthcheck", "--url"], "--url"),
+        (
+            &["healthcheck", "--url", "not a url"],
+            "expected a base URL",
+        ),
+        (
+            &["healthcheck", "--url", "ftp://example.com"],
+            "expected a base URL",
+        ),
+        (&["healthcheck", "now"], "unexpected argument"),
+        (&["migrate", "--all"], "unexpected argument"),
+        (&["catalog"], "Usage"),
+        (&["catalog", "remove", "X"], "unrecognized subcommand"),
+        (&["catalog", "set", "WEB-X"], "--name"),
+        (
+            &[
+                "catalog",
+                "set",
+                "WEB-X",
+                "--name",
+                "Site",
+                "--price",
+                "1,000.00",
+                "--currency",
+                "TZS",
+            ],
+            "--price",
+        ),
+        (
+            &[
+                "catalog",
+                "set",
+                "WEB-X",
+                "--name",
+                "Site",
+                "--price",
+                "1e6",
+                "--currency",
+                "TZS",
+            ],
+            "--price",
+        ),
+        (
+            &[
+                "catalog",
+                "set",
+                "WEB-X",
+                "--name",
+                "Site",
+                "--price",
+                "-5",
+                "--currency",
+                "TZS",
+            ],
+            "negative",
+        ),
+        (
+            &[
+                "catalog",
+                "set",
+                "WEB-X",
+                "--name",
+                "Site",
+                "--price",
+                "10.001",
+                "--currency",
+                "TZS",
+            ],
+            "at most 2 decimals",
+        ),
+        (
+            &[
+                "catalog",
+                "set",
+                "WEB-X",
+                "--name",
+                "Site",
+                "--price",
+                "0",
+                "--currency",
+                "TZS",
+            ],
+            "greater than zero",
+        ),
+        (
+            &[
+                "catalog",
+                "set",
+                "WEB-X",
+                "--name",
+                "Site",
+                "--price",
+                "10",
+                "--currency",
+                "XYZ",
+            ],
+            "--currency",
+        ),
+        (
+            &[
+                "catalog",
+                "set",
+                "web x",
+                "--name",
+                "Site",
+                "--price",
+                "10",
+                "--currency",
+                "TZS",
+            ],
+            "service code",
+        ),
+        (
+            &[
+                "catalog",
+                "set",
+                "WEB-X",
+                "--name",
+                " ",
+                "--price",
+                "10",
+                "--currency",
+                "TZS",
+            ],
+            "--name",
+        ),
+        (&["catalog", "disable"], "<CODE>"),
+        (&["catalog", "disable", "W"], "service code"),
+    ];
+    for (args, expected) in cases {
+        let out = s.ops(args);
+        let stderr = text(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "ops {args:?} should be a usage error; stderr: {stderr}"
+        );
+        assert!(
+            stderr.contains(expected),
+            "ops {args:?}: {expected:?} not in {stderr}"
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "ops {args:?} printed on stdout: {}",
+            text(&out.stdout)
+        );
+    }
+    // None of them created a database.
+    assert!(!s.path("data/wetech.sqlite3").exists());
+    // A missing --config file is bad usage too.
+    let out = Command::new(env!("CARGO_BIN_EXE_ops"))
+        .args(["--config", "/nonexistent/w.toml", "migrate"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("/nonexistent/w.toml"));
+}
+
+#[test]
+fn help_and_version_succeed() {
+    let s = Setup::sqlite();
+    for args in [
+        &["--help"][..],
+        &["--version"],
+        &["backup", "--help"],
+        &["catalog", "set", "--help"],
+        &["help", "restore"],
+    ] {
+        let out = s.ops(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(!out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn an_invalid_setting_fails_naming_the_key() {
+    let s = Setup::sqlite();
+    std::fs::write(&s.config, "[backup]\nkeep = 0\n").unwrap();
+    let out = s.ops(&["migrate"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("backup.keep"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn backup_prints_the_path_last_and_verify_and_json_agree() {
+    let s = Setup::sqlite();
+    let migrated = s.ok(&["migrate"]);
+    assert!(migrated.contains("2026-11-29-000001_initial"), "{migrated}");
+    assert!(s.ok(&["migrate"]).contains("up to date"));
+
+    let stdout = s.ok(&["backup"]);
+    let path = PathBuf::from(last_line(&stdout));
+    assert!(path.is_file(), "last line is not the backup: {stdout}");
+    assert!(path.starts_with(s.path("backups")));
+    assert!(wetech_ops::backup::is_own_backup_name(
+        path.file_name().unwrap().to_str().unwrap()
+    ));
+
+    let verified = s.ok(&["backup", "verify", path.to_str().unwrap()]);
+    assert!(verified.contains("sound"), "{verified}");
+
+    let j = s.json(&["backup"]);
+    assert!(Path::new(j["path"].as_str().unwrap()).is_file());
+    assert!(j["size_bytes"].as_u64().unwrap() > 0);
+    assert!(j["duration_ms"].is_u64());
+    assert_eq!(j["row_counts"]["services"], 3);
+
+    let v = s.json(&["backup", "verify", j["path"].as_str().unwrap()]);
+    assert_eq!(v["checksum_verified"], true);
+    assert_eq!(v["row_counts"]["services"], 3);
+    assert_eq!(v["kind"], "sqlite");
+
+    // --dir and --keep override the configuration; only own files are pruned.
+    let other = s.path("elsewhere");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("notes.txt"), "mine").unwrap();
+    for _ in 0..3 {
+        s.ok(&["backup", "--dir", other.to_str().unwrap(), "--keep", "1"]);
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&other)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert_eq!(names[0], "notes.txt");
+
+    // Logs went to the log files, not to stdout.
+    let log = std::fs::read_to_string(s.path("logs/app.log")).unwrap();
+    assert!(log.contains("SQLite backup written"), "{log}");
+}
+
+#[test]
+fn a_failed_backup_prints_no_path_and_exits_1() {
+    let s = Setup::sqlite();
+    s.ok(&["migrate"]);
+    std::fs::write(s.path("blocker"), "a file").unwrap();
+    let out = s.ops(&[
+        "backup",
+        "--dir",
+        s.path("blocker/backups").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("nothing was deleted"),
+        "{}",
+        text(&out.stderr)
+    );
+    // No database configured at that path: a clear error, and no empty database is created.
+    let empty = Setup::sqlite();
+    let out = empty.ops(&["backup"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("does not exist"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!empty.path("data/wetech.sqlite3").exists());
+}
+
+#[test]
+fn verify_rejects_a_damaged_backup() {
+    let s = Setup::sqlite();
+    s.ok(&["migrate"]);
+    let path = PathBuf::from(last_line(&s.ok(&["backup"])).to_owned());
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xFF;
+    std::fs::write(&path, bytes).unwrap();
+    let out = s.ops(&["backup", "verify", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("not a sound backup"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = s.ops(&["backup", "verify", s.config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("not a wetech backup"));
+}
+
+#[test]
+fn restore_round_trip_through_the_cli() {
+    let s = Setup::sqlite();
+    s.ok(&["migrate"]);
+    let backup = last_line(&s.ok(&["backup"])).to_owned();
+    let set = s.json(&[
+        "catalog",
+        "set",
+        "web-basic",
+        "--name",
+        "Business website",
+        "--price",
+        "750000.5",
+        "--currency",
+        "tzs",
+    ]);
+    assert_eq!(set["price"], "750000.50");
+    assert_eq!(set["code"], "WEB-BASIC");
+    s.ok(&[
+        "catalog",
+        "set",
+        "SEO",
+        "--name",
+        "Search engine optimisation",
+        "--price",
+        "300000",
+        "--currency",
+        "TZS",
+    ]);
+
+    let refused = s.ops(&["restore", &backup]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert_eq!(
+        s.json(&["catalog", "list"]).as_array().unwrap().len(),
+        4,
+        "nothing restored without --yes"
+    );
+
+    let r = s.json(&["restore", &backup, "--yes"]);
+    let pre = PathBuf::from(r["pre_restore_backup"].as_str().unwrap());
+    assert!(pre.is_file());
+    let list = s.json(&["catalog", "list"]);
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 3);
+    assert_eq!(list[0]["price"], "500000.00");
+    // The pre-restore copy holds the changed catalogue.
+    let kept = s.json(&["backup", "verify", pre.to_str().unwrap()]);
+    assert_eq!(kept["row_counts"]["services"], 4);
+    // The restored database serves again.
+    assert_eq!(
+        s.json(&["healthcheck"])["checks"]["database"]["status"],
+        "pass"
+    );
+}
+
+#[test]
+fn catalog_commands_edit_the_catalogue_exactly() {
+    let s = Setup::sqlite();
+    s.ok(&["migrate"]);
+    let listed = s.ok(&["catalog", "list"]);
+    assert!(
+        listed.contains("WEB-BASIC") && listed.contains("500000.00"),
+        "{listed}"
+    );
+    let out = s.ok(&[
+        "catalog",
+        "set",
+        "UGX-SITE",
+        "--name",
+        "Site (Uganda)",
+        "--price",
+        "1500000",
+        "--currency",
+        "UGX",
+    ]);
+    assert!(out.contains("1500000 UGX"), "{out}");
+    let out = s.ops(&[
+        "catalog",
+        "set",
+        "UGX-SITE",
+        "--name",
+        "Site",
+        "--price",
+        "1.5",
+        "--currency",
+        "UGX",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("at most 0 decimals"),
+        "{}",
+        text(&out.stderr)
+    );
+    let d = s.json(&["catalog", "disable", "hosting"]);
+    assert_eq!(d["active"], false);
+    let list = s.json(&["catalog", "list"]);
+    let hosting = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["code"] == "HOSTING")
+        .unwrap();
+    assert_eq!(hosting["active"], false);
+    let out = s.ops(&["catalog", "disable", "NOPE"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("NOPE"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn healthcheck_passes_on_a_healthy_setup_and_fails_on_missing_media_or_a_bad_database() {
+    let s = Setup::sqlite();
+    s.ok(&["migrate"]);
+    let human = s.ok(&["healthcheck"]);
+    assert!(human.starts_with("pass"), "{human}");
+    let j = s.json(&["healthcheck"]);
+    assert_eq!(j["status"], "pass");
+    assert_eq!(j["checks"]["media"]["status"], "pass");
+
+    std::fs::remove_dir(s.path("media")).unwrap();
+    let out = s.ops(&["--json", "healthcheck"]);
+    assert_eq!(out.status.code(), Some(1));
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["status"], "fail");
+    assert_eq!(j["checks"]["media"]["status"], "fail");
+    std::fs::create_dir(s.path("media")).unwrap();
+
+    std::fs::write(s.path("data/wetech.sqlite3"), vec![0x42_u8; 8192]).unwrap();
+    let _ = std::fs::remove_file(s.path("data/wetech.sqlite3-wal"));
+    let _ = std::fs::remove_file(s.path("data/wetech.sqlite3-shm"));
+    let out = s.ops(&["healthcheck"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("database  fail"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // A database that does not exist fails the probe and is not created by it.
+    let fresh = Setup::sqlite();
+    let out = fresh.ops(&["--json", "healthcheck"]);
+    assert_eq!(out.status.code(), Some(1));
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["checks"]["database"]["status"], "fail");
+    assert!(!fresh.path("data/wetech.sqlite3").exists());
+}
+
+/// A one-shot HTTP server answering every request with `status` and a JSON body.
+fn serve(status: u16) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            let mut buf = [0_u8; 4096];
+            let n = stream.read(&mut buf).unwrap_or(0);
+            let request = String::from_utf8_lossy(&buf[..n]).into_owned();
+            let body = if request.starts_with("GET /health/ready/ ") {
+                format!(
+                    "{{\"status\":\"{}\",\"version\":\"0.1.0\"}}",
+                    if status == 200 { "pass" } else { "fail" }
+                )
+            } else {
+                "{\"wrong\":\"path\"}".to_owned()
+            };
+            let code = if request.starts_with("GET /health/ready/ ") {
+                status
+            } else {
+                404
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {code} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn healthcheck_url_asks_a_running_server() {
+    // No configuration is needed for --url (a container HEALTHCHECK).
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ops"))
+            .args(args)
+            .env_remove("WETECH_CONFIG")
+            .output()
+            .unwrap()
+    };
+    let ready = serve(200);
+    let out = run(&["healthcheck", "--url", &ready]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("HTTP 200"));
+    let out = run(&["healthcheck", "--url", &format!("{ready}/"), "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["status"], "pass");
+    assert_eq!(j["response"]["status"], "pass");
+
+    let unready = serve(503);
+    let out = run(&["--json", "healthcheck", "--url", &unready]);
+    assert_eq!(out.status.code(), Some(1));
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["http_status"], 503);
+
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let out = run(&["healthcheck", "--url", &format!("http://{closed}")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("cannot reach"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn postgres_backup_verify_and_health_through_the_cli() {
+    let Some(db) = TestDb::postgres() else { return };
+    let s = Setup::with_url(tempfile::tempdir().unwrap(), db.url());
+    assert!(s.ok(&["migrate"]).contains("up to date"));
+    let path = last_line(&s.ok(&["backup"])).to_owned();
+    assert!(path.ends_with(".pgdump"), "{path}");
+    let v = s.json(&["backup", "verify", &path]);
+    assert_eq!(v["kind"], "postgres");
+    assert_eq!(v["row_counts"]["services"], 3);
+    s.ok(&["catalog", "disable", "WEB-PRO"]);
+    let r = s.json(&["restore", &path, "--yes"]);
+    assert!(
+        r["pre_restore_backup"]
+            .as_str()
+            .unwrap()
+            .ends_with(".pgdump")
+    );
+    let list = s.json(&["catalog", "list"]);
+    assert!(list.as_array().unwrap().iter().all(|e| e["active"] == true));
+    assert_eq!(
+        s.json(&["healthcheck"])["checks"]["database"]["status"],
+        "pass"
+    );
+}
