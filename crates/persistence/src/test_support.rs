@@ -509,13 +509,25 @@ impl PgServer {
                 ]),
             "initdb",
         )?;
+        // Fast, non-durable settings for tests, in postgresql.conf (not on the command line) so
+        // that a benchmark can still switch durability back on with ALTER SYSTEM.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(data.join("postgresql.conf"))
+            .and_then(|mut conf| {
+                std::io::Write::write_all(
+                    &mut conf,
+                    b"\n# wetech test support\nfsync = off\nsynchronous_commit = off\n\
+                      full_page_writes = off\nmax_connections = 200\n",
+                )
+            })
+            .map_err(|e| format!("cannot write postgresql.conf: {e}"))?;
         let log = dir.join("postgres.log");
         let mut last_error = String::new();
         for _ in 0..5 {
             let port = free_port()?;
             let options = format!(
-                "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off \
-                 -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+                "-p {port} -c listen_addresses=127.0.0.1 -k {}",
                 dir.display()
             );
             let started = run(
