@@ -642,3 +642,55 @@ fn postgres_backup_verify_and_health_through_the_cli() {
         "pass"
     );
 }
+
+/// The example configuration loads, with its defaults and with every commented key switched on.
+#[test]
+fn the_example_configuration_loads_with_every_key() {
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../deploy/wetech.example.toml"
+    ))
+    .unwrap();
+    // Every commented-out `# key = value` line, except the second database URL and the multi-line PEM.
+    let mut all_on = String::new();
+    let mut switched = 0;
+    for line in example.lines() {
+        let candidate = line.strip_prefix("# ").filter(|rest| {
+            let key = rest.split(" = ").next().unwrap_or_default();
+            rest.contains(" = ")
+                && !key.is_empty()
+                && key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+                && !matches!(key, "url" | "public_key_pem")
+        });
+        match candidate {
+            Some(setting) => {
+                all_on.push_str(setting);
+                switched += 1;
+            }
+            None => all_on.push_str(line),
+        }
+        all_on.push('\n');
+    }
+    assert!(switched >= 15, "only {switched} commented keys found");
+    for (name, content) in [("defaults", example.clone()), ("every key", all_on)] {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("wetech.toml");
+        std::fs::write(&config, content).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_ops"))
+            .args(["--json", "--config"])
+            .arg(&config)
+            .arg("healthcheck")
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let stderr = text(&out.stderr);
+        assert!(
+            !stderr.contains("configuration error") && !stderr.contains("invalid setting"),
+            "{name}: {stderr}"
+        );
+        // The relative paths of the example resolve in the working directory (nothing exists yet).
+        let j: Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{name}: {e}: {stderr}"));
+        assert_eq!(j["checks"]["media"]["status"], "fail", "{name}");
+    }
+}
