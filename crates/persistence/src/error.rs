@@ -10,6 +10,11 @@ use crate::settings::InvalidDatabaseSetting;
 pub enum PersistenceError {
     /// A unique constraint (or primary key) already holds this value: the write was already done
     /// or collides with another. The same on SQLite and PostgreSQL.
+    ///
+    /// On PostgreSQL a failed statement aborts the surrounding transaction, so after a `Conflict`
+    /// from a plain insert return the error (the unit of work rolls back) instead of going on.
+    /// `events::record_event` and `idempotency::insert` use `ON CONFLICT DO NOTHING` and leave the
+    /// transaction usable.
     #[error("conflict on unique constraint {constraint}")]
     Conflict {
         /// `table(column, …)` of the violated constraint, e.g. `clients(email_normalized)`,
@@ -34,9 +39,6 @@ pub enum PersistenceError {
     /// The database settings are invalid.
     #[error(transparent)]
     Settings(#[from] InvalidDatabaseSetting),
-    /// A stored value cannot be read back (e.g. an unknown status text).
-    #[error("stored data is invalid: {0}")]
-    InvalidData(String),
 }
 
 impl PersistenceError {

@@ -109,7 +109,7 @@ impl TestDb {
         let dir = tempfile::Builder::new()
             .prefix("wetech-test-")
             .tempdir()
-            .map_err(|e| PersistenceError::InvalidData(format!("temporary directory: {e}")))?;
+            .unwrap_or_else(|e| panic!("cannot create a temporary directory: {e}"));
         let path = dir.path().join("wetech.sqlite3");
         let url = format!("sqlite://{}", path.display());
         TestDb::open(
