@@ -170,49 +170,6 @@ impl ResponseError for ApiError {
 /// Shorthand for handler results.
 pub type ApiResult<T> = Result<T, ApiError>;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use actix_web::body::to_bytes;
-
-    async fn body_of(e: ApiError) -> (StatusCode, serde_json::Value) {
-        let resp = e.error_response();
-        let status = resp.status();
-        let bytes = to_bytes(resp.into_body()).await.unwrap();
-        (status, serde_json::from_slice(&bytes).unwrap())
-    }
-
-    #[actix_web::test]
-    async fn internal_errors_hide_their_chain() {
-        let err = anyhow::anyhow!("SELECT * FROM secrets failed").context("loading invoice");
-        let (status, body) = body_of(ApiError::Internal(err)).await;
-        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(body["error"]["code"], "internal");
-        assert!(!body.to_string().contains("SELECT"));
-    }
-
-    #[actix_web::test]
-    async fn validation_names_fields() {
-        let (status, body) = body_of(ApiError::field("email", "not a valid e-mail address")).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(body["error"]["code"], "validation_failed");
-        assert_eq!(
-            body["error"]["fields"]["email"],
-            "not a valid e-mail address"
-        );
-    }
-
-    #[actix_web::test]
-    async fn rate_limited_has_retry_after() {
-        let resp = ApiError::RateLimited {
-            retry_after_secs: 42,
-        }
-        .error_response();
-        assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
-        assert_eq!(resp.headers().get("retry-after").unwrap(), "42");
-    }
-}
-
 impl From<wetech_app::AppError> for ApiError {
     fn from(e: wetech_app::AppError) -> Self {
         use wetech_app::AppError as A;
@@ -261,5 +218,48 @@ impl From<wetech_app::AppError> for ApiError {
             }
             e @ (A::Persistence(_) | A::Internal(_)) => ApiError::Internal(e.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::to_bytes;
+
+    async fn body_of(e: ApiError) -> (StatusCode, serde_json::Value) {
+        let resp = e.error_response();
+        let status = resp.status();
+        let bytes = to_bytes(resp.into_body()).await.unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[actix_web::test]
+    async fn internal_errors_hide_their_chain() {
+        let err = anyhow::anyhow!("SELECT * FROM secrets failed").context("loading invoice");
+        let (status, body) = body_of(ApiError::Internal(err)).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body["error"]["code"], "internal");
+        assert!(!body.to_string().contains("SELECT"));
+    }
+
+    #[actix_web::test]
+    async fn validation_names_fields() {
+        let (status, body) = body_of(ApiError::field("email", "not a valid e-mail address")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body["error"]["code"], "validation_failed");
+        assert_eq!(
+            body["error"]["fields"]["email"],
+            "not a valid e-mail address"
+        );
+    }
+
+    #[actix_web::test]
+    async fn rate_limited_has_retry_after() {
+        let resp = ApiError::RateLimited {
+            retry_after_secs: 42,
+        }
+        .error_response();
+        assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(resp.headers().get("retry-after").unwrap(), "42");
     }
 }

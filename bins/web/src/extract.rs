@@ -28,10 +28,9 @@ where
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
+        && len > BODY_LIMIT as u64
     {
-        if len > BODY_LIMIT as u64 {
-            return Err(ApiError::PayloadTooLarge);
-        }
+        return Err(ApiError::PayloadTooLarge);
     }
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {

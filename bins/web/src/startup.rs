@@ -114,7 +114,7 @@ impl Application {
         ));
         let sim = simulator.clone();
         let trust_proxy = settings.server.trust_proxy;
-        let thresholds = settings.observability.clone();
+        let thresholds = settings.observability;
         let hardening = Hardening::new(&settings.server.public_url, trust_proxy);
         let shutdown = settings.server.shutdown_timeout_secs;
 
@@ -140,7 +140,7 @@ impl Application {
                     !production,
                     from_fn(security::development),
                 ))
-                .wrap(SlowRequestLogger::new(thresholds.clone()))
+                .wrap(SlowRequestLogger::new(thresholds))
                 .wrap(RequestTracing::new(trust_proxy))
         })
         .listen(listener)

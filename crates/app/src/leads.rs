@@ -163,17 +163,17 @@ fn issue(
 ) -> Result<LeadOutcome, AppError> {
     let now = wetech_persistence::now_utc();
     let fingerprint = lead.fingerprint();
-    if let Some(key) = key {
-        if let Some(rec) = idempotency::get(tx, IDEMPOTENCY_SCOPE, key, now)? {
-            if rec.request_fingerprint != fingerprint {
-                return Err(AppError::Conflict(
-                    "this Idempotency-Key was already used for a different request".into(),
-                ));
-            }
-            let receipt: LeadReceipt =
-                serde_json::from_str(&rec.response_body).map_err(AppError::corrupt)?;
-            return Ok(LeadOutcome::Replayed(receipt));
+    if let Some(key) = key
+        && let Some(rec) = idempotency::get(tx, IDEMPOTENCY_SCOPE, key, now)?
+    {
+        if rec.request_fingerprint != fingerprint {
+            return Err(AppError::Conflict(
+                "this Idempotency-Key was already used for a different request".into(),
+            ));
         }
+        let receipt: LeadReceipt =
+            serde_json::from_str(&rec.response_body).map_err(AppError::corrupt)?;
+        return Ok(LeadOutcome::Replayed(receipt));
     }
     let service = services::get_active_by_code(tx, lead.service.as_str())?
         .ok_or_else(|| AppError::field("service", "unknown or inactive service"))?;

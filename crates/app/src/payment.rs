@@ -105,12 +105,11 @@ impl UseCases {
         async move {
             let prepared = self.prepare_attempt(public_id, &choice).await?;
             tracing::Span::current().record("payment_id", prepared.reference.as_str());
-            if matches!(choice, PaymentChoice::Pesapal) {
-                if let Err(e) = self.ensure_pesapal_ipn().await {
+            if matches!(choice, PaymentChoice::Pesapal)
+                && let Err(e) = self.ensure_pesapal_ipn().await {
                     self.record_checkout_failure(&prepared, &e).await?;
                     return Err(AppError::Gateway(e));
                 }
-            }
             let request = self.checkout_request(&prepared, &choice)?;
             match gateway.start_checkout(&request).await {
                 Ok(response) => self.record_checkout_accepted(&prepared, &response).await,

@@ -306,17 +306,20 @@ fn event<'a>(
 
 /// Reference, amount, currency and payer against our record.
 fn check(a: &AttemptRow, r: &GatewayResult) -> Result<(), String> {
-    if let Some(reported) = &r.reported_merchant_reference {
-        if !reported.is_empty() && reported != &a.merchant_reference {
-            return Err(format!(
-                "the gateway's record names merchant reference {reported:?}"
-            ));
-        }
+    if let Some(reported) = &r.reported_merchant_reference
+        && !reported.is_empty()
+        && reported != &a.merchant_reference
+    {
+        return Err(format!(
+            "the gateway's record names merchant reference {reported:?}"
+        ));
     }
-    if let (Some(ours), Some(theirs)) = (&a.gateway_reference, &r.gateway_reference) {
-        if !theirs.is_empty() && ours != theirs && r.gateway == Gateway::Pesapal {
-            return Err("the gateway reference differs from the attempt's".into());
-        }
+    if let (Some(ours), Some(theirs)) = (&a.gateway_reference, &r.gateway_reference)
+        && !theirs.is_empty()
+        && ours != theirs
+        && r.gateway == Gateway::Pesapal
+    {
+        return Err("the gateway reference differs from the attempt's".into());
     }
     let amount = match &r.status {
         GatewayStatus::Completed(d) => Some(d.amount),
@@ -337,10 +340,10 @@ fn check(a: &AttemptRow, r: &GatewayResult) -> Result<(), String> {
             ));
         }
     }
-    if let (Some(claimed), Some(ours)) = (&r.payer_msisdn, &a.payer_phone) {
-        if digits(claimed) != digits(ours) {
-            return Err("the payer's number differs from the attempt's".into());
-        }
+    if let (Some(claimed), Some(ours)) = (&r.payer_msisdn, &a.payer_phone)
+        && digits(claimed) != digits(ours)
+    {
+        return Err("the payer's number differs from the attempt's".into());
     }
     Ok(())
 }

@@ -17,7 +17,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     pages::configure(cfg);
 }
 
-/// Anything unmatched: a JSON 404.
-pub async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound("no such page".to_owned()))
+/// Anything unmatched: a JSON 404 under `/api/`, `/payments/` and `/health`, an HTML page
+/// elsewhere (where a person is likely to be looking).
+pub async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, actix_web::Error> {
+    let path = req.path();
+    let machine = ["/api/", "/payments/", "/health", "/_simulator/"]
+        .iter()
+        .any(|p| path.starts_with(p));
+    let error = ApiError::NotFound("no such page".to_owned());
+    if machine {
+        Err(error.into())
+    } else {
+        Err(pages::PageError::from(error).into())
+    }
 }
