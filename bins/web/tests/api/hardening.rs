@@ -149,7 +149,9 @@ async fn plain_http_is_redirected_to_the_configured_https_origin() {
         assert_security_headers(resp.headers(), path);
     }
     // The target host comes from the configuration, never from the Host header a client controls.
-    let resp = app.get("/api/v1/services", &[("host", "evil.example")]).await;
+    let resp = app
+        .get("/api/v1/services", &[("host", "evil.example")])
+        .await;
     assert_eq!(resp.status(), 301);
     assert_eq!(
         header(resp.headers(), "location"),
@@ -180,7 +182,10 @@ async fn forwarded_proto_is_not_trusted_without_trust_proxy() {
         );
     }
     let resp = app
-        .get("/", &[("forwarded", "proto=https"), ("x-forwarded-ssl", "on")])
+        .get(
+            "/",
+            &[("forwarded", "proto=https"), ("x-forwarded-ssl", "on")],
+        )
         .await;
     assert_eq!(resp.status(), 301, "no other header is trusted either");
 }

@@ -21,7 +21,9 @@ fn request_id(resp: &reqwest::Response) -> String {
 fn is_uuid_v4(id: &str) -> bool {
     let parts: Vec<&str> = id.split('-').collect();
     parts.iter().map(|p| p.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12]
-        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
+        && parts
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_hexdigit()))
         && parts[2].starts_with('4')
 }
 
@@ -91,7 +93,11 @@ mod trusted_proxy {
         };
         let resp = get_with_id(&app, "/api/v1/services", "edge-abc-123").await;
         assert_eq!(resp.status(), 200);
-        assert_eq!(request_id(&resp), "edge-abc-123", "the proxy's id is honoured");
+        assert_eq!(
+            request_id(&resp),
+            "edge-abc-123",
+            "the proxy's id is honoured"
+        );
         let resp = get_with_id(&app, "/no/such/page", "lb/42:xyz").await;
         assert_eq!(request_id(&resp), "lb/42:xyz");
 
