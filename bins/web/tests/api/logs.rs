@@ -135,3 +135,72 @@ mod trusted_proxy {
         run(wetech_persistence::Backend::Postgres).await;
     }
 }
+
+/// The id a client receives is the one on the request's lines in `logs/app.log`.
+///
+/// The harness installs no logging, so this test installs the process-wide subscriber itself,
+/// writing into this app's log directory (other tests of the binary then log there too, which is
+/// harmless). If something else installed one first, the files are elsewhere: the test says so and
+/// stops (the `process` tests check the same against the real binary).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn response_request_id_is_on_the_requests_lines_in_app_log() {
+    let app = crate::helpers::spawn_app(wetech_persistence::Backend::Sqlite)
+        .await
+        .unwrap();
+    let settings = wetech_observability::LogSettings {
+        dir: app.log_dir(),
+        level: "info".to_owned(),
+    };
+    let (subscriber, guard) = wetech_observability::subscriber_with_filter(
+        "wetech-web-test",
+        &settings,
+        tracing_subscriber::EnvFilter::new("info"),
+        wetech_observability::test_sink(),
+    )
+    .unwrap();
+    if tracing::subscriber::set_global_default(subscriber).is_err() {
+        eprintln!("SKIPPED: a global log subscriber was already installed elsewhere");
+        return;
+    }
+    // The writers must outlive this test: other tests of the binary now log through them.
+    std::mem::forget(guard);
+
+    let resp = app
+        .post_json(
+            "/api/v1/leads",
+            &TestApp::lead_body("inproc.logs@example.com"),
+        )
+        .await;
+    assert_eq!(resp.status(), 201);
+    let id = request_id(&resp);
+    let path = app.log_dir().join(wetech_observability::APP_LOG);
+    let mut lines = Vec::new();
+    for _ in 0..100 {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        lines = text
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v["request_id"] == id.as_str())
+            .collect();
+        if lines.iter().any(|v| v["status"] == 201) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let end = lines
+        .iter()
+        .find(|v| v["status"] == 201)
+        .unwrap_or_else(|| panic!("no access line with request_id {id} in app.log: {lines:?}"));
+    assert_eq!(end["method"], "POST");
+    assert_eq!(end["route"], "/api/v1/leads");
+    assert!(end["duration_ms"].is_u64());
+    assert!(
+        lines.iter().any(|v| v["invoice_id"].is_string()),
+        "the use case's lines carry the same request id: {lines:?}"
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        !text.contains("inproc.logs@"),
+        "the e-mail address is masked"
+    );
+}
