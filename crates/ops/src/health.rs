@@ -297,10 +297,35 @@ impl HealthContext {
     }
 }
 
-/// One database round trip.
-fn ping(conn: &mut wetech_persistence::DbConnection) -> Result<(), diesel::result::Error> {
+#[derive(diesel::QueryableByName)]
+struct MainFile {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    file: String,
+}
+
+/// One round trip that reads the database itself (on SQLite `SELECT 1` touches no file, so a
+/// corrupted or deleted database file would still "pass").
+fn ping(conn: &mut wetech_persistence::DbConnection) -> Result<(), String> {
     use diesel::RunQueryDsl as _;
-    diesel::sql_query("SELECT 1").execute(conn).map(|_| ())
+    if let wetech_persistence::DbConnection::Pg(_) = conn {
+        return diesel::sql_query("SELECT 1")
+            .execute(conn)
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+    }
+    diesel::sql_query("SELECT count(*) FROM sqlite_master")
+        .execute(conn)
+        .map_err(|e| e.to_string())?;
+    let main: Vec<MainFile> =
+        diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'")
+            .load(conn)
+            .map_err(|e| e.to_string())?;
+    match main.first() {
+        Some(m) if !m.file.is_empty() && !Path::new(&m.file).exists() => {
+            Err(format!("the database file {} no longer exists", m.file))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// `pass` at or above `min` percent free, `warn` below it, `fail` below half of it.

@@ -201,7 +201,11 @@ app_tests! {
     }
 
     async fn unknown_route_is_json_404(app: TestApp) {
-        let (status, err) = error_code(app.get("/no/such/thing").await).await;
+        let (status, err) = error_code(app.get("/api/v1/no/such/thing").await).await;
         assert_eq!((status, err["error"]["code"].as_str().unwrap()), (404, "not_found"));
+        // A person mistyping a page address gets a page.
+        let resp = app.get("/no/such/page").await;
+        assert_eq!(resp.status(), 404);
+        assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     }
 }

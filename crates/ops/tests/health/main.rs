@@ -221,7 +221,6 @@ async fn unresponsive_server_fails_within_the_timeout() {
 
 /// The SQLite file is overwritten with garbage under the running pool.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "health::ping runs `SELECT 1`, which on SQLite reads no file; fix: read sqlite_master (see the issue-5 hardening report)"]
 async fn corrupt_sqlite_file_fails() {
     let db = TestDb::sqlite();
     let probe = Probe::new(db.pool().clone());
@@ -243,7 +242,6 @@ async fn corrupt_sqlite_file_fails() {
 /// The directory holding the SQLite file disappears under the running pool (the open
 /// connections keep the deleted file alive, so every write would vanish at the next restart).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "health::ping never checks that the SQLite file still exists; fix: pragma_database_list + exists (see the issue-5 hardening report)"]
 async fn removed_sqlite_directory_fails() {
     let db = TestDb::sqlite();
     let probe = Probe::new(db.pool().clone());
