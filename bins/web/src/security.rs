@@ -3,14 +3,35 @@
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse};
 
-/// The Content-Security-Policy: only the site's own resources; forms post only to the site itself and
-/// to the gateways' hosted pages via redirects (which CSP does not restrict).
+/// The Content-Security-Policy: only the site's own resources. Forms post only to the site itself;
+/// browsers also apply `form-action` to the redirect that follows a form post, so the origin of
+/// the Pesapal payment page is added to it by [`content_security_policy`].
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
 script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// [`CONTENT_SECURITY_POLICY`] with extra `form-action` origins (e.g. `https://pay.pesapal.com`).
+/// Anything that is not a plain `scheme://host[:port]` origin is left out.
+#[must_use]
+pub fn content_security_policy(form_action_origins: &[String]) -> String {
+    let mut extra = String::new();
+    for origin in form_action_origins {
+        let plain = (origin.starts_with("https://") || origin.starts_with("http://"))
+            && origin.split("://").nth(1).is_some_and(|h| {
+                !h.is_empty()
+                    && h.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+            });
+        if plain {
+            extra.push(' ');
+            extra.push_str(origin);
+        }
+    }
+    CONTENT_SECURITY_POLICY.replace("form-action 'self'", &format!("form-action 'self'{extra}"))
+}
 
 /// Whether a path is a health probe (never redirected, never rate limited).
 #[must_use]
@@ -40,6 +61,8 @@ pub struct Hardening {
     /// `https://host[:port]` taken from the configured public URL (never from the Host header, which
     /// a client controls).
     pub https_origin: String,
+    /// The Content-Security-Policy sent with every response.
+    pub csp: HeaderValue,
 }
 
 impl Hardening {
@@ -54,26 +77,41 @@ impl Hardening {
         Self {
             trust_proxy,
             https_origin: format!("https://{host}"),
+            csp: HeaderValue::from_static(CONTENT_SECURITY_POLICY),
         }
+    }
+
+    /// Allows forms to lead (by redirect) to these origins too.
+    #[must_use]
+    pub fn with_form_action_origins(mut self, origins: &[String]) -> Self {
+        if let Ok(v) = HeaderValue::from_str(&content_security_policy(origins)) {
+            self.csp = v;
+        }
+        self
     }
 }
 
-fn set_security_headers(headers: &mut actix_web::http::header::HeaderMap) {
-    let pairs: [(HeaderName, &'static str); 6] = [
-        (
-            header::STRICT_TRANSPORT_SECURITY,
-            "max-age=31536000; includeSubDomains",
-        ),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "same-origin"),
-        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
-        // The old XSS filter is itself a hazard; the CSP replaces it.
-        (header::X_XSS_PROTECTION, "0"),
-    ];
-    for (name, value) in pairs {
-        headers.insert(name, HeaderValue::from_static(value));
-    }
+fn set_common_headers(headers: &mut HeaderMap, csp: &HeaderValue) {
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(header::CONTENT_SECURITY_POLICY, csp.clone());
+}
+
+fn set_security_headers(headers: &mut HeaderMap, csp: &HeaderValue) {
+    set_common_headers(headers, csp);
+    headers.insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+    );
+    // The old XSS filter is itself a hazard; the CSP replaces it.
+    headers.insert(header::X_XSS_PROTECTION, HeaderValue::from_static("0"));
 }
 
 /// Production middleware: 301 to HTTPS for non-health routes not received over HTTPS, then the
@@ -92,41 +130,46 @@ pub async fn production(
         let mut resp = HttpResponse::MovedPermanently()
             .insert_header((header::LOCATION, target))
             .finish();
-        set_security_headers(resp.headers_mut());
+        set_security_headers(resp.headers_mut(), &hardening.csp);
         return Ok(req.into_response(resp));
     }
     let mut res = next.call(req).await?.map_into_boxed_body();
-    set_security_headers(res.headers_mut());
+    set_security_headers(res.headers_mut(), &hardening.csp);
     Ok(res)
 }
 
 /// Development: the same headers minus HSTS (which would pin a developer's browser to HTTPS on
 /// 127.0.0.1).
 pub async fn development(
+    hardening: Hardening,
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let mut res = next.call(req).await?.map_into_boxed_body();
-    let headers = res.headers_mut();
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
+    set_common_headers(res.headers_mut(), &hardening.csp);
     Ok(res)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pesapal_page_is_an_allowed_form_target() {
+        let csp = content_security_policy(&[
+            "https://pay.pesapal.com".to_owned(),
+            "javascript:alert(1)".to_owned(),
+            "https://x; script-src *".to_owned(),
+        ]);
+        assert!(
+            csp.contains("form-action 'self' https://pay.pesapal.com;"),
+            "{csp}"
+        );
+        assert!(
+            !csp.contains("javascript") && !csp.contains("script-src *"),
+            "{csp}"
+        );
+    }
 
     #[test]
     fn https_origin_comes_from_configuration() {

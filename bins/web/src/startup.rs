@@ -46,6 +46,23 @@ pub async fn prepare_database(settings: &Settings) -> anyhow::Result<Pool> {
     .context("database start-up task")?
 }
 
+/// Origins a form may lead to by redirect: the Pesapal payment page's host (outside simulator
+/// mode; the simulator's page is on this site).
+fn form_action_origins(settings: &Settings, loopback_origin: &str) -> Vec<String> {
+    let mode = settings.payments_mode();
+    if mode == PaymentsMode::Simulator {
+        return Vec::new();
+    }
+    let base = settings.payments.pesapal_base_url(mode, loopback_origin);
+    let mut parts = base.splitn(4, '/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(scheme), Some(""), Some(host)) if !host.is_empty() => {
+            vec![format!("{scheme}//{host}")]
+        }
+        _ => Vec::new(),
+    }
+}
+
 impl Application {
     /// Opens the database, migrates it, binds `server.host:server.port` and assembles the routes.
     ///
@@ -115,11 +132,13 @@ impl Application {
         let sim = simulator.clone();
         let trust_proxy = settings.server.trust_proxy;
         let thresholds = settings.observability;
-        let hardening = Hardening::new(&settings.server.public_url, trust_proxy);
+        let hardening = Hardening::new(&settings.server.public_url, trust_proxy)
+            .with_form_action_origins(&form_action_origins(&settings, &loopback_origin));
         let shutdown = settings.server.shutdown_timeout_secs;
 
         let server = HttpServer::new(move || {
             let hardening = hardening.clone();
+            let dev_hardening = hardening.clone();
             App::new()
                 .app_data(health.clone())
                 .app_data(app_data.clone())
@@ -138,7 +157,9 @@ impl Application {
                 ))
                 .wrap(actix_web::middleware::Condition::new(
                     !production,
-                    from_fn(security::development),
+                    from_fn(move |req, next| {
+                        security::development(dev_hardening.clone(), req, next)
+                    }),
                 ))
                 .wrap(SlowRequestLogger::new(thresholds))
                 .wrap(RequestTracing::new(trust_proxy))

@@ -196,6 +196,15 @@ async fn https_behind_a_trusted_proxy_is_served_with_security_headers() {
     let resp = app.get("/api/v1/services", VIA_HTTPS).await;
     assert_eq!(resp.status(), 200);
     assert_security_headers(resp.headers(), "/api/v1/services");
+    // Browsers apply form-action to the redirect after the pay form: the Pesapal page's origin
+    // (here the configured base URL's) is allowed, nothing else is.
+    let csp = header(resp.headers(), "content-security-policy")
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("form-action 'self' http://127.0.0.1:9;"),
+        "{csp}"
+    );
     let services: Vec<serde_json::Value> = resp.json().await.unwrap();
     assert!(services.iter().any(|s| s["code"] == "WEB-BASIC"));
 
