@@ -46,7 +46,9 @@ struct Estimate {
 }
 
 /// Iterations per second from the text of an `estimates.json`, using the estimate criterion
-/// prints as "time" (the slope when criterion fitted one, else the mean).
+/// prints as "time" and "thrpt" (the slope when criterion fitted one, else the mean). Both are
+/// throughput estimates (they include the slow iterations), which is what the HTTP side's
+/// requests per second is compared with; the median would leave out the slow commits.
 ///
 /// ```
 /// let json = r#"{"mean":{"point_estimate":2000000.0},"slope":null}"#;

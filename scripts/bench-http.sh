@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# HTTP load benchmark of the release `web` binary (issue 4, item 5; `just bench` runs it).
+#
+# Builds `web` and `loadgen` with --release, then for each backend (a temporary SQLite file, and a
+# throwaway PostgreSQL with its durable defaults when PostgreSQL is available):
+#   1. measures the persistence benchmark's baseline (criterion `<backend>/baseline_one_insert_per_tx`,
+#      one single-row insert per transaction through UnitOfWork::write) on the same kind of database;
+#   2. for each log level: starts `web` on a fresh database, runs `loadgen` (32 keep-alive connections
+#      on 127.0.0.1: POST /api/v1/leads, GET /api/v1/invoices/{id}, GET /health/live/, a fixed time
+#      each), reads the server's VmHWM, stops the server;
+# and prints a table with the targets (lead submission ≥ 60 % of the baseline, 0 errors,
+# p99 < 20 ms, peak RSS < 64 MiB). Everything it starts is stopped and deleted on exit.
+#
+# Knobs (environment):
+#   BENCH_DURATION_SECS   measured seconds per case            (default 10)
+#   BENCH_WARM_UP_SECS    unmeasured seconds before each case  (default 1)
+#   BENCH_CONNECTIONS     concurrent connections               (default 32)
+#   BENCH_BACKENDS        "sqlite postgres" or one of them     (default both)
+#   BENCH_LOG_LEVELS      server log levels to run             (default "warn info")
+#   BENCH_LOADGEN_THREADS loadgen runtime threads              (default 1)
+#   BENCH_BASELINE        1 = run the criterion baseline       (default 1)
+#   BENCH_STRICT          1 = exit 1 when a target is missed   (default 0)
+#   BENCH_OUT             also write the report to this file
+#   WETECH_TEST_POSTGRES_URL  use this PostgreSQL server (a database is created and dropped on it)
+#   CARGO_TARGET_DIR      where cargo builds (default ./target)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+DURATION=${BENCH_DURATION_SECS:-10}
+WARM_UP=${BENCH_WARM_UP_SECS:-1}
+CONNECTIONS=${BENCH_CONNECTIONS:-32}
+BACKENDS=${BENCH_BACKENDS:-sqlite postgres}
+LOG_LEVELS=${BENCH_LOG_LEVELS:-warn info}
+THREADS=${BENCH_LOADGEN_THREADS:-1}
+BASELINE=${BENCH_BASELINE:-1}
+STRICT=${BENCH_STRICT:-0}
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+case "$TARGET_DIR" in /*) ;; *) TARGET_DIR=$ROOT/$TARGET_DIR ;; esac
+
+say() { printf '\n== %s\n' "$*" >&2; }
+
+WORK=$(mktemp -d -t wetech-bench-XXXXXX)
+SERVER_PID=""
+PG_DIR=""
+PG_BIN=""
+PG_ADMIN_URL=""
+PG_EXTERNAL=0
+PG_DATABASES=()
+DB_URL=""
+
+as_postgres() {
+    if [ "$(id -u)" = 0 ]; then
+        if command -v runuser >/dev/null 2>&1; then
+            runuser -u postgres -- "$@"
+        else
+            su postgres -s /bin/sh -c 'exec "$0" "$@"' "$@"
+        fi
+    else
+        "$@"
+    fi
+}
+
+stop_server() {
+    if [ -n "$SERVER_PID" ]; then
+        kill -TERM "$SERVER_PID" 2>/dev/null || true
+        for _ in $(seq 1 100); do
+            kill -0 "$SERVER_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+        SERVER_PID=""
+    fi
+}
+
+psql_admin() {
+    local psql=psql
+    if [ -n "$PG_BIN" ]; then psql=$PG_BIN/psql; fi
+    "$psql" -X -q -v ON_ERROR_STOP=1 -d "$PG_ADMIN_URL" -c "$1" >/dev/null
+}
+
+stop_postgres() {
+    if [ "$PG_EXTERNAL" = 1 ]; then
+        for db in "${PG_DATABASES[@]}"; do
+            psql_admin "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" || true
+        done
+    fi
+    if [ -n "$PG_DIR" ]; then
+        as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+        rm -rf "$PG_DIR"
+        PG_DIR=""
+    fi
+}
+
+cleanup() {
+    stop_server
+    stop_postgres
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+find_pg_bin() {
+    local initdb
+    if initdb=$(command -v initdb 2>/dev/null); then
+        dirname "$(readlink -f "$initdb")"
+        return 0
+    fi
+    local best=""
+    for d in /usr/lib/postgresql/*/bin; do
+        if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; then best=$d; fi
+    done
+    [ -n "$best" ] && printf '%s\n' "$best"
+}
+
+# Sets PG_ADMIN_URL, or returns 1 when PostgreSQL is unavailable.
+start_postgres() {
+    if [ -n "${WETECH_TEST_POSTGRES_URL:-}" ]; then
+        if ! command -v psql >/dev/null 2>&1; then
+            echo "WETECH_TEST_POSTGRES_URL is set but psql is missing (needed to create the database)" >&2
+            return 1
+        fi
+        PG_ADMIN_URL=$WETECH_TEST_POSTGRES_URL
+        PG_EXTERNAL=1
+        return 0
+    fi
+    PG_BIN=$(find_pg_bin) || return 1
+    PG_DIR=$(mktemp -d -t wetech-bench-pg-XXXXXX)
+    if [ "$(id -u)" = 0 ]; then chown postgres: "$PG_DIR"; fi
+    as_postgres "$PG_BIN/initdb" -D "$PG_DIR/data" -U app --auth=trust -E UTF8 --no-locale \
+        >"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; return 1; }
+    local port
+    port=$("$LOADGEN" free-port)
+    # The server's durable defaults (fsync=on, synchronous_commit=on, full_page_writes=on): unlike
+    # the test support's throwaway server, which turns them off for speed.
+    as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 \
+        -o "-p $port -c listen_addresses=127.0.0.1 -k $PG_DIR" start >/dev/null ||
+        { cat "$PG_DIR/postgres.log" >&2; return 1; }
+    PG_ADMIN_URL="postgres://app@127.0.0.1:$port/postgres"
+}
+
+# new_database BACKEND DIR: sets DB_URL to a fresh database (not in a subshell: it records what to drop).
+new_database() {
+    case "$1" in
+        sqlite) DB_URL="sqlite://$2/wetech.sqlite3" ;;
+        postgres)
+            local db
+            db="wetech_bench_$(basename "$2" | tr -c 'a-zA-Z0-9' '_')_$$"
+            psql_admin "CREATE DATABASE \"$db\""
+            PG_DATABASES+=("$db")
+            DB_URL="${PG_ADMIN_URL%/*}/$db"
+            ;;
+    esac
+}
+
+# run_baseline BACKEND -> prints the estimates.json path, or nothing.
+run_baseline() {
+    local backend=$1 log=$WORK/criterion-$1.log
+    local est=$WORK/criterion/$backend/baseline_one_insert_per_tx/new/estimates.json
+    say "baseline: cargo bench -p wetech-persistence --bench unit_of_work -- '^$backend/baseline_one_insert_per_tx\$'"
+    if ! env ${PG_ADMIN_URL:+WETECH_TEST_POSTGRES_URL="$PG_ADMIN_URL"} CRITERION_HOME="$WORK/criterion" \
+        cargo bench -q -p wetech-persistence --bench unit_of_work -- "^$backend/baseline_one_insert_per_tx\$" \
+        >"$log" 2>&1; then
+        tail -20 "$log" >&2
+        echo "the baseline benchmark failed; continuing without it" >&2
+        return 0
+    fi
+    {
+        printf -- '- baseline `%s/baseline_one_insert_per_tx` (criterion):' "$backend"
+        grep -A3 "^$backend/baseline_one_insert_per_tx" "$log" | grep -E "thrpt:" | sed 's/ \{2,\}/ /g' || true
+        grep -iE "^${backend}(ql)?: interleaved medians" "$log" | sed 's/^/  - /' || true
+    } | tee -a "$WORK/baseline.md" >&2
+    if [ -f "$est" ]; then printf '%s\n' "$est"; fi
+}
+
+# run_case BACKEND LEVEL BASELINE_ESTIMATES
+run_case() {
+    local backend=$1 level=$2 estimates=$3
+    local dir=$WORK/$backend-$level
+    mkdir -p "$dir/logs" "$dir/media"
+    local port
+    new_database "$backend" "$dir"
+    port=$("$LOADGEN" free-port)
+    say "$backend, log level $level: web on 127.0.0.1:$port (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+    # A clean environment: no config file, RUST_LOG or WETECH__* of the caller leaks in.
+    (cd "$dir" && exec env -i PATH="$PATH" HOME="$dir" \
+        WETECH__SERVER__HOST=127.0.0.1 \
+        WETECH__SERVER__PORT="$port" \
+        WETECH__DATABASE__URL="$DB_URL" \
+        WETECH__LOG__DIR="$dir/logs" \
+        WETECH__LOG__LEVEL="$level" \
+        WETECH__STORAGE__MEDIA_DIR="$dir/media" \
+        WETECH__SERVER__LEAD_RATE_LIMIT_PER_MINUTE=1000000000 \
+        WETECH__SERVER__SHUTDOWN_TIMEOUT_SECS=5 \
+        "$WEB" >"$dir/stdout.log" 2>"$dir/stderr.log") &
+    SERVER_PID=$!
+    local strict=()
+    if [ "$STRICT" = 1 ]; then strict=(--strict); fi
+    local baseline=()
+    if [ -n "$estimates" ]; then baseline=(--baseline-estimates "$estimates"); fi
+    local rc=0
+    "$LOADGEN" run --url "http://127.0.0.1:$port" --label "$backend, log level $level" \
+        --connections "$CONNECTIONS" --duration "$DURATION" --warm-up "$WARM_UP" \
+        --threads "$THREADS" --server-pid "$SERVER_PID" --summary-row "$WORK/summary.md" \
+        "${baseline[@]}" "${strict[@]}" >>"$WORK/report.md" || rc=$?
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+        echo "web exited during the run; its stderr:" >&2
+        tail -20 "$dir/stderr.log" >&2
+        rc=1
+    fi
+    stop_server
+    echo "   server log: $(wc -l <"$dir/stdout.log") lines on stdout, app.log $(du -sh "$dir/logs" | cut -f1)" >&2
+    return "$rc"
+}
+
+say "building the release binaries (cargo build --release --bin web; -p wetech-loadgen)"
+cargo build --release --bin web
+cargo build --release -p wetech-loadgen --bin loadgen
+WEB=$TARGET_DIR/release/web
+LOADGEN=$TARGET_DIR/release/loadgen
+
+PG_OK=0
+case " $BACKENDS " in
+    *" postgres "*)
+        if start_postgres; then
+            PG_OK=1
+        else
+            printf '\n%s\n!! PostgreSQL unavailable (no initdb/pg_ctl, no WETECH_TEST_POSTGRES_URL): only SQLite is measured.\n%s\n' \
+                "$(printf '!%.0s' {1..78})" "$(printf '!%.0s' {1..78})" >&2
+        fi
+        ;;
+esac
+
+"$LOADGEN" summary-header >"$WORK/summary.md"
+failed=0
+for backend in $BACKENDS; do
+    if [ "$backend" = postgres ] && [ "$PG_OK" != 1 ]; then continue; fi
+    estimates=""
+    if [ "$BASELINE" = 1 ]; then estimates=$(run_baseline "$backend"); fi
+    for level in $LOG_LEVELS; do
+        run_case "$backend" "$level" "$estimates" || failed=1
+    done
+done
+
+{
+    echo
+    echo "### HTTP load, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+    echo
+    echo "$(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); loadgen and server share the CPUs."
+    echo
+    cat "$WORK/summary.md"
+    echo
+    if [ -f "$WORK/baseline.md" ]; then cat "$WORK/baseline.md"; echo; fi
+    cat "$WORK/report.md"
+} | tee "${BENCH_OUT:-/dev/null}"
+
+exit "$failed"
