@@ -28,6 +28,8 @@ pub struct ReconcileChange {
 }
 
 const BATCH: i64 = 500;
+/// How long a claimed attempt is left to one reconciler before another may take it.
+const LEASE_MINUTES: i64 = 5;
 
 impl UseCases {
     /// Re-checks every attempt open (`initiated`/`pending`) for longer than `older_than`.
@@ -35,7 +37,9 @@ impl UseCases {
     /// AzamPay attempts (no documented status query for collections) and Pesapal attempts that
     /// never got a tracking id are expired once older than `checkout.azampay_expire_after_secs`
     /// (a late verified callback still settles them). Safe to run from several machines at once:
-    /// every change is a conditional update and every result is de-duplicated.
+    /// each run claims the attempts it works on with a five-minute lease (`FOR UPDATE SKIP
+    /// LOCKED` on PostgreSQL), every change is a conditional update, and every result is
+    /// de-duplicated.
     pub async fn reconcile(&self, older_than: Duration) -> Result<Vec<ReconcileChange>, AppError> {
         let cutoff =
             now_utc() - chrono::Duration::from_std(older_than).unwrap_or(chrono::Duration::zero());
@@ -45,11 +49,14 @@ impl UseCases {
             );
         let open = self
             .blocking(move |uow| {
-                uow.read(|c| {
-                    attempts::list_in_status_older_than(
-                        c,
+                uow.write(|tx| {
+                    let now = now_utc();
+                    attempts::claim_for_reconcile(
+                        tx,
                         &[AttemptStatus::Initiated, AttemptStatus::Pending],
                         cutoff,
+                        now,
+                        now + chrono::Duration::minutes(LEASE_MINUTES),
                         BATCH,
                     )
                     .map_err(AppError::from)

@@ -90,6 +90,7 @@ diesel::table! {
         review_reason -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        reconcile_claimed_until -> Nullable<Timestamp>,
     }
 }
 

@@ -48,6 +48,8 @@ pub struct AttemptRow {
     pub created_at: NaiveDateTime,
     /// Last change (UTC).
     pub updated_at: NaiveDateTime,
+    /// Until when a reconciler holds it (see [`claim_for_reconcile`]).
+    pub reconcile_claimed_until: Option<NaiveDateTime>,
 }
 
 /// A payment attempt to record (before the gateway is called).
@@ -278,5 +280,68 @@ pub fn list_in_status_older_than(
         .filter(payment_attempts::created_at.lt(truncate_to_micros(cutoff)))
         .order(payment_attempts::id)
         .limit(limit.max(0))
+        .load(conn)?)
+}
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// Claims up to `limit` attempts in any of `statuses`, created before `cutoff`, that no other
+/// reconciler holds at `now`: each claimed row's lease is set to `lease_until`. Call it inside a
+/// write transaction ([`crate::UnitOfWork::write`]). On PostgreSQL the candidate rows are locked
+/// with `FOR UPDATE SKIP LOCKED`, so concurrent reconcilers on several machines take disjoint
+/// sets without waiting for each other; on SQLite the write transaction (`BEGIN IMMEDIATE`)
+/// already serialises them. Oldest first.
+///
+/// # Errors
+/// A database error.
+pub fn claim_for_reconcile(
+    conn: &mut DbConnection,
+    statuses: &[AttemptStatus],
+    cutoff: NaiveDateTime,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<AttemptRow>, PersistenceError> {
+    use diesel::sql_types::{BigInt, Timestamp};
+    if statuses.is_empty() || limit <= 0 {
+        return Ok(Vec::new());
+    }
+    // The statuses are our own constants (lower-case words), never user input.
+    let list = statuses
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (p, lock) = match conn {
+        DbConnection::Pg(_) => (["$1", "$2", "$3"], " FOR UPDATE SKIP LOCKED"),
+        DbConnection::Sqlite(_) => (["?", "?", "?"], ""),
+    };
+    let sql = format!(
+        "SELECT id FROM payment_attempts WHERE status IN ({list}) AND created_at < {} \
+         AND (reconcile_claimed_until IS NULL OR reconcile_claimed_until < {}) \
+         ORDER BY id LIMIT {}{lock}",
+        p[0], p[1], p[2]
+    );
+    let ids: Vec<i64> = diesel::sql_query(sql)
+        .bind::<Timestamp, _>(truncate_to_micros(cutoff))
+        .bind::<Timestamp, _>(truncate_to_micros(now))
+        .bind::<BigInt, _>(limit)
+        .load::<IdRow>(conn)?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::update(payment_attempts::table.filter(payment_attempts::id.eq_any(&ids)))
+        .set(payment_attempts::reconcile_claimed_until.eq(truncate_to_micros(lease_until)))
+        .execute(conn)?;
+    Ok(payment_attempts::table
+        .filter(payment_attempts::id.eq_any(&ids))
+        .order(payment_attempts::id)
         .load(conn)?)
 }

@@ -138,6 +138,53 @@ wetech_persistence::backend_tests! {
         assert_eq!(ids(open), [initiated.id]);
     }
 
+    fn reconcilers_claim_disjoint_sets(db: &TestDb) {
+        let uow = db.unit_of_work();
+        let ids: Vec<i64> = uow
+            .write(|tx| {
+                let inv = invoice(tx);
+                let mut ids = Vec::new();
+                for i in 0..12 {
+                    let a = attempts::insert(tx, &new_attempt(&inv, &format!("WT-CL-{i}"), "pesapal"))?;
+                    attempts::transition_attempt(tx, a.id, AttemptStatus::Initiated, AttemptStatus::Pending, &AttemptUpdate::default())?;
+                    ids.push(a.id);
+                }
+                Ok::<_, PersistenceError>(ids)
+            })
+            .unwrap();
+        let later = now_utc() + Duration::seconds(5);
+        let lease = now_utc() + Duration::minutes(5);
+        // Four reconcilers at once, three rows each at most.
+        let claimed: Vec<Vec<i64>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    let uow = uow.clone();
+                    s.spawn(move || {
+                        uow.write(|tx| attempts::claim_for_reconcile(tx, &[AttemptStatus::Pending], later, now_utc(), lease, 3))
+                            .unwrap()
+                            .into_iter()
+                            .map(|a| a.id)
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let mut all: Vec<i64> = claimed.iter().flatten().copied().collect();
+        all.sort_unstable();
+        let before = all.len();
+        all.dedup();
+        assert_eq!(before, all.len(), "no attempt claimed twice: {claimed:?}");
+        assert_eq!(all, ids, "together they claimed every open attempt: {claimed:?}");
+        // While the leases last nothing more is handed out; once they expire, everything is.
+        let mut conn = db.conn();
+        assert!(attempts::claim_for_reconcile(&mut conn, &[AttemptStatus::Pending], later, now_utc(), lease, 100).unwrap().is_empty());
+        let after_lease = lease + Duration::seconds(1);
+        let again = attempts::claim_for_reconcile(&mut conn, &[AttemptStatus::Pending], later, after_lease, after_lease + Duration::minutes(5), 100).unwrap();
+        assert_eq!(again.len(), 12);
+        assert!(attempts::claim_for_reconcile(&mut conn, &[], later, now_utc(), lease, 100).unwrap().is_empty());
+    }
+
     fn of_two_concurrent_attempt_transitions_exactly_one_wins(db: &TestDb) {
         let uow = db.unit_of_work();
         for round in 0..5 {
