@@ -4,7 +4,8 @@
 # Builds `web` and `loadgen` with --release, then for each backend (a temporary SQLite file, and a
 # throwaway PostgreSQL with its durable defaults when PostgreSQL is available):
 #   1. measures the persistence benchmark's baseline (criterion `<backend>/baseline_one_insert_per_tx`,
-#      one single-row insert per transaction through UnitOfWork::write) on the same kind of database;
+#      one single-row insert per transaction through UnitOfWork::write) on the same kind of database,
+#      and for reference its `<backend>/lead_unit_of_work` (the endpoint's transaction without HTTP);
 #   2. for each log level: starts `web` on a fresh database, runs `loadgen` (32 keep-alive connections
 #      on 127.0.0.1: POST /api/v1/leads, GET /api/v1/invoices/{id}, GET /health/live/, a fixed time
 #      each), reads the server's VmHWM, stops the server;
@@ -21,6 +22,7 @@
 #   BENCH_BASELINE        1 = run the criterion baseline       (default 1)
 #   BENCH_STRICT          1 = exit 1 when a target is missed   (default 0)
 #   BENCH_OUT             also write the report to this file
+#   BENCH_SERVER_ENV      extra server settings for experiments, e.g. "WETECH__DATABASE__POOL_SIZE=1"
 #   WETECH_TEST_POSTGRES_URL  use this PostgreSQL server (a database is created and dropped on it)
 #   CARGO_TARGET_DIR      where cargo builds (default ./target)
 set -euo pipefail
@@ -159,10 +161,10 @@ new_database() {
 run_baseline() {
     local backend=$1 log=$WORK/criterion-$1.log
     local est=$WORK/criterion/$backend/baseline_one_insert_per_tx/new/estimates.json
-    say "baseline: cargo bench -p wetech-persistence --bench unit_of_work -- '^$backend/baseline_one_insert_per_tx\$'"
+    local filter="^$backend/(baseline_one_insert_per_tx|lead_unit_of_work)\$"
+    say "baseline: cargo bench -p wetech-persistence --bench unit_of_work -- '$filter'"
     if ! env ${PG_ADMIN_URL:+WETECH_TEST_POSTGRES_URL="$PG_ADMIN_URL"} CRITERION_HOME="$WORK/criterion" \
-        cargo bench -q -p wetech-persistence --bench unit_of_work -- "^$backend/baseline_one_insert_per_tx\$" \
-        >"$log" 2>&1; then
+        cargo bench -q -p wetech-persistence --bench unit_of_work -- "$filter" >"$log" 2>&1; then
         tail -20 "$log" >&2
         echo "the baseline benchmark failed; continuing without it" >&2
         return 0
@@ -170,6 +172,8 @@ run_baseline() {
     {
         printf -- '- baseline `%s/baseline_one_insert_per_tx` (criterion):' "$backend"
         grep -A3 "^$backend/baseline_one_insert_per_tx" "$log" | grep -E "thrpt:" | sed 's/ \{2,\}/ /g' || true
+        printf -- '- lead unit of work `%s/lead_unit_of_work` (criterion):' "$backend"
+        grep -A3 "^$backend/lead_unit_of_work" "$log" | grep -E "thrpt:" | sed 's/ \{2,\}/ /g' || true
         grep -iE "^${backend}(ql)?: interleaved medians" "$log" | sed 's/^/  - /' || true
     } | tee -a "$WORK/baseline.md" >&2
     if [ -f "$est" ]; then printf '%s\n' "$est"; fi
@@ -194,14 +198,19 @@ run_case() {
         WETECH__STORAGE__MEDIA_DIR="$dir/media" \
         WETECH__SERVER__LEAD_RATE_LIMIT_PER_MINUTE=1000000000 \
         WETECH__SERVER__SHUTDOWN_TIMEOUT_SECS=5 \
+        ${BENCH_SERVER_ENV:-} \
         "$WEB" >"$dir/stdout.log" 2>"$dir/stderr.log") &
     SERVER_PID=$!
     local strict=()
     if [ "$STRICT" = 1 ]; then strict=(--strict); fi
     local baseline=()
-    if [ -n "$estimates" ]; then baseline=(--baseline-estimates "$estimates"); fi
+    if [ -n "$estimates" ]; then
+        baseline=(--baseline-estimates "$estimates")
+        local uow=${estimates%/baseline_one_insert_per_tx/new/estimates.json}/lead_unit_of_work/new/estimates.json
+        if [ -f "$uow" ]; then baseline+=(--lead-uow-estimates "$uow"); fi
+    fi
     local rc=0
-    "$LOADGEN" run --url "http://127.0.0.1:$port" --label "$backend, log level $level" \
+    "$LOADGEN" run --url "http://127.0.0.1:$port" --label "$backend, log level $level${BENCH_SERVER_ENV:+, $BENCH_SERVER_ENV}" \
         --connections "$CONNECTIONS" --duration "$DURATION" --warm-up "$WARM_UP" \
         --threads "$THREADS" --server-pid "$SERVER_PID" --summary-row "$WORK/summary.md" \
         "${baseline[@]}" "${strict[@]}" >>"$WORK/report.md" || rc=$?

@@ -72,6 +72,9 @@ struct RunArgs {
     /// criterion's estimates.json of the persistence baseline, for the lead/baseline ratio.
     #[arg(long)]
     baseline_estimates: Option<PathBuf>,
+    /// criterion's estimates.json of the persistence lead unit of work, shown for reference.
+    #[arg(long)]
+    lead_uow_estimates: Option<PathBuf>,
     /// Append this run's row of the summary table to FILE.
     #[arg(long, value_name = "FILE")]
     summary_row: Option<PathBuf>,
@@ -147,6 +150,11 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .as_deref()
         .map(criterion::rate_from_file)
         .transpose()?;
+    let lead_uow = args
+        .lead_uow_estimates
+        .as_deref()
+        .map(criterion::rate_from_file)
+        .transpose()?;
 
     let mut lg = LoadGen::new(
         origin.clone(),
@@ -199,6 +207,7 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         ),
         cases,
         baseline_tx_per_sec: baseline,
+        lead_uow_tx_per_sec: lead_uow,
         peak_rss,
     };
     println!("{}", report.markdown());

@@ -23,6 +23,10 @@ pub struct RunReport {
     pub cases: Vec<(Case, Summary, Option<u64>)>,
     /// The persistence benchmark's one-row transactions per second, when measured.
     pub baseline_tx_per_sec: Option<f64>,
+    /// The persistence benchmark's lead unit of work (the same transaction as the endpoint,
+    /// without HTTP) per second, when measured: shows how much of the gap is the transaction
+    /// itself and how much the HTTP layer.
+    pub lead_uow_tx_per_sec: Option<f64>,
     /// The server's `VmHWM` at the end (bytes).
     pub peak_rss: Option<u64>,
 }
@@ -49,6 +53,14 @@ impl RunReport {
         let leads = self.case(Case::Leads)?.requests_per_sec;
         let base = self.baseline_tx_per_sec?;
         (base > 0.0).then(|| leads / base)
+    }
+
+    /// Lead submissions per second divided by the lead unit of work's rate.
+    #[must_use]
+    pub fn lead_uow_ratio(&self) -> Option<f64> {
+        let leads = self.case(Case::Leads)?.requests_per_sec;
+        let uow = self.lead_uow_tx_per_sec?;
+        (uow > 0.0).then(|| leads / uow)
     }
 
     /// The slowest p99 over the cases, with its case.
@@ -169,6 +181,13 @@ impl RunReport {
             };
             let _ = writeln!(out, "- {verdict}: {}", check.what);
         }
+        if let (Some(r), Some(uow)) = (self.lead_uow_ratio(), self.lead_uow_tx_per_sec) {
+            let _ = writeln!(
+                out,
+                "- for reference: lead submission over HTTP is {:.0} % of the lead unit of work alone ({uow:.0} tx/s, no HTTP)",
+                r * 100.0
+            );
+        }
         out
     }
 
@@ -186,12 +205,16 @@ impl RunReport {
             .filter_map(|(c, name)| (c.met == Some(false)).then_some(name))
             .collect();
         format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             self.label,
             rps(Case::Leads),
             self.baseline_tx_per_sec
                 .map_or_else(|| "-".to_owned(), |b| format!("{b:.0}")),
             self.lead_ratio()
+                .map_or_else(|| "-".to_owned(), |r| format!("{:.0} %", r * 100.0)),
+            self.lead_uow_tx_per_sec
+                .map_or_else(|| "-".to_owned(), |b| format!("{b:.0}")),
+            self.lead_uow_ratio()
                 .map_or_else(|| "-".to_owned(), |r| format!("{:.0} %", r * 100.0)),
             rps(Case::Invoices),
             rps(Case::Live),
@@ -210,7 +233,7 @@ impl RunReport {
 }
 
 /// The header of the cross-run summary table built from [`RunReport::summary_row`].
-pub const SUMMARY_HEADER: &str = "| run | leads req/s | baseline tx/s | ratio | invoices req/s | live req/s | worst p99 ms | errors | peak RSS MiB | targets |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|---|";
+pub const SUMMARY_HEADER: &str = "| run | leads req/s | baseline tx/s | ratio | lead UoW tx/s | leads ÷ UoW | invoices req/s | live req/s | worst p99 ms | errors | peak RSS MiB | targets |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|";
 
 #[cfg(test)]
 mod tests {
@@ -243,6 +266,7 @@ mod tests {
                 (Case::Live, summary(5000, 2, 0), None),
             ],
             baseline_tx_per_sec: Some(1000.0),
+            lead_uow_tx_per_sec: Some(875.0),
             peak_rss: Some(peak_mib << 20),
         }
     }
@@ -260,6 +284,21 @@ mod tests {
             "{md}"
         );
         assert!(!md.contains("MISSED"));
+        assert!(
+            md.contains("HTTP is 80 % of the lead unit of work alone (875 tx/s"),
+            "{md}"
+        );
+        assert!(
+            r.summary_row().contains("| 70 % | 875 | 80 % |"),
+            "{}",
+            r.summary_row()
+        );
+        // The row has as many cells as the header.
+        let cells = |line: &str| line.matches('|').count();
+        assert_eq!(
+            cells(&r.summary_row()),
+            cells(SUMMARY_HEADER.lines().next().unwrap())
+        );
     }
 
     #[test]
@@ -294,17 +333,24 @@ mod tests {
     fn missing_baseline_or_pid_is_not_a_pass_or_a_miss() {
         let mut r = report(700, 5, 0, 30);
         r.baseline_tx_per_sec = None;
+        r.lead_uow_tx_per_sec = None;
         r.peak_rss = None;
         let checks = r.checks();
         assert_eq!(checks[0].met, None);
         assert_eq!(checks[3].met, None);
         assert!(r.all_met());
-        assert!(r.summary_row().contains("| - | - |"));
+        assert!(
+            r.summary_row().contains("| - | - | - | - |"),
+            "{}",
+            r.summary_row()
+        );
+        assert!(!r.markdown().contains("for reference"));
         // No successful request at all is a miss, not a vacuous pass.
         let empty = RunReport {
             label: "x".to_owned(),
             cases: vec![(Case::Live, Recorder::new().summarize(Duration::ZERO), None)],
             baseline_tx_per_sec: None,
+            lead_uow_tx_per_sec: None,
             peak_rss: None,
         };
         assert!(!empty.all_met());
