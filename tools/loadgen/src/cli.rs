@@ -24,7 +24,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Waits for the server, submits warm-up leads, measures each case, prints a markdown report.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Prints a free TCP port on 127.0.0.1 (for starting the server).
     FreePort,
     /// Prints the header of the summary table that `run --summary-row` appends to.
@@ -133,7 +133,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     .build()
             }
             .context("starting the runtime")?;
-            runtime.block_on(run(args))
+            runtime.block_on(run(*args))
         }
     }
 }
