@@ -40,9 +40,30 @@ pub enum Command {
     /// List and edit the service catalogue.
     #[command(subcommand)]
     Catalog(CatalogCommand),
-    // Reserved, added by the lead once their use cases exist in wetech-app (CONTRACT.md §7):
-    //   Reconcile { --older-than SECONDS }  -> `ops reconcile`
-    //   Pesapal(PesapalCommand::RegisterIpn { url }) -> `ops pesapal register-ipn [URL]`
+    /// Re-check payment attempts open longer than the threshold with the gateway and settle
+    /// them as a notification would; prints what changed.
+    Reconcile(ReconcileArgs),
+    /// Pesapal set-up.
+    #[command(subcommand)]
+    Pesapal(PesapalCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// Only attempts open for longer than this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 900)]
+    pub older_than: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PesapalCommand {
+    /// Find or register the IPN URL (default {public_url}/payments/pesapal/ipn), store its id
+    /// and print it.
+    RegisterIpn {
+        /// The IPN URL to register.
+        #[arg(value_name = "URL")]
+        url: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ mod cli;
 mod database;
 mod health;
 mod output;
+mod payments;
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -18,7 +19,7 @@ use std::process::ExitCode;
 use clap::Parser as _;
 use wetech_app::Settings;
 
-use cli::{BackupAction, Cli, Command};
+use cli::{BackupAction, Cli, Command, PesapalCommand};
 
 /// Exit status of a usage error.
 pub const EXIT_USAGE: u8 = 2;
@@ -97,6 +98,14 @@ fn dispatch(cli: &Cli) -> Outcome {
         Command::Migrate => {
             let ctx = Context::load(cli, true)?;
             database::migrate(&ctx.settings, json)
+        }
+        Command::Reconcile(args) => {
+            let ctx = Context::load(cli, true)?;
+            payments::reconcile(&ctx.settings, args.older_than, json)
+        }
+        Command::Pesapal(PesapalCommand::RegisterIpn { url }) => {
+            let ctx = Context::load(cli, true)?;
+            payments::register_ipn(&ctx.settings, url.as_deref(), json)
         }
         Command::Catalog(command) => {
             // Parse the arguments before touching the database: bad input is a usage error.

@@ -694,3 +694,88 @@ fn the_example_configuration_loads_with_every_key() {
         assert_eq!(j["checks"]["media"]["status"], "fail", "{name}");
     }
 }
+
+#[test]
+fn reconcile_on_an_idle_database_and_its_bad_usage() {
+    let s = Setup::sqlite();
+    s.ok(&["migrate"]);
+    let v = s.json(&["reconcile", "--older-than", "0"]);
+    assert_eq!(v["checked"], 0);
+    assert_eq!(v["older_than_seconds"], 0);
+    assert!(s.ok(&["reconcile"]).contains("no payment attempt open"));
+    for bad in [
+        &["reconcile", "--older-than", "abc"][..],
+        &["reconcile", "--older-than", "-5"],
+        &["reconcile", "extra"],
+    ] {
+        let out = s.ops(bad);
+        assert_eq!(out.status.code(), Some(2), "ops {bad:?}");
+        assert!(!text(&out.stderr).is_empty());
+    }
+}
+
+#[test]
+fn pesapal_register_ipn_finds_or_registers_and_prints_the_id() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sim = rt
+        .block_on(async { wetech_payments::simulator::Simulator::default().spawn() })
+        .unwrap();
+    let s = Setup::sqlite();
+    let mut config = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&s.config)
+        .unwrap();
+    write!(
+        config,
+        "\n[payments]\nmode = \"sandbox\"\n\n[payments.pesapal]\nbase_url = \"{}\"\nconsumer_key = \"key\"\nconsumer_secret = \"secret\"\n",
+        sim.pesapal_base_url()
+    )
+    .unwrap();
+    drop(config);
+    let out = s.ops(&["pesapal", "register-ipn"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("ops migrate"),
+        "{}",
+        text(&out.stderr)
+    );
+    s.ok(&["migrate"]);
+    let first = s.ok(&[
+        "pesapal",
+        "register-ipn",
+        "https://shop.example.co.tz/payments/pesapal/ipn",
+    ]);
+    let id = last_line(&first).to_owned();
+    assert!(!id.is_empty() && first.contains("registered"), "{first}");
+    // Registering again finds the same id instead of creating a second registration.
+    let again = s.json(&[
+        "pesapal",
+        "register-ipn",
+        "https://shop.example.co.tz/payments/pesapal/ipn",
+    ]);
+    assert_eq!(again["ipn_id"], id.as_str());
+    assert_eq!(
+        again["url"],
+        "https://shop.example.co.tz/payments/pesapal/ipn"
+    );
+    // Bad usage and an unreachable gateway.
+    assert_eq!(
+        s.ops(&["pesapal", "register-ipn", "not-a-url"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(s.ops(&["pesapal"]).status.code(), Some(2));
+    rt.block_on(sim.stop());
+    let out = s.ops(&[
+        "pesapal",
+        "register-ipn",
+        "https://shop.example.co.tz/payments/pesapal/ipn",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("ops: error"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -1,0 +1,114 @@
+//! `ops reconcile` and `ops pesapal register-ipn`: the payment use cases of `wetech-app`, run from
+//! the command line against the configured database and gateways.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use wetech_app::{Gateways, ReconcileChange, Settings, UseCases};
+use wetech_persistence::{UnitOfWork, connect};
+
+use crate::output;
+use crate::{Failure, Outcome};
+
+/// The use cases as `web` builds them. In simulator mode the simulator is the one mounted in the
+/// running `web` at `server.public_url`.
+fn use_cases(settings: &Settings) -> Result<UseCases, Failure> {
+    let pool = connect(&settings.database)?;
+    let mut conn = pool.get()?;
+    let pending = wetech_persistence::pending_migrations(&mut conn)?;
+    drop(conn);
+    if !pending.is_empty() {
+        return Err(Failure::Failed(anyhow::anyhow!(
+            "the database has {} pending migration(s); run `ops migrate` first",
+            pending.len()
+        )));
+    }
+    let public = settings.server.public_base();
+    let gateways = Gateways::from_settings(settings, public)?;
+    Ok(UseCases::new(
+        UnitOfWork::new(pool),
+        gateways,
+        public,
+        settings.checkout.clone(),
+    ))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+#[derive(Serialize)]
+struct Reconciled<'a> {
+    older_than_seconds: u64,
+    checked: usize,
+    changes: &'a [ReconcileChange],
+}
+
+/// `ops reconcile [--older-than SECONDS]`.
+pub(crate) fn reconcile(settings: &Settings, older_than: u64, json: bool) -> Outcome {
+    let app = use_cases(settings)?;
+    let changes = runtime()?.block_on(app.reconcile(Duration::from_secs(older_than)))?;
+    let errors = changes
+        .iter()
+        .filter(|c| c.outcome.starts_with("error"))
+        .count();
+    if json {
+        output::print_json(&Reconciled {
+            older_than_seconds: older_than,
+            checked: changes.len(),
+            changes: &changes,
+        })?;
+    } else if changes.is_empty() {
+        println!("no payment attempt open for more than {older_than} s");
+    } else {
+        println!(
+            "checked {} payment attempt(s) open for more than {older_than} s:",
+            changes.len()
+        );
+        for c in &changes {
+            println!(
+                "  {} {} ({}): {}",
+                c.payment_id, c.gateway, c.from, c.outcome
+            );
+        }
+    }
+    if errors > 0 {
+        eprintln!("ops: {errors} attempt(s) could not be checked; run again later");
+        return Err(Failure::Reported);
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct Registered<'a> {
+    ipn_id: &'a str,
+    url: &'a str,
+}
+
+/// `ops pesapal register-ipn [URL]`.
+pub(crate) fn register_ipn(settings: &Settings, url: Option<&str>, json: bool) -> Outcome {
+    if let Some(u) = url
+        && !(u.starts_with("https://") || u.starts_with("http://"))
+    {
+        return Err(Failure::Usage(format!(
+            "{u}: the IPN URL must be an absolute http(s) URL"
+        )));
+    }
+    let app = use_cases(settings)?;
+    let default_url = format!("{}/payments/pesapal/ipn", settings.server.public_base());
+    let url = url.unwrap_or(&default_url);
+    let ipn_id = runtime()?.block_on(app.register_pesapal_ipn(Some(url)))?;
+    if json {
+        output::print_json(&Registered {
+            ipn_id: &ipn_id,
+            url,
+        })?;
+    } else {
+        println!("IPN URL {url} is registered with Pesapal");
+        println!("{ipn_id}");
+    }
+    Ok(())
+}
