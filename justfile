@@ -16,8 +16,14 @@ lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
 
-# Benchmarks: the persistence unit of work against its baseline (criterion)
+# Benchmarks (figures and readings in docs/benchmarks.md): the HTTP load benchmark, which also
+# runs the persistence baseline it is compared with, then the backup benchmark
 bench:
+    bash scripts/bench-http.sh
+    bash scripts/bench-backup.sh
+
+# Only the persistence unit of work against its baseline (criterion)
+bench-persistence:
     cargo bench -p wetech-persistence
 
 # What CI runs
