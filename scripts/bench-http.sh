@@ -220,7 +220,18 @@ run_case() {
         rc=1
     fi
     stop_server
-    echo "   server log: $(wc -l <"$dir/stdout.log") lines on stdout, app.log $(du -sh "$dir/logs" | cut -f1)" >&2
+    echo "   server log: $(wc -l <"$dir/stdout.log") lines on stdout, logs/ $(du -sh "$dir/logs" | cut -f1)" >&2
+    # What the server said about failures (errors.log holds error-level lines only).
+    if cat "$dir"/logs/errors.log* >/dev/null 2>&1 && [ -s "$(ls "$dir"/logs/errors.log* | head -1)" ]; then
+        {
+            echo
+            echo "server errors.log, by message (count, first 3 kinds):"
+            echo
+            cat "$dir"/logs/errors.log* | grep -o '"error[a-z_.]*":"[^"]*"' | cut -c1-200 |
+                sort | uniq -c | sort -rn | head -3 | sed 's/^ */    /'
+            echo
+        } | tee -a "$WORK/report.md" >&2
+    fi
     return "$rc"
 }
 
