@@ -22,16 +22,32 @@ use crate::error::PersistenceError;
 /// assert_eq!(value.as_deref(), Some("abc"));
 /// # Ok::<(), PersistenceError>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct UnitOfWork {
     pool: Pool,
+    /// SQLite admits one writer at a time. Its busy handler makes waiting writers sleep and retry
+    /// (1–100 ms steps), which is unfair: under load some writers wait seconds and time out with
+    /// "database is locked". Writers of this process queue here instead, first come first
+    /// served, and only then take SQLite's lock (other processes still meet `busy_timeout`).
+    sqlite_writers: std::sync::Arc<parking_lot::FairMutex<()>>,
+}
+
+impl std::fmt::Debug for UnitOfWork {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UnitOfWork")
+            .field("pool", &self.pool)
+            .finish_non_exhaustive()
+    }
 }
 
 impl UnitOfWork {
-    /// A unit of work over `pool`.
+    /// A unit of work over `pool`. Clones share the pool and the SQLite writer queue.
     #[must_use]
     pub fn new(pool: Pool) -> Self {
-        UnitOfWork { pool }
+        UnitOfWork {
+            pool,
+            sqlite_writers: std::sync::Arc::default(),
+        }
     }
 
     /// The pool, for callers that need a plain connection (health checks, migrations).
@@ -65,6 +81,10 @@ impl UnitOfWork {
         E: From<PersistenceError>,
     {
         let mut conn = self.connection()?;
+        let _turn = match &*conn {
+            DbConnection::Sqlite(_) => Some(self.sqlite_writers.lock()),
+            DbConnection::Pg(_) => None,
+        };
         in_write_transaction(&mut conn, f)
     }
 
