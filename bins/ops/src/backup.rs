@@ -47,6 +47,7 @@ struct BackupJson<'a> {
     sha256: &'a str,
     migrations: &'a [String],
     removed: &'a [std::path::PathBuf],
+    timings: wetech_ops::backup::Timings,
     #[serde(skip_serializing_if = "Option::is_none")]
     retention_error: Option<&'a str>,
 }
@@ -62,6 +63,7 @@ impl<'a> From<&'a BackupReport> for BackupJson<'a> {
             sha256: &r.sha256,
             migrations: &r.migrations,
             removed: &r.removed,
+            timings: r.timings,
             retention_error: r.retention_error.as_deref(),
         }
     }

@@ -144,7 +144,7 @@ pub fn prune(
     let mut removed = Vec::new();
     let mut failures = Vec::new();
     for (_, path) in own.into_iter().skip(keep.saturating_sub(1)) {
-        match std::fs::remove_file(&path) {
+        match remove_gently(&path) {
             Ok(()) => {
                 let _ = remove_if_exists(&checksum_path(&path));
                 tracing::info!(path = %path.display(), "old backup deleted");
@@ -161,6 +161,26 @@ pub fn prune(
             source: std::io::Error::other("retention incomplete"),
         })
     }
+}
+
+/// Deletes a file; a large one is first shrunk 32 MiB at a time. Freeing a gigabyte of extents in
+/// one `unlink` holds the file system's journal long enough to stall the site's commits (their
+/// fsyncs wait) by a hundred milliseconds or more. A file with other hard links is only unlinked.
+fn remove_gently(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt as _;
+    const STEP: u64 = 32 << 20;
+    if let Ok(file) = File::options().write(true).open(path)
+        && let Ok(meta) = file.metadata()
+        && meta.is_file()
+        && meta.nlink() == 1
+    {
+        let mut len = meta.len();
+        while len > STEP {
+            len -= STEP;
+            file.set_len(len)?;
+        }
+    }
+    std::fs::remove_file(path)
 }
 
 /// `FILE.sha256`.
@@ -572,6 +592,24 @@ mod tests {
                 "wetech-latest.sqlite3",
             ]
         );
+    }
+
+    #[test]
+    fn gentle_removal_spares_other_hard_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("wetech-20260101T000000Z.sqlite3");
+        let content = vec![7_u8; 70 << 20];
+        std::fs::write(&big, &content).unwrap();
+        let kept = dir.path().join("offsite-copy.sqlite3");
+        std::fs::hard_link(&big, &kept).unwrap();
+        remove_gently(&big).unwrap();
+        assert!(!big.exists());
+        assert_eq!(
+            std::fs::metadata(&kept).unwrap().len(),
+            content.len() as u64
+        );
+        remove_gently(&kept).unwrap();
+        assert!(!kept.exists());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Online backups, their verification, and restore — for SQLite and PostgreSQL.
 //!
 //! - [`backup`] takes a consistent snapshot while the service keeps committing (SQLite:
-//!   `VACUUM INTO` on its own connection, never a copy of the live file; PostgreSQL: `pg_dump
+//!   the online backup API on its own connection, all pages in one read transaction — never a
+//!   copy of the live file; PostgreSQL: `pg_dump
 //!   --format=custom`), writes it under a temporary name in the backup directory, verifies it,
 //!   fsyncs it, records its SHA-256 in a `FILE.sha256` file next to it (the `sha256sum` format),
 //!   renames it to `wetech-YYYYMMDDTHHMMSSZ.sqlite3` / `.pgdump` (UTC; `-N` is appended when the
@@ -85,7 +86,7 @@ impl fmt::Display for BackupKind {
 /// A step of a long operation, for progress displays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
-    /// Taking the snapshot (`VACUUM INTO` / `pg_dump`).
+    /// Taking the snapshot (SQLite online backup / `pg_dump`).
     Dumping,
     /// Checking the written file.
     Verifying,
@@ -145,9 +146,25 @@ pub struct BackupReport {
     pub sha256: String,
     /// Older backups deleted by the retention rule.
     pub removed: Vec<PathBuf>,
+    /// How long each step took.
+    pub timings: Timings,
     /// Why deleting old backups failed, if it did (the new backup is in place regardless).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retention_error: Option<String>,
+}
+
+/// How long the steps of a backup took.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Timings {
+    /// Writing the snapshot (the online backup / `pg_dump`).
+    #[serde(rename = "snapshot_ms", serialize_with = "as_millis")]
+    pub snapshot: Duration,
+    /// Checking it (checksum, integrity, migrations, row counts).
+    #[serde(rename = "verify_ms", serialize_with = "as_millis")]
+    pub verify: Duration,
+    /// fsync, rename and checksum file.
+    #[serde(rename = "finish_ms", serialize_with = "as_millis")]
+    pub finish: Duration,
 }
 
 /// The outcome of [`verify`]: a sound backup.
@@ -222,6 +239,14 @@ pub enum BackupError {
         /// The driver's error (SQLite's or libpq's message).
         #[source]
         source: diesel::ConnectionError,
+    },
+    /// SQLite's online backup of the live database failed.
+    #[error("{context}: {message}")]
+    Snapshot {
+        /// What was being done, with the path.
+        context: String,
+        /// SQLite's message.
+        message: String,
     },
     /// The SQLite database to back up does not exist.
     #[error("the SQLite database {0} does not exist")]
@@ -334,6 +359,7 @@ pub fn backup(
         migrations: written.verified.migrations,
         sha256: written.verified.sha256,
         path: written.path,
+        timings: written.timings,
         removed,
         retention_error,
     })
@@ -362,17 +388,27 @@ pub(crate) fn verify_inner(
     let size_bytes = std::fs::metadata(file)
         .map_err(BackupError::io(format!("cannot read {}", file.display())))?
         .len();
-    let (sha256, checksum_verified) = checksum::check(file, progress, started)?;
-    let content = files::watch(
-        progress,
-        Stage::Verifying,
-        started,
-        || None,
-        || match kind {
-            BackupKind::Sqlite => sqlite::verify(file),
-            BackupKind::Postgres => postgres::verify(file),
-        },
-    )?;
+    // The checksum and the content checks read the file side by side.
+    let (checksum, content) = std::thread::scope(|scope| {
+        let checksum = scope.spawn(|| checksum::check(file, progress, started));
+        let content = files::watch(
+            progress,
+            Stage::Verifying,
+            started,
+            || None,
+            || match kind {
+                BackupKind::Sqlite => sqlite::verify(file),
+                BackupKind::Postgres => postgres::verify(file),
+            },
+        );
+        let checksum = checksum
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (checksum, content)
+    });
+    // A checksum mismatch explains any content error: report it first.
+    let (sha256, checksum_verified) = checksum?;
+    let content = content?;
     let known = wetech_persistence::migration_names(match kind {
         BackupKind::Sqlite => Backend::Sqlite,
         BackupKind::Postgres => Backend::Postgres,
@@ -432,10 +468,77 @@ pub fn restore(
     })
 }
 
-/// What a dump step produced: the final file and its verification.
+/// A snapshot written under a temporary name, not yet checked.
+struct Snapshot {
+    tmp: files::TempFile,
+    /// When the snapshot began (the time in the final name).
+    taken_at: chrono::DateTime<chrono::Utc>,
+    /// How long writing it took.
+    took: Duration,
+    /// Migration versions the source database had.
+    source_versions: Vec<String>,
+    kind: BackupKind,
+}
+
+/// What a dump step produced: the final file, its verification and the time of each step.
 struct Written {
     path: PathBuf,
     verified: VerifyReport,
+    timings: Timings,
+}
+
+/// Verifies a snapshot, checks it records the source's migrations, fsyncs it and gives it its
+/// final name (with its `.sha256`).
+fn finish_backup(
+    snapshot: Snapshot,
+    dir: &Path,
+    prefix: &str,
+    started: Instant,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Written, BackupError> {
+    let Snapshot {
+        tmp,
+        taken_at,
+        took,
+        source_versions,
+        kind,
+    } = snapshot;
+    let step = Instant::now();
+    let mut verified = verify_inner(
+        tmp.path(),
+        progress,
+        started,
+        prefix == files::BACKUP_PREFIX,
+    )?;
+    let verify_took = step.elapsed();
+    let mut expected = source_versions;
+    expected.sort();
+    let mut got: Vec<String> = verified
+        .migrations
+        .iter()
+        .map(|n| files::version_of(n))
+        .collect();
+    got.sort();
+    if expected != got {
+        return Err(BackupError::unsound(
+            tmp.path(),
+            format!("it records migrations {got:?} but the database has {expected:?}"),
+        ));
+    }
+    let step = Instant::now();
+    files::sync_file(tmp.path())?;
+    let path = files::publish(dir, prefix, taken_at, kind, tmp, &verified.sha256)?;
+    verified.path.clone_from(&path);
+    tracing::info!(path = %path.display(), size_bytes = verified.size_bytes, %kind, "backup written");
+    Ok(Written {
+        path,
+        verified,
+        timings: Timings {
+            snapshot: took,
+            verify: verify_took,
+            finish: step.elapsed(),
+        },
+    })
 }
 
 /// What a kind-specific verification read from the file.

@@ -271,6 +271,7 @@ fn backup_to(
     let mut conn = target.connect()?;
     check_versions("pg_dump", tool_major(&pg_dump)?, server_major(&mut conn)?)?;
     let taken_at = Utc::now();
+    let step = Instant::now();
     let tmp = TempFile::new_name(dir, "wetech-backup");
     let mut command = target.command(&pg_dump);
     command
@@ -288,39 +289,22 @@ fn backup_to(
         || files::size_of(tmp.path()),
         || run(command, "pg_dump"),
     )?;
-    let mut source_versions = read_versions(&mut conn)?;
+    let took = step.elapsed();
+    let source_versions = read_versions(&mut conn)?;
     drop(conn);
-    let mut verified = super::verify_inner(
-        tmp.path(),
-        progress,
-        started,
-        prefix == files::BACKUP_PREFIX,
-    )?;
-    source_versions.sort();
-    let mut got: Vec<String> = verified
-        .migrations
-        .iter()
-        .map(|n| files::version_of(n))
-        .collect();
-    got.sort();
-    if source_versions != got {
-        return Err(BackupError::unsound(
-            tmp.path(),
-            format!("it records migrations {got:?} but the database has {source_versions:?}"),
-        ));
-    }
-    files::sync_file(tmp.path())?;
-    let path = files::publish(
+    super::finish_backup(
+        super::Snapshot {
+            tmp,
+            taken_at,
+            took,
+            source_versions,
+            kind: BackupKind::Postgres,
+        },
         dir,
         prefix,
-        taken_at,
-        BackupKind::Postgres,
-        tmp,
-        &verified.sha256,
-    )?;
-    verified.path.clone_from(&path);
-    tracing::info!(path = %path.display(), size_bytes = verified.size_bytes, "PostgreSQL backup written");
-    Ok(Written { path, verified })
+        started,
+        progress,
+    )
 }
 
 fn read_versions(conn: &mut PgConnection) -> Result<Vec<String>, BackupError> {

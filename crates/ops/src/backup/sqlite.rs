@@ -1,4 +1,5 @@
-//! SQLite: `VACUUM INTO` on its own connection, `integrity_check`, and restore by rename.
+//! SQLite: the online backup API on its own connection, `integrity_check`, and restore by
+//! rename.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,7 +16,7 @@ use super::files::{self, PRE_RESTORE_PREFIX, TempFile};
 use super::{BackupError, BackupKind, Content, Progress, Stage, VerifyReport, Written};
 
 /// How long the backup connection waits for a lock.
-const BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 10000;";
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(QueryableByName)]
 struct IntegrityLine {
@@ -78,90 +79,183 @@ fn backup_file(
     started: Instant,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Written, BackupError> {
-    let mut conn = open_source(source)?;
     let taken_at = Utc::now();
     let tmp = TempFile::new_name(dir, "wetech-backup");
-    let tmp_text = path_text(tmp.path())?;
-    files::watch(
+    let step = Instant::now();
+    let source_versions = files::watch(
         progress,
         stage,
         started,
         || files::size_of(tmp.path()),
-        || {
-            diesel::sql_query("VACUUM INTO ?")
-                .bind::<Text, _>(&tmp_text)
-                .execute(&mut conn)
-                .map_err(BackupError::db(format!(
-                    "cannot write the backup {}",
-                    tmp.path().display()
-                )))
+        || snapshot(source, tmp.path()),
+    )?;
+    super::finish_backup(
+        super::Snapshot {
+            tmp,
+            taken_at,
+            took: step.elapsed(),
+            source_versions,
+            kind: BackupKind::Sqlite,
         },
-    )?;
-    let source_versions = read_source_versions(&mut conn).map_err(BackupError::db(format!(
-        "cannot read the migrations of {}",
-        source.display()
-    )))?;
-    drop(conn);
-    // A self-contained file: no -wal or -shm needed to read it.
-    {
-        let mut out =
-            SqliteConnection::establish(&tmp_text).map_err(|source| BackupError::Connect {
-                context: format!("cannot open the new backup {}", tmp.path().display()),
-                source,
-            })?;
-        out.batch_execute("PRAGMA journal_mode = DELETE;")
-            .map_err(BackupError::db(format!(
-                "cannot finish the backup {}",
-                tmp.path().display()
-            )))?;
-    }
-    let mut verified = super::verify_inner(
-        tmp.path(),
-        progress,
-        started,
-        prefix == files::BACKUP_PREFIX,
-    )?;
-    let mut expected = source_versions;
-    expected.sort();
-    let mut got: Vec<String> = verified
-        .migrations
-        .iter()
-        .map(|n| files::version_of(n))
-        .collect();
-    got.sort();
-    if expected != got {
-        return Err(BackupError::unsound(
-            tmp.path(),
-            format!("it records migrations {got:?} but the database has {expected:?}"),
-        ));
-    }
-    files::sync_file(tmp.path())?;
-    let path = files::publish(
         dir,
         prefix,
-        taken_at,
-        BackupKind::Sqlite,
-        tmp,
-        &verified.sha256,
+        started,
+        progress,
+    )
+}
+
+/// Pages copied between two flushes of the backup file to disk.
+const STEP_BYTES: u64 = 8 << 20;
+
+/// Copies the live database into `target` with SQLite's online backup API. One read transaction
+/// is held on the source for the whole copy, so the copy is a consistent snapshot (every commit
+/// made before it began, none made after) while writers go on (WAL mode), and the backup never
+/// restarts however often they commit. The copy proceeds 8 MiB at a time and each piece is flushed
+/// to disk before the next: a large burst of dirty pages would otherwise stall the site's own
+/// commits (each waits for its fsync) for hundreds of milliseconds. The copy is then made
+/// self-contained (rollback journal mode: no `-wal`/`-shm` needed to read it). Returns the
+/// migration versions recorded in the snapshot.
+fn snapshot(source: &Path, target: &Path) -> Result<Vec<String>, BackupError> {
+    use rusqlite::OpenFlags;
+    use rusqlite::backup::{Backup, StepResult};
+
+    let failed = |context: String| {
+        move |e: rusqlite::Error| BackupError::Snapshot {
+            context,
+            message: e.to_string(),
+        }
+    };
+    let reading = format!("cannot read the SQLite database {}", source.display());
+    let writing = format!("cannot write the backup {}", target.display());
+    let from = source_target(source)?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let src = rusqlite::Connection::open_with_flags(&from, flags).map_err(failed(format!(
+        "cannot open the SQLite database {}",
+        source.display()
+    )))?;
+    src.busy_timeout(BUSY_TIMEOUT)
+        .map_err(failed(reading.clone()))?;
+    let mut dst = rusqlite::Connection::open_with_flags(
+        target,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(failed(format!(
+        "cannot create the backup {}",
+        target.display()
+    )))?;
+
+    // The snapshot: a read transaction, started by the first read, held until the copy is done.
+    src.execute_batch("BEGIN DEFERRED")
+        .map_err(failed(reading.clone()))?;
+    let versions = read_snapshot_versions(&src).map_err(failed(reading.clone()))?;
+    let page_size: i64 = src
+        .query_row("PRAGMA page_size", [], |row| row.get(0))
+        .map_err(failed(reading.clone()))?;
+    let pages_per_step =
+        i32::try_from(STEP_BYTES / u64::try_from(page_size.max(512)).unwrap_or(4096))
+            .unwrap_or(2048);
+    {
+        let backup = Backup::new(&src, &mut dst).map_err(failed(writing.clone()))?;
+        let mut out: Option<std::fs::File> = None;
+        let mut deadline = Instant::now() + BUSY_TIMEOUT;
+        loop {
+            match backup
+                .step(pages_per_step)
+                .map_err(failed(writing.clone()))?
+            {
+                StepResult::Done => break,
+                StepResult::More => {
+                    if out.is_none() {
+                        out = std::fs::File::open(target).ok();
+                    }
+                    if let Some(file) = &out {
+                        file.sync_data().map_err(BackupError::io(writing.clone()))?;
+                    }
+                    deadline = Instant::now() + BUSY_TIMEOUT;
+                }
+                // Busy, Locked (the enum is non-exhaustive): wait a little, within the deadline.
+                _ if Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                _ => {
+                    return Err(BackupError::Snapshot {
+                        context: writing,
+                        message: format!(
+                            "the database stayed locked for {} s",
+                            BUSY_TIMEOUT.as_secs()
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    src.execute_batch("COMMIT").map_err(failed(reading))?;
+    drop(src);
+    let finishing = format!("cannot finish the backup {}", target.display());
+    let mode: String = dst
+        .query_row("PRAGMA journal_mode = DELETE", [], |row| row.get(0))
+        .map_err(failed(finishing.clone()))?;
+    if !mode.eq_ignore_ascii_case("delete") {
+        return Err(BackupError::Snapshot {
+            context: finishing,
+            message: format!("journal mode stayed {mode}"),
+        });
+    }
+    Ok(versions)
+}
+
+/// The migration versions the snapshot holds (none when it has no migration table).
+fn read_snapshot_versions(src: &rusqlite::Connection) -> Result<Vec<String>, rusqlite::Error> {
+    let present: i64 = src.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '__diesel_schema_migrations'",
+        [],
+        |row| row.get(0),
     )?;
-    verified.path.clone_from(&path);
-    tracing::info!(path = %path.display(), size_bytes = verified.size_bytes, "SQLite backup written");
-    Ok(Written { path, verified })
+    if present == 0 {
+        return Ok(Vec::new());
+    }
+    let mut statement = src.prepare("SELECT version FROM __diesel_schema_migrations")?;
+    statement
+        .query_map([], |row| row.get::<_, String>(0))?
+        .collect()
 }
 
 /// Checks an SQLite backup file (opened read-only and immutable: nothing is written next to it).
 pub(super) fn verify(file: &Path) -> Result<Content, BackupError> {
-    let unsound = |what: &str| {
-        let what = what.to_owned();
-        move |e: diesel::result::Error| BackupError::unsound(file, format!("{what}: {e}"))
-    };
     let uri = uri(file, "mode=ro&immutable=1")?;
-    let mut conn = SqliteConnection::establish(&uri).map_err(|e| {
-        BackupError::unsound(file, format!("cannot open it as an SQLite database: {e}"))
-    })?;
+    let open = || {
+        SqliteConnection::establish(&uri).map_err(|e| {
+            BackupError::unsound(file, format!("cannot open it as an SQLite database: {e}"))
+        })
+    };
+    // The integrity check and the row counts run side by side, on two connections.
+    let (integrity, content) = std::thread::scope(|scope| {
+        let integrity = scope.spawn(|| integrity_check(file, &mut open()?));
+        let content = open().and_then(|mut conn| read_content(file, &mut conn));
+        let integrity = integrity
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (integrity, content)
+    });
+    // Damage explains any other error: report it first.
+    integrity?;
+    content
+}
+
+fn unsound(file: &Path, what: &str) -> impl FnOnce(diesel::result::Error) -> BackupError {
+    let (file, what) = (file.to_path_buf(), what.to_owned());
+    move |e| BackupError::unsound(&file, format!("{what}: {e}"))
+}
+
+/// `PRAGMA integrity_check`: every page, every b-tree, every index entry.
+fn integrity_check(file: &Path, conn: &mut SqliteConnection) -> Result<(), BackupError> {
     let lines: Vec<IntegrityLine> = diesel::sql_query("PRAGMA integrity_check(20)")
-        .load(&mut conn)
-        .map_err(unsound("integrity check failed"))?;
+        .load(conn)
+        .map_err(unsound(file, "integrity check failed"))?;
     if lines.len() != 1 || lines.first().is_none_or(|l| l.integrity_check != "ok") {
         let problems: Vec<String> = lines
             .into_iter()
@@ -173,17 +267,22 @@ pub(super) fn verify(file: &Path) -> Result<Content, BackupError> {
             format!("integrity check failed: {}", problems.join("; ")),
         ));
     }
+    Ok(())
+}
+
+/// The migration versions and the rows of every table.
+fn read_content(file: &Path, conn: &mut SqliteConnection) -> Result<Content, BackupError> {
     let tables: Vec<Name> = diesel::sql_query(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
     )
-    .load(&mut conn)
-    .map_err(unsound("cannot list its tables"))?;
+    .load(conn)
+    .map_err(unsound(file, "cannot list its tables"))?;
     // No migration table: no versions (refused by the caller unless it keeps any database).
     let versions = if tables
         .iter()
         .any(|t| t.name == "__diesel_schema_migrations")
     {
-        read_versions(&mut conn).map_err(unsound("cannot read its migrations"))?
+        read_versions(conn).map_err(unsound(file, "cannot read its migrations"))?
     } else {
         Vec::new()
     };
@@ -191,8 +290,11 @@ pub(super) fn verify(file: &Path) -> Result<Content, BackupError> {
     for table in tables {
         let count: Count =
             diesel::sql_query(format!("SELECT count(*) AS n FROM {}", quote(&table.name)))
-                .get_result(&mut conn)
-                .map_err(unsound(&format!("cannot count the rows of {}", table.name)))?;
+                .get_result(conn)
+                .map_err(unsound(
+                    file,
+                    &format!("cannot count the rows of {}", table.name),
+                ))?;
         row_counts.insert(table.name, u64::try_from(count.n).unwrap_or(0));
     }
     Ok(Content {
@@ -284,26 +386,34 @@ pub(super) fn restore(
     Ok(pre_restore)
 }
 
-/// Opens the live database without creating it.
-fn open_source(path: &Path) -> Result<SqliteConnection, BackupError> {
-    let target = match path.to_str() {
-        Some(s) if s.starts_with("file:") => s.to_owned(),
+/// The name to open the live database by without creating it: a `file:` URI with `mode=rw`.
+fn source_target(path: &Path) -> Result<String, BackupError> {
+    match path.to_str() {
+        Some(s) if s.starts_with("file:") => Ok(s.to_owned()),
         _ => {
             if !path.is_file() {
                 return Err(BackupError::MissingDatabase(path.to_path_buf()));
             }
-            uri(path, "mode=rw")?
+            uri(path, "mode=rw")
         }
-    };
+    }
+}
+
+/// Opens the live database without creating it.
+fn open_source(path: &Path) -> Result<SqliteConnection, BackupError> {
+    let target = source_target(path)?;
     let mut conn = SqliteConnection::establish(&target).map_err(|source| BackupError::Connect {
         context: format!("cannot open the SQLite database {}", path.display()),
         source,
     })?;
-    conn.batch_execute(BUSY_TIMEOUT)
-        .map_err(BackupError::db(format!(
-            "cannot use the SQLite database {}",
-            path.display()
-        )))?;
+    conn.batch_execute(&format!(
+        "PRAGMA busy_timeout = {};",
+        BUSY_TIMEOUT.as_millis()
+    ))
+    .map_err(BackupError::db(format!(
+        "cannot use the SQLite database {}",
+        path.display()
+    )))?;
     Ok(conn)
 }
 
@@ -311,19 +421,6 @@ fn read_versions(conn: &mut SqliteConnection) -> Result<Vec<String>, diesel::res
     let rows: Vec<Version> =
         diesel::sql_query("SELECT version FROM __diesel_schema_migrations").load(conn)?;
     Ok(rows.into_iter().map(|r| r.version).collect())
-}
-
-/// Like [`read_versions`], but empty when the database has no migration table yet.
-fn read_source_versions(conn: &mut SqliteConnection) -> Result<Vec<String>, diesel::result::Error> {
-    let present: Count = diesel::sql_query(
-        "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = '__diesel_schema_migrations'",
-    )
-    .get_result(conn)?;
-    if present.n == 0 {
-        Ok(Vec::new())
-    } else {
-        read_versions(conn)
-    }
 }
 
 /// Moves the old database's write-ahead log into it, so that removing the log loses nothing.
