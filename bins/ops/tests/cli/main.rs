@@ -779,3 +779,77 @@ fn pesapal_register_ipn_finds_or_registers_and_prints_the_id() {
         text(&out.stderr)
     );
 }
+
+/// The restore drill of docs/operations.md, run as written (only the site's directory and
+/// configuration path are swapped for temporary ones), against a site with a nightly backup.
+#[test]
+fn the_restore_drill_in_the_runbook_works() {
+    let runbook = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/operations.md"
+    ))
+    .unwrap();
+    let after = runbook
+        .split("### Restore drill")
+        .nth(1)
+        .expect("a Restore drill section");
+    let block = after
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|b| b.split("\n```").next())
+        .expect("a sh block");
+    assert!(block.contains("cd /var/lib/wetech") && block.contains("/etc/wetech/wetech.toml"));
+
+    let s = Setup::sqlite();
+    s.ok(&["migrate"]);
+    s.ok(&[
+        "catalog",
+        "set",
+        "SEO",
+        "--name",
+        "Search engine optimisation",
+        "--price",
+        "300000",
+        "--currency",
+        "TZS",
+    ]);
+    s.ok(&["backup"]);
+    let script = block
+        .replace(
+            "cd /var/lib/wetech",
+            &format!("cd {}", s.dir.path().display()),
+        )
+        .replace("/etc/wetech/wetech.toml", s.config.to_str().unwrap());
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_ops")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut c = Command::new("bash");
+    c.arg("-e").arg("-c").arg(&script).env("PATH", path);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("WETECH") {
+            c.env_remove(k);
+        }
+    }
+    let out = c.output().unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "drill failed:\n{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert_eq!(last_line(&stdout), "restore drill passed");
+    assert!(
+        stdout.contains("SEO"),
+        "the restored catalogue is listed: {stdout}"
+    );
+    // The live site kept its database and gained no pre-restore copy.
+    let names: Vec<String> = std::fs::read_dir(s.path("backups"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
