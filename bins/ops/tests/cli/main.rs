@@ -346,7 +346,10 @@ fn backup_prints_the_path_last_and_verify_and_json_agree() {
 
     // Logs went to the log files, not to stdout.
     let log = std::fs::read_to_string(s.path("logs/app.log")).unwrap();
-    assert!(log.contains("\"msg\":\"backup written\"") && log.contains("\"kind\":\"SQLite\""), "{log}");
+    assert!(
+        log.contains("\"msg\":\"backup written\"") && log.contains("\"kind\":\"SQLite\""),
+        "{log}"
+    );
 }
 
 #[test]
