@@ -164,6 +164,45 @@ impl Http {
         }
     }
 
+    /// Sends a call carrying a bearer token from `tokens` (fetched with `fetch` when none is
+    /// cached); on HTTP 401 the token is renewed once and the call sent again (a 401 means the
+    /// gateway did nothing).
+    pub(crate) async fn send_authed<F, Fut, B>(
+        &self,
+        gateway: Gateway,
+        endpoint: &'static str,
+        kind: Idempotency,
+        tokens: &crate::token::TokenCache,
+        fetch: F,
+        build: B,
+    ) -> Result<RawResponse, GatewayError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<
+                Output = Result<
+                    (secrecy::SecretString, Option<chrono::DateTime<chrono::Utc>>),
+                    GatewayError,
+                >,
+            >,
+        B: Fn(&ClientWithMiddleware) -> RequestBuilder,
+    {
+        use secrecy::ExposeSecret as _;
+        let mut refreshed = false;
+        loop {
+            let token = tokens.get(&fetch).await?;
+            let req = build(self.client(kind))
+                .header("Accept", "application/json")
+                .bearer_auth(token.expose_secret());
+            let resp = self.send(gateway, endpoint, kind, req).await?;
+            if resp.status == StatusCode::UNAUTHORIZED && !refreshed {
+                tokens.invalidate(&token).await;
+                refreshed = true;
+                continue;
+            }
+            return Ok(resp);
+        }
+    }
+
     /// Sends one logical call inside a `gateway_call` span and reads the body.
     pub(crate) async fn send(
         &self,

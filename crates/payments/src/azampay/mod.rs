@@ -538,10 +538,6 @@ impl AzamPayClient {
         }
     }
 
-    async fn token(&self) -> Result<SecretString, GatewayError> {
-        self.inner.token.get(|| self.fetch_token()).await
-    }
-
     /// Sends an authenticated call, renewing the token once on HTTP 401.
     async fn authed<F>(
         &self,
@@ -552,26 +548,17 @@ impl AzamPayClient {
     where
         F: Fn(&reqwest_middleware::ClientWithMiddleware) -> reqwest_middleware::RequestBuilder,
     {
-        let mut refreshed = false;
-        loop {
-            let token = self.token().await?;
-            let req = self.with_api_key(
-                build(self.inner.http.client(kind))
-                    .header("Accept", "application/json")
-                    .bearer_auth(token.expose_secret()),
-            );
-            let resp = self
-                .inner
-                .http
-                .send(Gateway::AzamPay, endpoint, kind, req)
-                .await?;
-            if resp.status == StatusCode::UNAUTHORIZED && !refreshed {
-                self.inner.token.invalidate(&token).await;
-                refreshed = true;
-                continue;
-            }
-            return Ok(resp);
-        }
+        self.inner
+            .http
+            .send_authed(
+                Gateway::AzamPay,
+                endpoint,
+                kind,
+                &self.inner.token,
+                || self.fetch_token(),
+                |c| self.with_api_key(build(c)),
+            )
+            .await
     }
 
     fn checkout_answer(resp: &RawResponse, what: &str) -> Result<CheckoutAccepted, GatewayError> {

@@ -553,10 +553,6 @@ impl PesapalClient {
         })
     }
 
-    async fn token(&self) -> Result<SecretString, GatewayError> {
-        self.inner.token.get(|| self.fetch_token()).await
-    }
-
     /// Sends an authenticated call; on HTTP 401 the token is renewed and the call sent once more
     /// (a 401 means the gateway did nothing).
     async fn authed<F>(
@@ -568,26 +564,21 @@ impl PesapalClient {
     where
         F: Fn(&reqwest_middleware::ClientWithMiddleware) -> reqwest_middleware::RequestBuilder,
     {
-        let mut refreshed = false;
-        loop {
-            let token = self.token().await?;
-            let req = build(self.inner.http.client(kind))
-                .header("Accept", "application/json")
-                .bearer_auth(token.expose_secret());
-            let resp = self
-                .inner
-                .http
-                .send(Gateway::Pesapal, endpoint, kind, req)
-                .await?;
-            if resp.status == StatusCode::UNAUTHORIZED && !refreshed {
-                self.inner.token.invalidate(&token).await;
-                refreshed = true;
-                continue;
-            }
-            if let Some(e) = http_error(&resp) {
-                return Err(e);
-            }
-            return Ok(resp);
+        let resp = self
+            .inner
+            .http
+            .send_authed(
+                Gateway::Pesapal,
+                endpoint,
+                kind,
+                &self.inner.token,
+                || self.fetch_token(),
+                build,
+            )
+            .await?;
+        match http_error(&resp) {
+            Some(e) => Err(e),
+            None => Ok(resp),
         }
     }
 
