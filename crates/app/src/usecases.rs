@@ -40,6 +40,7 @@ pub struct UseCases {
     pub(crate) gateways: Gateways,
     pub(crate) public_url: String,
     pub(crate) checkout: CheckoutSettings,
+    pub(crate) leads: crate::leads::LeadQueue,
 }
 
 /// An active service of the catalogue.
@@ -109,11 +110,13 @@ impl UseCases {
         public_url: &str,
         checkout: CheckoutSettings,
     ) -> Self {
+        let leads = crate::leads::LeadQueue::start(uow.clone());
         Self {
             uow,
             gateways,
             public_url: public_url.trim_end_matches('/').to_owned(),
             checkout,
+            leads,
         }
     }
 

@@ -40,4 +40,4 @@ pub use settings::{
     DEFAULT_SQLITE_POOL_SIZE, DatabaseSettings, InvalidDatabaseSetting, MAX_POOL_SIZE,
 };
 pub use time::{now_utc, truncate_to_micros};
-pub use unit_of_work::{UnitOfWork, in_write_transaction};
+pub use unit_of_work::{UnitOfWork, in_savepoint, in_write_transaction};

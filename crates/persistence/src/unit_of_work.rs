@@ -144,3 +144,29 @@ where
         },
     }
 }
+
+/// Runs `f` inside a savepoint of the transaction `conn` is in: on `Err` only what `f` wrote is
+/// undone and the surrounding transaction goes on (e.g. one lead of a group commit failing its
+/// validation).
+///
+/// # Errors
+/// `f`'s error, or a [`PersistenceError`] converted into `E` from `SAVEPOINT` / `RELEASE`.
+pub fn in_savepoint<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<PersistenceError>,
+{
+    enum Inner<E> {
+        User(E),
+        Db(DieselError),
+    }
+    impl<E> From<DieselError> for Inner<E> {
+        fn from(e: DieselError) -> Self {
+            Inner::Db(e)
+        }
+    }
+    conn.transaction::<T, Inner<E>, _>(|c| f(c).map_err(Inner::User)).map_err(|e| match e {
+        Inner::User(e) => e,
+        Inner::Db(e) => PersistenceError::from(e).into(),
+    })
+}
