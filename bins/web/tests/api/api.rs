@@ -209,3 +209,38 @@ app_tests! {
         assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     }
 }
+
+app_tests! {
+    async fn concurrent_leads_commit_together_and_a_bad_one_fails_alone(app: TestApp) {
+        // Submitted at once, these share group commits; the ones naming no active service fail
+        // inside their own savepoint and take nothing else down.
+        let url = format!("{}/api/v1/leads", app.address);
+        let sends = (0..24).map(|i| {
+            let mut body = crate::helpers::TestApp::lead_body(&format!("group{i}@example.com"));
+            if i % 3 == 0 {
+                body["service"] = json!("NO-SUCH");
+            }
+            app.client.post(&url).json(&body).send()
+        });
+        let mut numbers = Vec::new();
+        for (i, resp) in futures_util::future::join_all(sends).await.into_iter().enumerate() {
+            let resp = resp.unwrap();
+            if i % 3 == 0 {
+                assert_eq!(resp.status(), 422, "lead {i}");
+            } else {
+                assert_eq!(resp.status(), 201, "lead {i}");
+                let body: Value = resp.json().await.unwrap();
+                numbers.push(body["invoice"]["number"].as_str().unwrap().to_owned());
+                // Acknowledged means stored.
+                let id = body["invoice"]["id"].as_str().unwrap();
+                assert_eq!(app.invoice(id).await["status"], "unpaid");
+            }
+        }
+        numbers.sort();
+        numbers.dedup();
+        assert_eq!(numbers.len(), 16, "distinct invoice numbers");
+        let mut conn = app.db.conn();
+        assert!(wetech_persistence::repo::clients::find_by_email(&mut conn, "group0@example.com").unwrap().is_none());
+        assert!(wetech_persistence::repo::clients::find_by_email(&mut conn, "group1@example.com").unwrap().is_some());
+    }
+}
