@@ -165,8 +165,9 @@ where
             Inner::Db(e)
         }
     }
-    conn.transaction::<T, Inner<E>, _>(|c| f(c).map_err(Inner::User)).map_err(|e| match e {
-        Inner::User(e) => e,
-        Inner::Db(e) => PersistenceError::from(e).into(),
-    })
+    conn.transaction::<T, Inner<E>, _>(|c| f(c).map_err(Inner::User))
+        .map_err(|e| match e {
+            Inner::User(e) => e,
+            Inner::Db(e) => PersistenceError::from(e).into(),
+        })
 }
