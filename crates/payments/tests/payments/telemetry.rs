@@ -34,6 +34,19 @@ impl<'a> MakeWriter<'a> for Buffer {
 
 #[tokio::test]
 async fn spans_carry_call_facts_and_no_secret() {
+    // tracing caches each callsite's interest globally. Other tests of this binary run the same
+    // callsites at the same time on threads without a subscriber; had one of them registered a
+    // callsite as "never" while this test's scoped subscriber was being set, its spans would go
+    // missing here (seen once in CI). A global subscriber that is interested in everything (and
+    // writes nowhere) keeps every callsite's interest at "always".
+    static GLOBAL: std::sync::Once = std::sync::Once::new();
+    GLOBAL.call_once(|| {
+        let sink = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(std::io::sink)
+            .finish();
+        let _ = tracing::subscriber::set_global_default(sink);
+    });
     let sim = spawn_sim();
     let buffer = Buffer::default();
     let subscriber = tracing_subscriber::fmt()
