@@ -82,10 +82,10 @@ impl UseCases {
                                 gateway: Gateway::Pesapal,
                                 kind: "reconcile",
                                 dedupe_key: format!("{}:{}", tracking, status_key(&report.status)),
-                                payload: format!(
-                                    "{{\"status_answer\":{:?}}}",
-                                    format!("{:?}", report.status)
-                                ),
+                                payload: serde_json::json!({
+                                    "status_answer": format!("{:?}", report.status),
+                                })
+                                .to_string(),
                                 merchant_reference: a.merchant_reference.clone(),
                                 reported_merchant_reference: report.merchant_reference.clone(),
                                 gateway_reference: Some(report.gateway_reference.clone()),

@@ -274,6 +274,20 @@ fn apply_in(tx: &mut DbConnection, r: &GatewayResult) -> Result<Applied, AppErro
         attempts::flag_for_review(tx, attempt.id, &why)?;
         return Ok(applied);
     }
+    if r.gateway == Gateway::AzamPay && !attempt.status.is_open() {
+        // A repeat of a fact already applied is "already handled"; a new fact about a closed
+        // attempt (e.g. a stale failure after success) changes nothing, and is kept under a key
+        // of its own so that every repeat of it gets the same answer.
+        if events::find(tx, r.gateway.as_str(), &r.dedupe_key)?.is_some() {
+            return Ok(Applied::AlreadyHandled);
+        }
+        let key = format!("{}:not-open:{}", r.dedupe_key, uuid::Uuid::new_v4());
+        events::record_event(
+            tx,
+            &event(r, Some(attempt.id), &key, now, &Applied::NotOpen.outcome()),
+        )?;
+        return Ok(Applied::NotOpen);
+    }
     let recorded = events::record_event(
         tx,
         &event(r, Some(attempt.id), &r.dedupe_key, now, "processing"),
@@ -354,10 +368,6 @@ fn transition(
     r: &GatewayResult,
     now: chrono::NaiveDateTime,
 ) -> Result<Applied, AppError> {
-    let open = a.status.is_open();
-    if r.gateway == Gateway::AzamPay && !open {
-        return Ok(Applied::NotOpen);
-    }
     let reference = r.gateway_reference.as_deref().filter(|s| !s.is_empty());
     match &r.status {
         GatewayStatus::Pending => {
