@@ -63,7 +63,19 @@ pub fn upsert_by_email(
     conn: &mut DbConnection,
     client: &NewClient<'_>,
 ) -> Result<ClientRow, PersistenceError> {
-    let now = now_utc();
+    upsert_by_email_at(conn, client, now_utc())
+}
+
+/// [`upsert_by_email`] with the submission time given (stored with microsecond precision).
+///
+/// # Errors
+/// A database error.
+pub fn upsert_by_email_at(
+    conn: &mut DbConnection,
+    client: &NewClient<'_>,
+    now: NaiveDateTime,
+) -> Result<ClientRow, PersistenceError> {
+    let now = crate::truncate_to_micros(now);
     let insert = diesel::insert_into(clients::table).values((
         clients::email.eq(client.email),
         clients::email_normalized.eq(normalize_email(client.email)),

@@ -75,17 +75,33 @@ pub struct NewInvoice<'a> {
 /// # Errors
 /// A database error.
 pub fn next_invoice_sequence(conn: &mut DbConnection, year: i32) -> Result<i64, PersistenceError> {
+    Ok(*reserve_invoice_sequences(conn, year, std::num::NonZeroU32::MIN)?.start())
+}
+
+/// Takes the next `count` invoice sequence numbers of `year` at once (one statement, as
+/// [`next_invoice_sequence`] does for one): a group of leads committed together touches the
+/// counter row once. Numbers the caller does not use become gaps, which invoice numbering
+/// tolerates.
+///
+/// # Errors
+/// A database error.
+pub fn reserve_invoice_sequences(
+    conn: &mut DbConnection,
+    year: i32,
+    count: std::num::NonZeroU32,
+) -> Result<std::ops::RangeInclusive<i64>, PersistenceError> {
+    let count = i64::from(count.get());
     let insert = diesel::insert_into(invoice_counters::table).values((
         invoice_counters::year.eq(year),
-        invoice_counters::last_value.eq(1_i64),
+        invoice_counters::last_value.eq(count),
     ));
-    let value = dispatch!(conn, |c| insert
+    let last = dispatch!(conn, |c| insert
         .on_conflict(invoice_counters::year)
         .do_update()
-        .set(invoice_counters::last_value.eq(invoice_counters::last_value + 1_i64))
+        .set(invoice_counters::last_value.eq(invoice_counters::last_value + count))
         .returning(invoice_counters::last_value)
         .get_result::<i64>(c))?;
-    Ok(value)
+    Ok(last - count + 1..=last)
 }
 
 /// Issues an invoice.

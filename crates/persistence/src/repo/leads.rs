@@ -55,3 +55,144 @@ pub fn insert(conn: &mut DbConnection, lead: &NewLead<'_>) -> Result<LeadRow, Pe
 pub fn find_by_id(conn: &mut DbConnection, id: i64) -> Result<Option<LeadRow>, PersistenceError> {
     Ok(leads::table.find(id).first(conn).optional()?)
 }
+
+/// A lead with everything needed to record its client and issue its invoice in one step
+/// ([`record_with_invoice`]). The invoice is issued `unpaid`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeadWithInvoice<'a> {
+    /// The client, upserted by e-mail as [`crate::clients::upsert_by_email`] does.
+    pub client: crate::clients::NewClient<'a>,
+    /// The service row id.
+    pub service_id: i64,
+    /// Free-text message.
+    pub message: Option<&'a str>,
+    /// The invoice's unguessable public id.
+    pub public_id: &'a str,
+    /// `INV-YYYY-NNNNNN`, from [`crate::invoices::reserve_invoice_sequences`].
+    pub number: &'a str,
+    /// Service code (copied onto the invoice).
+    pub service_code: &'a str,
+    /// Service name (copied onto the invoice).
+    pub service_name: &'a str,
+    /// Amount in minor units (copied from the price).
+    pub amount_minor: i64,
+    /// ISO-4217 code.
+    pub currency: &'a str,
+    /// Submission time (UTC): the client's update, the lead's and the invoice's time.
+    pub at: NaiveDateTime,
+}
+
+/// The rows [`record_with_invoice`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::QueryableByName)]
+pub struct RecordedLead {
+    /// The client (new or updated).
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub client_id: i64,
+    /// The new lead.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub lead_id: i64,
+    /// The new invoice.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub invoice_id: i64,
+}
+
+/// Upserts the client, records the lead and issues its invoice: on PostgreSQL in **one
+/// statement** (data-modifying common table expressions, so one round trip to the server instead
+/// of three); on SQLite, where the database is in-process, as the three repository calls.
+/// The effect is the same on both: exactly what [`crate::clients::upsert_by_email`],
+/// [`insert`] and [`crate::invoices::insert`] would do in turn.
+///
+/// # Errors
+/// [`PersistenceError::Conflict`] when the invoice number or public id is taken; other database
+/// errors. On PostgreSQL an error aborts the surrounding transaction.
+pub fn record_with_invoice(
+    conn: &mut DbConnection,
+    lead: &LeadWithInvoice<'_>,
+) -> Result<RecordedLead, PersistenceError> {
+    let at = crate::truncate_to_micros(lead.at);
+    match conn {
+        DbConnection::Pg(pg) => record_with_invoice_pg(pg, lead, at),
+        DbConnection::Sqlite(_) => {
+            let client = crate::clients::upsert_by_email_at(conn, &lead.client, at)?;
+            let lead_row = diesel::insert_into(leads::table)
+                .values((
+                    leads::client_id.eq(client.id),
+                    leads::service_id.eq(lead.service_id),
+                    leads::message.eq(lead.message),
+                    leads::created_at.eq(at),
+                ))
+                .returning(leads::id)
+                .get_result::<i64>(conn)?;
+            let invoice = crate::invoices::insert(
+                conn,
+                &crate::invoices::NewInvoice {
+                    public_id: lead.public_id,
+                    number: lead.number,
+                    client_id: client.id,
+                    lead_id: Some(lead_row),
+                    service_code: lead.service_code,
+                    service_name: lead.service_name,
+                    amount_minor: lead.amount_minor,
+                    currency: lead.currency,
+                    status: wetech_domain::InvoiceStatus::Unpaid,
+                    issued_at: at,
+                },
+            )?;
+            Ok(RecordedLead {
+                client_id: client.id,
+                lead_id: lead_row,
+                invoice_id: invoice.id,
+            })
+        }
+    }
+}
+
+/// The PostgreSQL statement of [`record_with_invoice`]. The client upsert sets the same columns
+/// as [`crate::clients::upsert_by_email`] (a missing company keeps the stored one).
+const RECORD_WITH_INVOICE_PG: &str = "\
+WITH c AS (
+    INSERT INTO clients (email, email_normalized, name, phone, company, created_at, updated_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $6)
+    ON CONFLICT (email_normalized) DO UPDATE SET
+        email = EXCLUDED.email,
+        name = EXCLUDED.name,
+        phone = EXCLUDED.phone,
+        company = COALESCE(EXCLUDED.company, clients.company),
+        updated_at = EXCLUDED.updated_at
+    RETURNING id
+), l AS (
+    INSERT INTO leads (client_id, service_id, message, created_at)
+    SELECT c.id, $7, $8, $6 FROM c
+    RETURNING id, client_id
+), i AS (
+    INSERT INTO invoices (public_id, number, client_id, lead_id, service_code, service_name,
+                          amount_minor, currency, status, issued_at, updated_at)
+    SELECT $9, $10, l.client_id, l.id, $11, $12, $13, $14, 'unpaid', $6, $6 FROM l
+    RETURNING id, client_id, lead_id
+)
+SELECT client_id, lead_id AS lead_id, id AS invoice_id FROM i";
+
+fn record_with_invoice_pg(
+    pg: &mut diesel::PgConnection,
+    lead: &LeadWithInvoice<'_>,
+    at: NaiveDateTime,
+) -> Result<RecordedLead, PersistenceError> {
+    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+    let row = diesel::sql_query(RECORD_WITH_INVOICE_PG)
+        .bind::<Text, _>(lead.client.email)
+        .bind::<Text, _>(crate::clients::normalize_email(lead.client.email))
+        .bind::<Text, _>(lead.client.name)
+        .bind::<Text, _>(lead.client.phone)
+        .bind::<Nullable<Text>, _>(lead.client.company)
+        .bind::<Timestamp, _>(at)
+        .bind::<BigInt, _>(lead.service_id)
+        .bind::<Nullable<Text>, _>(lead.message)
+        .bind::<Text, _>(lead.public_id)
+        .bind::<Text, _>(lead.number)
+        .bind::<Text, _>(lead.service_code)
+        .bind::<Text, _>(lead.service_name)
+        .bind::<BigInt, _>(lead.amount_minor)
+        .bind::<Text, _>(lead.currency)
+        .get_result::<RecordedLead>(pg)?;
+    Ok(row)
+}

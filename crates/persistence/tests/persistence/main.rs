@@ -12,6 +12,7 @@ mod events;
 mod idempotency;
 mod invoices;
 mod migrations;
+mod record_lead;
 mod services;
 mod support;
 mod unit_of_work;

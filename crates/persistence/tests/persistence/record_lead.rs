@@ -1,0 +1,159 @@
+//! `leads::record_with_invoice` (one statement on PostgreSQL) against the step-by-step calls,
+//! and reserving several invoice numbers at once.
+
+use std::num::NonZeroU32;
+
+use chrono::NaiveDate;
+use wetech_domain::InvoiceStatus;
+use wetech_persistence::clients::NewClient;
+use wetech_persistence::leads::{LeadWithInvoice, record_with_invoice};
+use wetech_persistence::test_support::TestDb;
+use wetech_persistence::{DbConnection, PersistenceError, clients, invoices, leads, services};
+
+use crate::support::{count, unique};
+
+fn at() -> chrono::NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 11, 29)
+        .unwrap()
+        .and_hms_nano_opt(5, 30, 1, 123_456_789)
+        .unwrap()
+}
+
+fn record(
+    conn: &mut DbConnection,
+    client: NewClient<'_>,
+    message: Option<&str>,
+    number: &str,
+    public_id: &str,
+) -> Result<leads::RecordedLead, PersistenceError> {
+    let service = services::get_active_by_code(conn, "WEB-PRO")
+        .unwrap()
+        .unwrap();
+    record_with_invoice(
+        conn,
+        &LeadWithInvoice {
+            client,
+            service_id: service.id,
+            message,
+            public_id,
+            number,
+            service_code: &service.code,
+            service_name: &service.name,
+            amount_minor: service.price_minor,
+            currency: &service.currency,
+            at: at(),
+        },
+    )
+}
+
+wetech_persistence::backend_tests! {
+    fn records_client_lead_and_unpaid_invoice(db: &TestDb) {
+        let mut conn = db.conn();
+        let public_id = unique("pub");
+        let hostile = "'; DROP TABLE invoices; -- <script>alert(1)</script> Habari, Shilingi ‘elfu’ مرحبا";
+        let rec = record(
+            &mut conn,
+            NewClient { email: "Neema.Mushi@Example.co.tz", name: "Neema Mushi", phone: "+255754123456", company: Some("Mushi & Co") },
+            Some(hostile),
+            "INV-2026-000007",
+            &public_id,
+        )
+        .unwrap();
+        let client = clients::find_by_id(&mut conn, rec.client_id).unwrap().unwrap();
+        assert_eq!(client.email, "Neema.Mushi@Example.co.tz");
+        assert_eq!(client.email_normalized, "neema.mushi@example.co.tz");
+        assert_eq!(client.company.as_deref(), Some("Mushi & Co"));
+        let lead = leads::find_by_id(&mut conn, rec.lead_id).unwrap().unwrap();
+        assert_eq!((lead.client_id, lead.message.as_deref()), (rec.client_id, Some(hostile)));
+        let invoice = invoices::find_by_id(&mut conn, rec.invoice_id).unwrap().unwrap();
+        assert_eq!(invoice.public_id, public_id);
+        assert_eq!(invoice.number, "INV-2026-000007");
+        assert_eq!((invoice.client_id, invoice.lead_id), (rec.client_id, Some(rec.lead_id)));
+        assert_eq!(invoice.status, InvoiceStatus::Unpaid);
+        assert_eq!((invoice.amount_minor, invoice.currency.as_str()), (150_000_000, "TZS"));
+        assert_eq!(invoice.service_code, "WEB-PRO");
+        // Stored with microsecond precision on both backends.
+        let micros = wetech_persistence::truncate_to_micros(at());
+        assert_eq!((invoice.issued_at, lead.created_at, client.updated_at), (micros, micros, micros));
+    }
+
+    fn existing_client_is_updated_and_a_missing_company_kept(db: &TestDb) {
+        let mut conn = db.conn();
+        let first = record(
+            &mut conn,
+            NewClient { email: "amina@example.com", name: "Amina", phone: "+255712345678", company: Some("Juma Ltd") },
+            None,
+            "INV-2026-000001",
+            &unique("pub"),
+        )
+        .unwrap();
+        let second = record(
+            &mut conn,
+            NewClient { email: "AMINA@example.com", name: "Amina Juma", phone: "+255787654321", company: None },
+            Some("again"),
+            "INV-2026-000002",
+            &unique("pub"),
+        )
+        .unwrap();
+        assert_eq!(first.client_id, second.client_id);
+        assert_ne!(first.lead_id, second.lead_id);
+        let client = clients::find_by_id(&mut conn, first.client_id).unwrap().unwrap();
+        assert_eq!(
+            (client.email.as_str(), client.name.as_str(), client.phone.as_str(), client.company.as_deref()),
+            ("AMINA@example.com", "Amina Juma", "+255787654321", Some("Juma Ltd"))
+        );
+        let third = record(
+            &mut conn,
+            NewClient { email: "amina@example.com", name: "Amina Juma", phone: "+255787654321", company: Some("New Co") },
+            None,
+            "INV-2026-000003",
+            &unique("pub"),
+        )
+        .unwrap();
+        let client = clients::find_by_id(&mut conn, third.client_id).unwrap().unwrap();
+        assert_eq!(client.company.as_deref(), Some("New Co"));
+        assert_eq!(count(&mut conn, "clients"), 1);
+        assert_eq!(count(&mut conn, "invoices"), 3);
+    }
+
+    fn taken_invoice_number_is_a_conflict_and_writes_nothing(db: &TestDb) {
+        let uow = db.unit_of_work();
+        uow.write(|tx| {
+            record(
+                tx,
+                NewClient { email: "a@example.com", name: "A", phone: "+255712345678", company: None },
+                None,
+                "INV-2026-000001",
+                &unique("pub"),
+            )
+        })
+        .unwrap();
+        let err = uow
+            .write(|tx| {
+                record(
+                    tx,
+                    NewClient { email: "b@example.com", name: "B", phone: "+255712345679", company: None },
+                    None,
+                    "INV-2026-000001",
+                    &unique("pub"),
+                )
+            })
+            .unwrap_err();
+        assert!(err.is_conflict(), "{err:?}");
+        let mut conn = db.conn();
+        // The failed transaction left neither its client nor its lead behind.
+        assert_eq!(count(&mut conn, "clients"), 1);
+        assert_eq!(count(&mut conn, "leads"), 1);
+        assert_eq!(count(&mut conn, "invoices"), 1);
+    }
+
+    fn reserving_numbers_takes_a_range_per_year(db: &TestDb) {
+        let mut conn = db.conn();
+        let n = |k: u32| NonZeroU32::new(k).unwrap();
+        assert_eq!(invoices::reserve_invoice_sequences(&mut conn, 2026, n(5)).unwrap(), 1..=5);
+        assert_eq!(invoices::next_invoice_sequence(&mut conn, 2026).unwrap(), 6);
+        assert_eq!(invoices::reserve_invoice_sequences(&mut conn, 2026, n(32)).unwrap(), 7..=38);
+        assert_eq!(invoices::reserve_invoice_sequences(&mut conn, 2027, n(2)).unwrap(), 1..=2);
+        assert_eq!(invoices::next_invoice_sequence(&mut conn, 2026).unwrap(), 39);
+    }
+}
