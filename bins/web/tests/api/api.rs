@@ -244,3 +244,68 @@ app_tests! {
         assert!(wetech_persistence::repo::clients::find_by_email(&mut conn, "group1@example.com").unwrap().is_some());
     }
 }
+
+app_tests! {
+    async fn lead_losing_a_key_race_to_another_process_gets_the_winners_answer(app: TestApp) {
+        // Another process (this test's own connection) holds an uncommitted record for the key
+        // while the server writes a group containing a lead with that key: on PostgreSQL the
+        // group's insert waits for it and then loses, which fails the savepoint-free group; the
+        // group is written again with savepoints and the loser is answered from the winner's
+        // record. Every other lead still commits.
+        use diesel::connection::SimpleConnection as _;
+        use wetech_persistence::repo::idempotency;
+        let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+        let db_settings = app.db.settings();
+        let holder = std::thread::spawn(move || {
+            let pool = wetech_persistence::connect(&db_settings).unwrap();
+            let mut conn = pool.get().unwrap();
+            let begin = match conn.backend() {
+                wetech_persistence::Backend::Sqlite => "BEGIN IMMEDIATE",
+                wetech_persistence::Backend::Postgres => "BEGIN",
+            };
+            conn.batch_execute(begin).unwrap();
+            let now = wetech_persistence::now_utc();
+            idempotency::insert(&mut conn, &idempotency::NewIdempotencyRecord {
+                scope: "leads",
+                key: "raced-key",
+                request_fingerprint: "fingerprint-of-another-request",
+                response_status: 201,
+                response_body: "{}",
+                created_at: now,
+                expires_at: now + chrono::Duration::hours(24),
+            })
+            .unwrap();
+            locked_tx.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(800));
+            conn.batch_execute("COMMIT").unwrap();
+        });
+        locked_rx.recv().unwrap();
+        let url = format!("{}/api/v1/leads", app.address);
+        let keyed = app
+            .client
+            .post(&url)
+            .header("Idempotency-Key", "raced-key")
+            .json(&crate::helpers::TestApp::lead_body("raced@example.com"))
+            .send();
+        let others = (0..6).map(|i| {
+            app.client
+                .post(&url)
+                .json(&crate::helpers::TestApp::lead_body(&format!("bystander{i}@example.com")))
+                .send()
+        });
+        let (keyed, others) = futures_util::join!(keyed, futures_util::future::join_all(others));
+        holder.join().unwrap();
+        // The winner's record belongs to a different request: the key's reuse is refused.
+        let (status, body) = error_code(keyed.unwrap()).await;
+        assert_eq!(status, 409, "{body}");
+        for resp in others {
+            assert_eq!(resp.unwrap().status(), 201);
+        }
+        let mut conn = app.db.conn();
+        assert!(wetech_persistence::repo::clients::find_by_email(&mut conn, "raced@example.com").unwrap().is_none());
+        for i in 0..6 {
+            let email = format!("bystander{i}@example.com");
+            assert!(wetech_persistence::repo::clients::find_by_email(&mut conn, &email).unwrap().is_some());
+        }
+    }
+}
