@@ -159,12 +159,15 @@ pub struct Timings {
     /// Writing the snapshot (the online backup / `pg_dump`).
     #[serde(rename = "snapshot_ms", serialize_with = "as_millis")]
     pub snapshot: Duration,
-    /// Checking it (checksum, integrity, migrations, row counts).
+    /// Checking it (checksum, integrity, migrations, row counts), while its fsync runs.
     #[serde(rename = "verify_ms", serialize_with = "as_millis")]
     pub verify: Duration,
-    /// fsync, rename and checksum file.
+    /// Rename and checksum file.
     #[serde(rename = "finish_ms", serialize_with = "as_millis")]
     pub finish: Duration,
+    /// Deleting old backups beyond `keep`.
+    #[serde(rename = "retention_ms", serialize_with = "as_millis")]
+    pub retention: Duration,
 }
 
 /// The outcome of [`verify`]: a sound backup.
@@ -347,10 +350,13 @@ pub fn backup(
         Backend::Sqlite => sqlite::backup(db, dir, files::BACKUP_PREFIX, started, progress)?,
         Backend::Postgres => postgres::backup(db, dir, files::BACKUP_PREFIX, started, progress)?,
     };
+    let step = Instant::now();
     let (removed, retention_error) = match files::prune(dir, kind, keep.max(1), &written.path) {
         Ok(removed) => (removed, None),
         Err(e) => (Vec::new(), Some(e.to_string())),
     };
+    let mut timings = written.timings;
+    timings.retention = step.elapsed();
     Ok(BackupReport {
         size_bytes: written.verified.size_bytes,
         duration: started.elapsed(),
@@ -359,7 +365,7 @@ pub fn backup(
         migrations: written.verified.migrations,
         sha256: written.verified.sha256,
         path: written.path,
-        timings: written.timings,
+        timings,
         removed,
         retention_error,
     })
@@ -504,12 +510,22 @@ fn finish_backup(
         kind,
     } = snapshot;
     let step = Instant::now();
-    let mut verified = verify_inner(
-        tmp.path(),
-        progress,
-        started,
-        prefix == files::BACKUP_PREFIX,
-    )?;
+    // The checks read the file (from the page cache) while the last of it goes to disk.
+    let (verified, synced) = std::thread::scope(|scope| {
+        let synced = scope.spawn(|| files::sync_file(tmp.path()));
+        let verified = verify_inner(
+            tmp.path(),
+            progress,
+            started,
+            prefix == files::BACKUP_PREFIX,
+        );
+        let synced = synced
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (verified, synced)
+    });
+    let mut verified = verified?;
+    synced?;
     let verify_took = step.elapsed();
     let mut expected = source_versions;
     expected.sort();
@@ -526,7 +542,6 @@ fn finish_backup(
         ));
     }
     let step = Instant::now();
-    files::sync_file(tmp.path())?;
     let path = files::publish(dir, prefix, taken_at, kind, tmp, &verified.sha256)?;
     verified.path.clone_from(&path);
     tracing::info!(path = %path.display(), size_bytes = verified.size_bytes, %kind, "backup written");
@@ -537,6 +552,7 @@ fn finish_backup(
             snapshot: took,
             verify: verify_took,
             finish: step.elapsed(),
+            retention: Duration::ZERO,
         },
     })
 }

