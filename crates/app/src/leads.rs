@@ -330,11 +330,13 @@ fn issue_batch(
     }
     .into_iter()
     .flatten();
-    let mut results = Vec::with_capacity(jobs.len());
-    for (job, step) in jobs.iter().zip(steps) {
-        let result = match step {
-            Ok(Step::Replay(receipt)) => Ok(LeadOutcome::Replayed(receipt)),
-            Err(e) => Err(e),
+    // Each lead's answer, by position; the leads to write carry their invoice number.
+    let mut results: Vec<Option<Result<LeadOutcome, AppError>>> = Vec::with_capacity(jobs.len());
+    let mut pending = Vec::new();
+    for (index, (job, step)) in jobs.iter().zip(steps).enumerate() {
+        results.push(match step {
+            Ok(Step::Replay(receipt)) => Some(Ok(LeadOutcome::Replayed(receipt))),
+            Err(e) => Some(Err(e)),
             Ok(Step::Issue {
                 service,
                 price,
@@ -343,18 +345,143 @@ fn issue_batch(
                 let seq = numbers
                     .next()
                     .ok_or_else(|| AppError::Internal("invoice numbers miscounted".into()))?;
-                let write = |c: &mut DbConnection| {
-                    write_lead(c, job, &service, price, &fingerprint, seq, now)
-                };
-                job.span.in_scope(|| match mode {
-                    Mode::OneStatement => write(tx).map(Ok),
-                    Mode::Savepoints => Ok(wetech_persistence::in_savepoint(tx, write)),
-                })?
+                match invoice_number(now.year(), seq) {
+                    Ok(number) => {
+                        pending.push((
+                            index,
+                            Pending {
+                                job,
+                                service,
+                                price,
+                                fingerprint,
+                                number,
+                                public_id: PublicId::generate(),
+                                now,
+                            },
+                        ));
+                        None
+                    }
+                    Err(e) => Some(Err(e)),
+                }
             }
-        };
-        results.push(result);
+        });
     }
-    Ok(results)
+    match mode {
+        Mode::Savepoints => {
+            for (index, p) in &pending {
+                let written = p.job.span.in_scope(|| {
+                    wetech_persistence::in_savepoint(tx, |c| {
+                        let recorded = leads::record_with_invoice(c, &p.row())?;
+                        p.finish(c, recorded)
+                    })
+                });
+                results[*index] = Some(written);
+            }
+        }
+        Mode::OneStatement => {
+            let rows: Vec<_> = pending.iter().map(|(_, p)| p.row()).collect();
+            let recorded = leads::record_many_with_invoice(tx, &rows)?;
+            for ((index, p), recorded) in pending.iter().zip(recorded) {
+                results[*index] = Some(Ok(p.job.span.in_scope(|| p.finish(tx, recorded))?));
+            }
+        }
+    }
+    results
+        .into_iter()
+        .map(|r| r.ok_or_else(|| AppError::Internal("a lead of the group was not written".into())))
+        .collect()
+}
+
+/// `INV-YYYY-NNNNNN` from a reserved sequence number.
+fn invoice_number(year: i32, seq: i64) -> Result<InvoiceNumber, AppError> {
+    let seq = u32::try_from(seq).map_err(AppError::corrupt)?;
+    InvoiceNumber::new(year, seq).map_err(|e| AppError::Internal(format!("invoice numbering: {e}")))
+}
+
+/// A lead whose reads are done and whose invoice number is reserved.
+struct Pending<'j> {
+    job: &'j Job,
+    service: ServiceRow,
+    price: Money,
+    fingerprint: String,
+    number: InvoiceNumber,
+    public_id: PublicId,
+    now: chrono::NaiveDateTime,
+}
+
+impl Pending<'_> {
+    /// What to write: client, lead and invoice.
+    fn row(&self) -> leads::LeadWithInvoice<'_> {
+        let lead = &self.job.lead;
+        leads::LeadWithInvoice {
+            client: clients::NewClient {
+                email: lead.email.as_str(),
+                name: lead.name.as_str(),
+                phone: lead.phone.as_str(),
+                company: lead.company.as_ref().map(CompanyName::as_str),
+            },
+            service_id: self.service.id,
+            message: lead
+                .message
+                .as_ref()
+                .filter(|m| !m.is_empty())
+                .map(LeadMessage::as_str),
+            public_id: self.public_id.as_str(),
+            number: self.number.as_str(),
+            service_code: &self.service.code,
+            service_name: &self.service.name,
+            amount_minor: self.price.minor(),
+            currency: self.price.currency().as_str(),
+            at: self.now,
+        }
+    }
+
+    /// The receipt of the written lead, stored under its idempotency key when it has one.
+    fn finish(
+        &self,
+        tx: &mut DbConnection,
+        recorded: leads::RecordedLead,
+    ) -> Result<LeadOutcome, AppError> {
+        let public_id = &self.public_id;
+        let receipt = LeadReceipt {
+            lead_id: recorded.lead_id,
+            client_id: recorded.client_id,
+            invoice: InvoiceSummary {
+                id: public_id.as_str().to_owned(),
+                number: self.number.as_str().to_owned(),
+                status: InvoiceStatus::Unpaid.as_str().to_owned(),
+                amount: self.price.to_decimal_string(),
+                currency: self.price.currency().as_str().to_owned(),
+                url: format!("{}/invoices/{public_id}", self.job.public_base),
+            },
+        };
+        if let Some(key) = self.job.key.as_deref() {
+            let body =
+                serde_json::to_string(&receipt).map_err(|e| AppError::Internal(e.to_string()))?;
+            let stored = idempotency::insert(
+                tx,
+                &idempotency::NewIdempotencyRecord {
+                    scope: IDEMPOTENCY_SCOPE,
+                    key,
+                    request_fingerprint: &self.fingerprint,
+                    response_status: 201,
+                    response_body: &body,
+                    created_at: self.now,
+                    expires_at: self.now + Duration::hours(IDEMPOTENCY_TTL_HOURS),
+                },
+            );
+            match stored {
+                Ok(_) => {}
+                Err(PersistenceError::Conflict { .. }) => {
+                    // A concurrent request with the same key committed first: roll this
+                    // transaction back and read the winner's answer in a new one.
+                    return Err(AppError::Internal(LOST_RACE.into()));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(LeadOutcome::Created(receipt))
+    }
 }
 
 /// A lead's reads. The outer `Err` is a database error (the transaction may be unusable); the
@@ -401,86 +528,6 @@ fn prepare<'j>(
             fingerprint,
         }),
     )
-}
-
-/// A lead's writes: client, lead and invoice (one statement on PostgreSQL), then the
-/// idempotency record when the request has a key.
-fn write_lead(
-    tx: &mut DbConnection,
-    job: &Job,
-    service: &ServiceRow,
-    price: Money,
-    fingerprint: &str,
-    seq: i64,
-    now: chrono::NaiveDateTime,
-) -> Result<LeadOutcome, AppError> {
-    let lead = &job.lead;
-    let seq = u32::try_from(seq).map_err(AppError::corrupt)?;
-    let number = InvoiceNumber::new(now.year(), seq)
-        .map_err(|e| AppError::Internal(format!("invoice numbering: {e}")))?;
-    let public_id = PublicId::generate();
-    let recorded = leads::record_with_invoice(
-        tx,
-        &leads::LeadWithInvoice {
-            client: clients::NewClient {
-                email: lead.email.as_str(),
-                name: lead.name.as_str(),
-                phone: lead.phone.as_str(),
-                company: lead.company.as_ref().map(CompanyName::as_str),
-            },
-            service_id: service.id,
-            message: lead
-                .message
-                .as_ref()
-                .filter(|m| !m.is_empty())
-                .map(LeadMessage::as_str),
-            public_id: public_id.as_str(),
-            number: number.as_str(),
-            service_code: &service.code,
-            service_name: &service.name,
-            amount_minor: price.minor(),
-            currency: price.currency().as_str(),
-            at: now,
-        },
-    )?;
-    let receipt = LeadReceipt {
-        lead_id: recorded.lead_id,
-        client_id: recorded.client_id,
-        invoice: InvoiceSummary {
-            id: public_id.as_str().to_owned(),
-            number: number.as_str().to_owned(),
-            status: InvoiceStatus::Unpaid.as_str().to_owned(),
-            amount: price.to_decimal_string(),
-            currency: price.currency().as_str().to_owned(),
-            url: format!("{}/invoices/{public_id}", job.public_base),
-        },
-    };
-    if let Some(key) = job.key.as_deref() {
-        let body =
-            serde_json::to_string(&receipt).map_err(|e| AppError::Internal(e.to_string()))?;
-        let stored = idempotency::insert(
-            tx,
-            &idempotency::NewIdempotencyRecord {
-                scope: IDEMPOTENCY_SCOPE,
-                key,
-                request_fingerprint: fingerprint,
-                response_status: 201,
-                response_body: &body,
-                created_at: now,
-                expires_at: now + Duration::hours(IDEMPOTENCY_TTL_HOURS),
-            },
-        );
-        match stored {
-            Ok(_) => {}
-            Err(PersistenceError::Conflict { .. }) => {
-                // A concurrent request with the same key committed first: roll this transaction
-                // back and read the winner's answer in a new one.
-                return Err(AppError::Internal(LOST_RACE.into()));
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(LeadOutcome::Created(receipt))
 }
 
 const LOST_RACE: &str = "idempotency key race lost";

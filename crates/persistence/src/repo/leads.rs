@@ -196,3 +196,117 @@ fn record_with_invoice_pg(
         .get_result::<RecordedLead>(pg)?;
     Ok(row)
 }
+
+/// [`record_with_invoice`] for several leads at once, in order; the results are in the same
+/// order. On PostgreSQL, when no two leads share an e-mail address (in any letter case), all of
+/// them are **one statement** (the rows passed as arrays and `unnest`ed), so a group commit of
+/// 32 leads is one round trip; otherwise, and on SQLite, one [`record_with_invoice`] each. Either
+/// way the effect is that of calling [`record_with_invoice`] for each lead in turn.
+///
+/// # Errors
+/// As [`record_with_invoice`]; an error means none of the leads may be kept (roll the
+/// transaction back).
+pub fn record_many_with_invoice(
+    conn: &mut DbConnection,
+    batch: &[LeadWithInvoice<'_>],
+) -> Result<Vec<RecordedLead>, PersistenceError> {
+    let distinct = {
+        let mut seen = std::collections::HashSet::with_capacity(batch.len());
+        batch
+            .iter()
+            .all(|l| seen.insert(crate::clients::normalize_email(l.client.email)))
+    };
+    match conn {
+        DbConnection::Pg(pg) if batch.len() > 1 && distinct => record_many_pg(pg, batch),
+        _ => batch
+            .iter()
+            .map(|lead| record_with_invoice(conn, lead))
+            .collect(),
+    }
+}
+
+/// The PostgreSQL statement of [`record_many_with_invoice`]. Every lead has its own client (the
+/// caller checked the addresses are distinct), so the client id identifies a row's lead, and the
+/// invoice's public id identifies the row in the answer.
+const RECORD_MANY_PG: &str = "\
+WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                         $6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[],
+                         $11::text[], $12::bigint[], $13::text[], $14::timestamp[])
+        AS t(email, email_normalized, name, phone, company, service_id, message, public_id,
+             number, service_code, service_name, amount_minor, currency, at)
+), c AS (
+    INSERT INTO clients (email, email_normalized, name, phone, company, created_at, updated_at)
+    SELECT email, email_normalized, name, phone, company, at, at FROM input
+    ON CONFLICT (email_normalized) DO UPDATE SET
+        email = EXCLUDED.email,
+        name = EXCLUDED.name,
+        phone = EXCLUDED.phone,
+        company = COALESCE(EXCLUDED.company, clients.company),
+        updated_at = EXCLUDED.updated_at
+    RETURNING id, email_normalized
+), l AS (
+    INSERT INTO leads (client_id, service_id, message, created_at)
+    SELECT c.id, input.service_id, input.message, input.at
+    FROM input JOIN c USING (email_normalized)
+    RETURNING id, client_id
+), i AS (
+    INSERT INTO invoices (public_id, number, client_id, lead_id, service_code, service_name,
+                          amount_minor, currency, status, issued_at, updated_at)
+    SELECT input.public_id, input.number, c.id, l.id, input.service_code, input.service_name,
+           input.amount_minor, input.currency, 'unpaid', input.at, input.at
+    FROM input JOIN c USING (email_normalized) JOIN l ON l.client_id = c.id
+    RETURNING id, public_id, client_id, lead_id
+)
+SELECT public_id, client_id, lead_id, id AS invoice_id FROM i";
+
+#[derive(diesel::QueryableByName)]
+struct RecordedRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    public_id: String,
+    #[diesel(embed)]
+    recorded: RecordedLead,
+}
+
+fn record_many_pg(
+    pg: &mut diesel::PgConnection,
+    batch: &[LeadWithInvoice<'_>],
+) -> Result<Vec<RecordedLead>, PersistenceError> {
+    use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamp};
+    fn column<'b, T>(
+        batch: &'b [LeadWithInvoice<'_>],
+        f: impl Fn(&'b LeadWithInvoice<'_>) -> T,
+    ) -> Vec<T> {
+        batch.iter().map(f).collect()
+    }
+    let rows = diesel::sql_query(RECORD_MANY_PG)
+        .bind::<Array<Text>, _>(column(batch, |l| l.client.email))
+        .bind::<Array<Text>, _>(column(batch, |l| {
+            crate::clients::normalize_email(l.client.email)
+        }))
+        .bind::<Array<Text>, _>(column(batch, |l| l.client.name))
+        .bind::<Array<Text>, _>(column(batch, |l| l.client.phone))
+        .bind::<Array<Nullable<Text>>, _>(column(batch, |l| l.client.company))
+        .bind::<Array<BigInt>, _>(column(batch, |l| l.service_id))
+        .bind::<Array<Nullable<Text>>, _>(column(batch, |l| l.message))
+        .bind::<Array<Text>, _>(column(batch, |l| l.public_id))
+        .bind::<Array<Text>, _>(column(batch, |l| l.number))
+        .bind::<Array<Text>, _>(column(batch, |l| l.service_code))
+        .bind::<Array<Text>, _>(column(batch, |l| l.service_name))
+        .bind::<Array<BigInt>, _>(column(batch, |l| l.amount_minor))
+        .bind::<Array<Text>, _>(column(batch, |l| l.currency))
+        .bind::<Array<Timestamp>, _>(column(batch, |l| crate::truncate_to_micros(l.at)))
+        .load::<RecordedRow>(pg)?;
+    let mut by_public_id: std::collections::HashMap<String, RecordedLead> = rows
+        .into_iter()
+        .map(|r| (r.public_id, r.recorded))
+        .collect();
+    batch
+        .iter()
+        .map(|l| {
+            by_public_id
+                .remove(l.public_id)
+                .ok_or(PersistenceError::NotFound)
+        })
+        .collect()
+}

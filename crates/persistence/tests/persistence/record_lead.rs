@@ -6,7 +6,7 @@ use std::num::NonZeroU32;
 use chrono::NaiveDate;
 use wetech_domain::InvoiceStatus;
 use wetech_persistence::clients::NewClient;
-use wetech_persistence::leads::{LeadWithInvoice, record_with_invoice};
+use wetech_persistence::leads::{LeadWithInvoice, record_many_with_invoice, record_with_invoice};
 use wetech_persistence::test_support::TestDb;
 use wetech_persistence::{DbConnection, PersistenceError, clients, invoices, leads, services};
 
@@ -17,6 +17,36 @@ fn at() -> chrono::NaiveDateTime {
         .unwrap()
         .and_hms_nano_opt(5, 30, 1, 123_456_789)
         .unwrap()
+}
+
+fn lead<'a>(
+    service: &'a services::ServiceRow,
+    client: NewClient<'a>,
+    message: Option<&'a str>,
+    number: &'a str,
+    public_id: &'a str,
+) -> LeadWithInvoice<'a> {
+    LeadWithInvoice {
+        client,
+        service_id: service.id,
+        message,
+        public_id,
+        number,
+        service_code: &service.code,
+        service_name: &service.name,
+        amount_minor: service.price_minor,
+        currency: &service.currency,
+        at: at(),
+    }
+}
+
+fn client<'a>(email: &'a str, name: &'a str, company: Option<&'a str>) -> NewClient<'a> {
+    NewClient {
+        email,
+        name,
+        phone: "+255712345678",
+        company,
+    }
 }
 
 fn record(
@@ -155,5 +185,85 @@ wetech_persistence::backend_tests! {
         assert_eq!(invoices::reserve_invoice_sequences(&mut conn, 2026, n(32)).unwrap(), 7..=38);
         assert_eq!(invoices::reserve_invoice_sequences(&mut conn, 2027, n(2)).unwrap(), 1..=2);
         assert_eq!(invoices::next_invoice_sequence(&mut conn, 2026).unwrap(), 39);
+    }
+
+    fn many_leads_in_one_call_match_one_call_each(db: &TestDb) {
+        let mut conn = db.conn();
+        let web = services::get_active_by_code(&mut conn, "WEB-BASIC").unwrap().unwrap();
+        let hosting = services::get_active_by_code(&mut conn, "HOSTING").unwrap().unwrap();
+        // An existing client whose company a later lead without one must keep.
+        let old = record(&mut conn, client("old@example.com", "Old", Some("Old Co")), None, "INV-2026-000001", &unique("pub")).unwrap();
+        let ids: Vec<String> = (0..4).map(|_| unique("pub")).collect();
+        let batch = [
+            lead(&web, client("Zawadi@Example.com", "Zawadi", None), Some("<script>alert(1)</script>"), "INV-2026-000002", &ids[0]),
+            lead(&hosting, client("OLD@example.com", "Old Renamed", None), None, "INV-2026-000003", &ids[1]),
+            lead(&web, client("baraka@example.com", "Baraka Ñandú", Some("Ñandú Ltd")), Some("مرحبا"), "INV-2026-000004", &ids[2]),
+            lead(&hosting, client("asha@example.com", "Asha", None), Some(""), "INV-2026-000005", &ids[3]),
+        ];
+        let recorded = record_many_with_invoice(&mut conn, &batch).unwrap();
+        assert_eq!(recorded.len(), 4);
+        assert_eq!(recorded[1].client_id, old.client_id);
+        for (rec, l) in recorded.iter().zip(&batch) {
+            let invoice = invoices::find_by_id(&mut conn, rec.invoice_id).unwrap().unwrap();
+            assert_eq!((invoice.public_id.as_str(), invoice.number.as_str()), (l.public_id, l.number));
+            assert_eq!((invoice.client_id, invoice.lead_id), (rec.client_id, Some(rec.lead_id)));
+            assert_eq!((invoice.service_code.as_str(), invoice.amount_minor), (l.service_code, l.amount_minor));
+            let stored_lead = leads::find_by_id(&mut conn, rec.lead_id).unwrap().unwrap();
+            assert_eq!((stored_lead.client_id, stored_lead.service_id, stored_lead.message.as_deref()), (rec.client_id, l.service_id, l.message));
+            let c = clients::find_by_id(&mut conn, rec.client_id).unwrap().unwrap();
+            assert_eq!((c.email.as_str(), c.name.as_str()), (l.client.email, l.client.name));
+        }
+        let renamed = clients::find_by_id(&mut conn, old.client_id).unwrap().unwrap();
+        assert_eq!(renamed.company.as_deref(), Some("Old Co"));
+        assert_eq!(count(&mut conn, "clients"), 4);
+        assert_eq!(count(&mut conn, "leads"), 5);
+    }
+
+    fn many_leads_sharing_an_address_update_in_order(db: &TestDb) {
+        let mut conn = db.conn();
+        let web = services::get_active_by_code(&mut conn, "WEB-BASIC").unwrap().unwrap();
+        let ids: Vec<String> = (0..3).map(|_| unique("pub")).collect();
+        let batch = [
+            lead(&web, client("neema@example.com", "Neema", Some("First Co")), None, "INV-2026-000001", &ids[0]),
+            lead(&web, client("other@example.com", "Other", None), None, "INV-2026-000002", &ids[1]),
+            lead(&web, client("NEEMA@example.com", "Neema Mushi", None), None, "INV-2026-000003", &ids[2]),
+        ];
+        let recorded = record_many_with_invoice(&mut conn, &batch).unwrap();
+        assert_eq!(recorded[0].client_id, recorded[2].client_id);
+        assert_ne!(recorded[0].lead_id, recorded[2].lead_id);
+        let c = clients::find_by_id(&mut conn, recorded[0].client_id).unwrap().unwrap();
+        // As if submitted one after the other: the last spelling and name, the earlier company.
+        assert_eq!(
+            (c.email.as_str(), c.name.as_str(), c.company.as_deref()),
+            ("NEEMA@example.com", "Neema Mushi", Some("First Co"))
+        );
+        assert_eq!(count(&mut conn, "invoices"), 3);
+    }
+
+    fn many_leads_with_a_taken_number_keep_none(db: &TestDb) {
+        let uow = db.unit_of_work();
+        uow.write(|tx| record(tx, client("a@example.com", "A", None), None, "INV-2026-000002", &unique("pub"))).unwrap();
+        let err = uow
+            .write(|tx| {
+                let web = services::get_active_by_code(tx, "WEB-BASIC").unwrap().unwrap();
+                let ids: Vec<String> = (0..3).map(|_| unique("pub")).collect();
+                let batch = [
+                    lead(&web, client("b@example.com", "B", None), None, "INV-2026-000001", &ids[0]),
+                    lead(&web, client("c@example.com", "C", None), None, "INV-2026-000002", &ids[1]),
+                    lead(&web, client("d@example.com", "D", None), None, "INV-2026-000003", &ids[2]),
+                ];
+                record_many_with_invoice(tx, &batch)
+            })
+            .unwrap_err();
+        assert!(err.is_conflict(), "{err:?}");
+        let mut conn = db.conn();
+        assert_eq!(count(&mut conn, "clients"), 1);
+        assert_eq!(count(&mut conn, "invoices"), 1);
+    }
+
+    fn an_empty_batch_writes_nothing(db: &TestDb) {
+        let mut conn = db.conn();
+        assert!(record_many_with_invoice(&mut conn, &[]).unwrap().is_empty());
+        assert_eq!(count(&mut conn, "leads"), 0);
     }
 }
