@@ -185,12 +185,6 @@ impl LeadQueue {
         let spawned = std::thread::Builder::new()
             .name("lead-writer".into())
             .spawn(move || {
-                // Savepoint-free groups only where they pay: PostgreSQL (round trips). If the
-                // database cannot be asked now, savepoints are right on both.
-                let modes: &[Mode] = match uow.connection().map(|c| c.backend()) {
-                    Ok(Backend::Postgres) => &[Mode::OneStatement, Mode::Savepoints],
-                    _ => &[Mode::Savepoints],
-                };
                 while let Ok(first) = rx.recv() {
                     let mut batch = vec![first];
                     while batch.len() < MAX_BATCH {
@@ -199,7 +193,7 @@ impl LeadQueue {
                             Err(_) => break,
                         }
                     }
-                    write_batch(&uow, batch, modes);
+                    write_batch(&uow, batch);
                 }
             });
         if let Err(e) = spawned {
@@ -221,17 +215,21 @@ impl LeadQueue {
     }
 }
 
-fn write_batch(uow: &UnitOfWork, batch: Vec<(Job, Reply)>, modes: &[Mode]) {
+fn write_batch(uow: &UnitOfWork, batch: Vec<(Job, Reply)>) {
     let jobs: Vec<&Job> = batch.iter().map(|(job, _)| job).collect();
-    // On PostgreSQL first without savepoints (each lead's writes are one statement, so a group of
-    // 32 costs ~35 round trips instead of ~230); any database error there aborts the whole
-    // transaction, and the group is then written again with a savepoint per lead.
-    let mut results = Err(AppError::Internal("not written".into()));
-    for &mode in modes {
-        results = uow.write(|tx| issue_batch(tx, &jobs, mode));
-        if results.is_ok() {
-            break;
+    // On PostgreSQL first without savepoints (the whole group's writes are one statement, so a
+    // group of 32 costs about six round trips instead of about 230); any database error there
+    // aborts the whole transaction, and the group is then written again with a savepoint per
+    // lead. On SQLite (in-process, no round trips) always with savepoints.
+    let mut first_mode = Mode::Savepoints;
+    let mut results = uow.write(|tx| {
+        if tx.backend() == Backend::Postgres {
+            first_mode = Mode::OneStatement;
         }
+        issue_batch(tx, &jobs, first_mode)
+    });
+    if results.is_err() && first_mode == Mode::OneStatement {
+        results = uow.write(|tx| issue_batch(tx, &jobs, Mode::Savepoints));
     }
     match results {
         Ok(results) => {
