@@ -346,10 +346,23 @@ pub fn backup(
     let backend = db.backend()?;
     let kind = BackupKind::of(backend);
     files::create_dir(dir)?;
-    let written = match backend {
-        Backend::Sqlite => sqlite::backup(db, dir, files::BACKUP_PREFIX, started, progress)?,
-        Backend::Postgres => postgres::backup(db, dir, files::BACKUP_PREFIX, started, progress)?,
-    };
+    // On a thread of its own, so that its lowered I/O priority stays with the backup.
+    let written = std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                files::lower_io_priority();
+                match backend {
+                    Backend::Sqlite => {
+                        sqlite::backup(db, dir, files::BACKUP_PREFIX, started, progress)
+                    }
+                    Backend::Postgres => {
+                        postgres::backup(db, dir, files::BACKUP_PREFIX, started, progress)
+                    }
+                }
+            })
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })?;
     let step = Instant::now();
     let (removed, retention_error) = match files::prune(dir, kind, keep.max(1), &written.path) {
         Ok(removed) => (removed, None),
