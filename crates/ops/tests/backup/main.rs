@@ -305,6 +305,43 @@ fn an_sqlite_file_without_migrations_is_refused() {
     assert!(err.to_string().contains("no applied migration"), "{err}");
 }
 
+/// The copy is written without a journal and from a WAL-mode database: the published file must
+/// still be a self-contained rollback-journal database (header bytes 18 and 19 are 1, not 2 for
+/// WAL), with no side file next to it, and its recorded checksum must match its bytes.
+#[test]
+fn an_sqlite_backup_is_self_contained_and_matches_its_checksum() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = sqlite_settings(&dir.path().join("wetech.sqlite3"));
+    let pool = connect(&settings).unwrap();
+    let mut conn = pool.get().unwrap();
+    run_migrations(&mut conn).unwrap();
+    seed(&mut conn, 5_000);
+    let backups = dir.path().join("backups");
+    let report = backup::backup(&settings, &backups, 3, &no_progress).unwrap();
+    let bytes = std::fs::read(&report.path).unwrap();
+    assert_eq!(
+        (bytes[18], bytes[19]),
+        (1, 1),
+        "not in rollback-journal mode"
+    );
+    assert_eq!(bytes.len() as u64, report.size_bytes);
+    let name = report
+        .path
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        file_names(&backups),
+        vec![name.clone(), format!("{name}.sha256")]
+    );
+    use sha2::Digest as _;
+    assert_eq!(hex::encode(sha2::Sha256::digest(&bytes)), report.sha256);
+    assert!(report.row_counts["app_settings"] >= 5_000);
+    assert!(backup::verify(&report.path).unwrap().checksum_verified);
+}
+
 fn sqlite_settings(path: &Path) -> DatabaseSettings {
     DatabaseSettings::new(format!("sqlite://{}", path.display()))
 }
