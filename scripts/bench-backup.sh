@@ -3,9 +3,10 @@
 #
 # 1. Builds a ~1 GiB wetech SQLite database (the real schema, migrated by `ops migrate`, plus a
 #    table of random 1000-byte blobs made with the sqlite3 shell), in WAL mode like production.
-# 2. Backs it up RUNS times, alternating: `ops backup` (VACUUM INTO, integrity check, row counts,
-#    SHA-256, fsync, rename) / the sqlite3 shell's `.backup` (online backup API) / the shell's bare
-#    `VACUUM INTO` (no verification, no fsync), and prints the medians. Target: ops ≤ 1.2 × .backup.
+# 2. Backs it up RUNS times, alternating: `ops backup` (online backup API, integrity check, row
+#    counts, SHA-256, fsync, rename, retention with --keep 1) / the sqlite3 shell's `.backup` (online
+#    backup API) / the shell's bare `VACUUM INTO` (no verification, no fsync), and prints the medians
+#    and the `ops --json backup` step timings of the last run. Target: ops ≤ 1.2 × .backup.
 # 3. If the `web` binary is built: lead-submission latency (POST /api/v1/leads, 4 clients, 10 requests
 #    a second each) for 20 s without a backup, then for 20 s of back-to-back `ops backup` runs;
 #    prints p50 / p99 of each.
@@ -81,8 +82,9 @@ echo "   $(du -m "$DB" | cut -f1) MiB, $ROWS blob rows, made in $(( ($(now_ns) -
 echo "== backing up, $RUNS runs each (alternating)"
 : >"$WORK/ops.ns"; : >"$WORK/shell.ns"; : >"$WORK/vacuum.ns"; : >"$WORK/verify.ns"
 for run in $(seq 1 "$RUNS"); do
-  t0=$(now_ns); path=$("$OPS" --config "$CFG" backup --keep 1 | tail -n 1); t1=$(now_ns)
+  t0=$(now_ns); "$OPS" --config "$CFG" --json backup --keep 1 >"$WORK/ops.json"; t1=$(now_ns)
   echo $(( t1 - t0 )) >>"$WORK/ops.ns"
+  path=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["path"])' "$WORK/ops.json")
   t0=$(now_ns); "$OPS" backup verify "$path" >/dev/null; t1=$(now_ns)
   echo $(( t1 - t0 )) >>"$WORK/verify.ns"
 
@@ -97,6 +99,11 @@ for run in $(seq 1 "$RUNS"); do
   rm -f "$WORK/vacuum.sqlite3"
   echo "   run $run: ops backup $(ms "$(tail -n1 "$WORK/ops.ns")") ms, .backup $(ms "$(tail -n1 "$WORK/shell.ns")") ms, VACUUM INTO $(ms "$(tail -n1 "$WORK/vacuum.ns")") ms, ops backup verify $(ms "$(tail -n1 "$WORK/verify.ns")") ms"
 done
+python3 - "$WORK/ops.json" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))["timings"]
+print("   last ops backup: " + ", ".join(f"{k[:-3]} {v} ms" for k, v in t.items()))
+PY
 OPS_MED=$(median <"$WORK/ops.ns"); SHELL_MED=$(median <"$WORK/shell.ns")
 VAC_MED=$(median <"$WORK/vacuum.ns"); VERIFY_MED=$(median <"$WORK/verify.ns")
 echo "   median: ops backup $(ms "$OPS_MED") ms | sqlite3 .backup $(ms "$SHELL_MED") ms | sqlite3 VACUUM INTO $(ms "$VAC_MED") ms | ops backup verify $(ms "$VERIFY_MED") ms"
