@@ -5,13 +5,13 @@ use std::time::Duration;
 
 use serde::Serialize;
 use wetech_domain::AttemptStatus;
-use wetech_payments::{Gateway, PaymentGateway, StatusQuery};
+use wetech_payments::{PaymentGateway, StatusQuery};
 use wetech_persistence::now_utc;
 use wetech_persistence::repo::attempts;
 
 use crate::error::AppError;
 use crate::payment::end_open_attempt;
-use crate::settle::{GatewayResult, status_key};
+use crate::settle::GatewayResult;
 use crate::usecases::UseCases;
 
 /// What reconciliation did to one attempt.
@@ -78,21 +78,17 @@ impl UseCases {
                     };
                     match client.query_status(&query).await {
                         Ok(report) => {
-                            let result = GatewayResult {
-                                gateway: Gateway::Pesapal,
-                                kind: "reconcile",
-                                dedupe_key: format!("{}:{}", tracking, status_key(&report.status)),
-                                payload: serde_json::json!({
-                                    "status_answer": format!("{:?}", report.status),
-                                })
-                                .to_string(),
-                                merchant_reference: a.merchant_reference.clone(),
-                                reported_merchant_reference: report.merchant_reference.clone(),
-                                gateway_reference: Some(report.gateway_reference.clone()),
-                                status: report.status,
-                                claimed_amount: None,
-                                payer_msisdn: None,
-                            };
+                            let payload = serde_json::json!({
+                                "status_answer": format!("{:?}", report.status),
+                            })
+                            .to_string();
+                            let result = GatewayResult::pesapal_status(
+                                "reconcile",
+                                &a.merchant_reference,
+                                &tracking,
+                                &report,
+                                payload,
+                            );
                             match self.apply_result(result).await {
                                 Ok(applied) => applied.outcome(),
                                 Err(e) => format!("error: {e}"),

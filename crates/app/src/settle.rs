@@ -81,6 +81,32 @@ impl Applied {
     }
 }
 
+impl GatewayResult {
+    /// A Pesapal status answer for the attempt `merchant_reference` / `tracking_id`, as IPN and
+    /// reconciliation both apply it. The dedupe key (tracking id and verified status) is built
+    /// only here, so an IPN and a reconciliation of the same fact always find each other.
+    pub(crate) fn pesapal_status(
+        kind: &'static str,
+        merchant_reference: &str,
+        tracking_id: &str,
+        report: &wetech_payments::StatusReport,
+        payload: String,
+    ) -> Self {
+        GatewayResult {
+            gateway: Gateway::Pesapal,
+            kind,
+            dedupe_key: format!("{tracking_id}:{}", status_key(&report.status)),
+            payload,
+            merchant_reference: merchant_reference.to_owned(),
+            reported_merchant_reference: report.merchant_reference.clone(),
+            gateway_reference: Some(report.gateway_reference.clone()),
+            status: report.status.clone(),
+            claimed_amount: None,
+            payer_msisdn: None,
+        }
+    }
+}
+
 pub(crate) fn status_key(status: &GatewayStatus) -> String {
     match status {
         GatewayStatus::Pending => "pending".into(),
@@ -164,18 +190,13 @@ impl UseCases {
             "status_answer": format!("{:?}", report.status),
         })
         .to_string();
-        let result = GatewayResult {
-            gateway: Gateway::Pesapal,
+        let result = GatewayResult::pesapal_status(
             kind,
-            dedupe_key: format!("{}:{}", ipn.order_tracking_id, status_key(&report.status)),
+            &ipn.merchant_reference,
+            &ipn.order_tracking_id,
+            &report,
             payload,
-            merchant_reference: ipn.merchant_reference.clone(),
-            reported_merchant_reference: report.merchant_reference.clone(),
-            gateway_reference: Some(report.gateway_reference.clone()),
-            status: report.status,
-            claimed_amount: None,
-            payer_msisdn: None,
-        };
+        );
         match self.apply_result(result).await {
             Ok(applied) => Ok((ipn, applied)),
             Err(e) => Err(PesapalNotificationError::NotHandled(ipn, e)),

@@ -337,6 +337,15 @@ app_tests! {
         // Running it again changes nothing.
         let again = app.use_cases.reconcile(Duration::ZERO).await.unwrap();
         assert!(again.iter().all(|c| c.payment_id != reference), "{again:?}");
+        // The lost IPN turns up late: the same fact, recognised by its dedupe key, handled once.
+        let resp = app.get(&format!("/payments/pesapal/ipn?{}", ipn_query(&tracking, &reference))).await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.json::<Value>().await.unwrap()["status"], 200);
+        let a = attempt(&app, &reference);
+        let mut conn = app.db.conn();
+        let events = wetech_persistence::repo::events::list_for_attempt(&mut conn, a.id).unwrap();
+        assert_eq!(events.iter().filter(|e| e.outcome == "settled").count(), 1, "{events:?}");
+        assert_eq!(events.len(), 1, "the IPN found the reconciliation's event: {events:?}");
     }
 
     async fn reconcile_expires_unqueryable_azampay_attempts_and_a_late_callback_still_settles(app: TestApp) {
