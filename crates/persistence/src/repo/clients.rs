@@ -42,6 +42,11 @@ pub struct NewClient<'a> {
     pub company: Option<&'a str>,
 }
 
+diesel::define_sql_function! {
+    /// SQL `COALESCE` of two nullable texts.
+    fn coalesce(x: diesel::sql_types::Nullable<diesel::sql_types::Text>, y: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
 /// The identity key of an e-mail address: trimmed and lower-cased (Unicode-aware).
 ///
 /// ```
@@ -85,32 +90,19 @@ pub fn upsert_by_email_at(
         clients::created_at.eq(now),
         clients::updated_at.eq(now),
     ));
-    let row = if client.company.is_some() {
-        dispatch!(conn, |c| insert
-            .on_conflict(clients::email_normalized)
-            .do_update()
-            .set((
-                clients::email.eq(excluded(clients::email)),
-                clients::name.eq(excluded(clients::name)),
-                clients::phone.eq(excluded(clients::phone)),
-                clients::company.eq(excluded(clients::company)),
-                clients::updated_at.eq(excluded(clients::updated_at)),
-            ))
-            .returning(clients::all_columns)
-            .get_result(c))?
-    } else {
-        dispatch!(conn, |c| insert
-            .on_conflict(clients::email_normalized)
-            .do_update()
-            .set((
-                clients::email.eq(excluded(clients::email)),
-                clients::name.eq(excluded(clients::name)),
-                clients::phone.eq(excluded(clients::phone)),
-                clients::updated_at.eq(excluded(clients::updated_at)),
-            ))
-            .returning(clients::all_columns)
-            .get_result(c))?
-    };
+    let row = dispatch!(conn, |c| insert
+        .on_conflict(clients::email_normalized)
+        .do_update()
+        .set((
+            clients::email.eq(excluded(clients::email)),
+            clients::name.eq(excluded(clients::name)),
+            clients::phone.eq(excluded(clients::phone)),
+            // A missing company keeps the stored one (as in `leads::record_with_invoice`).
+            clients::company.eq(coalesce(excluded(clients::company), clients::company)),
+            clients::updated_at.eq(excluded(clients::updated_at)),
+        ))
+        .returning(clients::all_columns)
+        .get_result(c))?;
     Ok(row)
 }
 

@@ -37,12 +37,24 @@ pub struct NewLead<'a> {
 /// # Errors
 /// A database error (an unknown client or service violates a foreign key).
 pub fn insert(conn: &mut DbConnection, lead: &NewLead<'_>) -> Result<LeadRow, PersistenceError> {
+    insert_at(conn, lead, now_utc())
+}
+
+/// [`insert`] with the submission time given (stored with microsecond precision).
+///
+/// # Errors
+/// As [`insert`].
+pub fn insert_at(
+    conn: &mut DbConnection,
+    lead: &NewLead<'_>,
+    at: NaiveDateTime,
+) -> Result<LeadRow, PersistenceError> {
     Ok(diesel::insert_into(leads::table)
         .values((
             leads::client_id.eq(lead.client_id),
             leads::service_id.eq(lead.service_id),
             leads::message.eq(lead.message),
-            leads::created_at.eq(now_utc()),
+            leads::created_at.eq(crate::truncate_to_micros(at)),
         ))
         .returning(leads::all_columns)
         .get_result(conn)?)
@@ -97,10 +109,11 @@ pub struct RecordedLead {
 }
 
 /// Upserts the client, records the lead and issues its invoice: on PostgreSQL in **one
-/// statement** (data-modifying common table expressions, so one round trip to the server instead
-/// of three); on SQLite, where the database is in-process, as the three repository calls.
-/// The effect is the same on both: exactly what [`crate::clients::upsert_by_email`],
-/// [`insert`] and [`crate::invoices::insert`] would do in turn.
+/// statement** (the statement of [`record_many_with_invoice`] with one row: one round trip to the
+/// server instead of three); on SQLite, where the database is in-process, as the three
+/// repository calls. The effect is the same on both: exactly what
+/// [`crate::clients::upsert_by_email`], [`insert`] and [`crate::invoices::insert`] would do in
+/// turn.
 ///
 /// # Errors
 /// [`PersistenceError::Conflict`] when the invoice number or public id is taken; other database
@@ -109,92 +122,42 @@ pub fn record_with_invoice(
     conn: &mut DbConnection,
     lead: &LeadWithInvoice<'_>,
 ) -> Result<RecordedLead, PersistenceError> {
-    let at = crate::truncate_to_micros(lead.at);
-    match conn {
-        DbConnection::Pg(pg) => record_with_invoice_pg(pg, lead, at),
-        DbConnection::Sqlite(_) => {
-            let client = crate::clients::upsert_by_email_at(conn, &lead.client, at)?;
-            let lead_row = diesel::insert_into(leads::table)
-                .values((
-                    leads::client_id.eq(client.id),
-                    leads::service_id.eq(lead.service_id),
-                    leads::message.eq(lead.message),
-                    leads::created_at.eq(at),
-                ))
-                .returning(leads::id)
-                .get_result::<i64>(conn)?;
-            let invoice = crate::invoices::insert(
-                conn,
-                &crate::invoices::NewInvoice {
-                    public_id: lead.public_id,
-                    number: lead.number,
-                    client_id: client.id,
-                    lead_id: Some(lead_row),
-                    service_code: lead.service_code,
-                    service_name: lead.service_name,
-                    amount_minor: lead.amount_minor,
-                    currency: lead.currency,
-                    status: wetech_domain::InvoiceStatus::Unpaid,
-                    issued_at: at,
-                },
-            )?;
-            Ok(RecordedLead {
-                client_id: client.id,
-                lead_id: lead_row,
-                invoice_id: invoice.id,
-            })
-        }
+    if let DbConnection::Pg(pg) = conn {
+        return record_many_pg(pg, std::slice::from_ref(lead))?
+            .pop()
+            .ok_or(PersistenceError::NotFound);
     }
-}
-
-/// The PostgreSQL statement of [`record_with_invoice`]. The client upsert sets the same columns
-/// as [`crate::clients::upsert_by_email`] (a missing company keeps the stored one).
-const RECORD_WITH_INVOICE_PG: &str = "\
-WITH c AS (
-    INSERT INTO clients (email, email_normalized, name, phone, company, created_at, updated_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $6)
-    ON CONFLICT (email_normalized) DO UPDATE SET
-        email = EXCLUDED.email,
-        name = EXCLUDED.name,
-        phone = EXCLUDED.phone,
-        company = COALESCE(EXCLUDED.company, clients.company),
-        updated_at = EXCLUDED.updated_at
-    RETURNING id
-), l AS (
-    INSERT INTO leads (client_id, service_id, message, created_at)
-    SELECT c.id, $7, $8, $6 FROM c
-    RETURNING id, client_id
-), i AS (
-    INSERT INTO invoices (public_id, number, client_id, lead_id, service_code, service_name,
-                          amount_minor, currency, status, issued_at, updated_at)
-    SELECT $9, $10, l.client_id, l.id, $11, $12, $13, $14, 'unpaid', $6, $6 FROM l
-    RETURNING id, client_id, lead_id
-)
-SELECT client_id, lead_id AS lead_id, id AS invoice_id FROM i";
-
-fn record_with_invoice_pg(
-    pg: &mut diesel::PgConnection,
-    lead: &LeadWithInvoice<'_>,
-    at: NaiveDateTime,
-) -> Result<RecordedLead, PersistenceError> {
-    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
-    let row = diesel::sql_query(RECORD_WITH_INVOICE_PG)
-        .bind::<Text, _>(lead.client.email)
-        .bind::<Text, _>(crate::clients::normalize_email(lead.client.email))
-        .bind::<Text, _>(lead.client.name)
-        .bind::<Text, _>(lead.client.phone)
-        .bind::<Nullable<Text>, _>(lead.client.company)
-        .bind::<Timestamp, _>(at)
-        .bind::<BigInt, _>(lead.service_id)
-        .bind::<Nullable<Text>, _>(lead.message)
-        .bind::<Text, _>(lead.public_id)
-        .bind::<Text, _>(lead.number)
-        .bind::<Text, _>(lead.service_code)
-        .bind::<Text, _>(lead.service_name)
-        .bind::<BigInt, _>(lead.amount_minor)
-        .bind::<Text, _>(lead.currency)
-        .get_result::<RecordedLead>(pg)?;
-    Ok(row)
+    let at = crate::truncate_to_micros(lead.at);
+    let client = crate::clients::upsert_by_email_at(conn, &lead.client, at)?;
+    let lead_row = insert_at(
+        conn,
+        &NewLead {
+            client_id: client.id,
+            service_id: lead.service_id,
+            message: lead.message,
+        },
+        at,
+    )?;
+    let invoice = crate::invoices::insert(
+        conn,
+        &crate::invoices::NewInvoice {
+            public_id: lead.public_id,
+            number: lead.number,
+            client_id: client.id,
+            lead_id: Some(lead_row.id),
+            service_code: lead.service_code,
+            service_name: lead.service_name,
+            amount_minor: lead.amount_minor,
+            currency: lead.currency,
+            status: wetech_domain::InvoiceStatus::Unpaid,
+            issued_at: at,
+        },
+    )?;
+    Ok(RecordedLead {
+        client_id: client.id,
+        lead_id: lead_row.id,
+        invoice_id: invoice.id,
+    })
 }
 
 /// [`record_with_invoice`] for several leads at once, in order; the results are in the same
@@ -210,6 +173,9 @@ pub fn record_many_with_invoice(
     conn: &mut DbConnection,
     batch: &[LeadWithInvoice<'_>],
 ) -> Result<Vec<RecordedLead>, PersistenceError> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
     let distinct = {
         let mut seen = std::collections::HashSet::with_capacity(batch.len());
         batch
@@ -217,7 +183,7 @@ pub fn record_many_with_invoice(
             .all(|l| seen.insert(crate::clients::normalize_email(l.client.email)))
     };
     match conn {
-        DbConnection::Pg(pg) if batch.len() > 1 && distinct => record_many_pg(pg, batch),
+        DbConnection::Pg(pg) if distinct => record_many_pg(pg, batch),
         _ => batch
             .iter()
             .map(|lead| record_with_invoice(conn, lead))
