@@ -31,8 +31,8 @@ pub use connection::{
 };
 pub use error::PersistenceError;
 pub use migrations::{
-    applied_migrations, migration_names, pending_migrations, revert_last_migration, run_migrations,
-    run_next_migration,
+    applied_migrations, migration_names, migration_version, pending_migrations,
+    revert_last_migration, run_migrations, run_next_migration,
 };
 pub use repo::{app_settings, attempts, clients, events, idempotency, invoices, leads, services};
 pub use settings::{

@@ -108,7 +108,7 @@ pub fn applied_migrations(conn: &mut DbConnection) -> Result<Vec<String>, Persis
         .map(|version| {
             known
                 .iter()
-                .find(|name| version_of(name) == version)
+                .find(|name| migration_version(name) == version)
                 .cloned()
                 .unwrap_or(version)
         })
@@ -162,8 +162,14 @@ fn lock_for_migrations(conn: &mut DbConnection) -> Result<(), PersistenceError> 
     Ok(())
 }
 
-/// `2026-11-29-000001_initial` → `20261129000001` (Diesel's version of a folder name).
-fn version_of(name: &str) -> String {
+/// `2026-11-29-000001_initial` → `20261129000001`: the version Diesel records in
+/// `__diesel_schema_migrations` for a migration folder name.
+///
+/// ```
+/// assert_eq!(wetech_persistence::migration_version("2026-11-29-000001_initial"), "20261129000001");
+/// ```
+#[must_use]
+pub fn migration_version(name: &str) -> String {
     name.split('_')
         .next()
         .unwrap_or_default()
@@ -182,6 +188,6 @@ mod tests {
         assert!(!sqlite.is_empty());
         assert_eq!(sqlite, migration_names(Backend::Postgres).unwrap());
         assert_eq!(sqlite[0], "2026-11-29-000001_initial");
-        assert_eq!(version_of(&sqlite[0]), "20261129000001");
+        assert_eq!(migration_version(&sqlite[0]), "20261129000001");
     }
 }

@@ -506,7 +506,10 @@ pub(crate) fn match_migrations(
     sorted.sort();
     sorted.dedup();
     for v in &sorted {
-        match known.iter().find(|name| version_of(name) == *v) {
+        match known
+            .iter()
+            .find(|name| wetech_persistence::migration_version(name) == *v)
+        {
             Some(name) => applied.push(name.clone()),
             None if strict => unknown.push(v.clone()),
             None => applied.push(v.clone()),
@@ -527,16 +530,6 @@ pub(crate) fn match_migrations(
         .cloned()
         .collect();
     Ok((applied, pending))
-}
-
-/// `2026-11-29-000001_initial` → `20261129000001` (Diesel's version of a folder name).
-pub(crate) fn version_of(name: &str) -> String {
-    name.split('_')
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect()
 }
 
 #[cfg(test)]

@@ -545,7 +545,7 @@ fn finish_backup(
     let mut got: Vec<String> = verified
         .migrations
         .iter()
-        .map(|n| files::version_of(n))
+        .map(|n| wetech_persistence::migration_version(n))
         .collect();
     got.sort();
     if expected != got {
