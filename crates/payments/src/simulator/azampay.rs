@@ -140,12 +140,7 @@ pub(crate) async fn auth_dispatch(
     body: web::Bytes,
     state: web::Data<State>,
 ) -> HttpResponse {
-    let tail = req
-        .match_info()
-        .get("tail")
-        .unwrap_or("")
-        .trim_end_matches('/')
-        .to_ascii_lowercase();
+    let tail = super::route_tail(&req);
     let state = state.into_inner();
     match (req.method().as_str(), tail.as_str()) {
         ("POST", "appregistration/generatetoken") => {
@@ -259,12 +254,7 @@ pub(crate) async fn checkout_dispatch(
     body: web::Bytes,
     state: web::Data<State>,
 ) -> HttpResponse {
-    let tail = req
-        .match_info()
-        .get("tail")
-        .unwrap_or("")
-        .trim_end_matches('/')
-        .to_ascii_lowercase();
+    let tail = super::route_tail(&req);
     let state = state.into_inner();
     let endpoint = match (req.method().as_str(), tail.as_str()) {
         ("POST", "azampay/mno/checkout") => Endpoint::AzamPayMnoCheckout,

@@ -208,6 +208,16 @@ pub(crate) struct State {
     http: reqwest::Client,
 }
 
+/// The path below a host's catch-all route (`{tail:.*}`), without a trailing slash and lower-cased:
+/// the real gateways' servers match paths case-insensitively.
+pub(crate) fn route_tail(req: &HttpRequest) -> String {
+    req.match_info()
+        .get("tail")
+        .unwrap_or("")
+        .trim_end_matches('/')
+        .to_ascii_lowercase()
+}
+
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }

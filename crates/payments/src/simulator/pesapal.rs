@@ -174,12 +174,7 @@ pub(crate) async fn dispatch(
     body: web::Bytes,
     state: web::Data<State>,
 ) -> HttpResponse {
-    let tail = req
-        .match_info()
-        .get("tail")
-        .unwrap_or("")
-        .trim_end_matches('/')
-        .to_ascii_lowercase();
+    let tail = super::route_tail(&req);
     let method = req.method().as_str().to_owned();
     let state = state.into_inner();
     let endpoint = match (method.as_str(), tail.as_str()) {
