@@ -66,6 +66,19 @@ EOF
 
 now_ns() { date +%s%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# Each timed run starts on a quiet disk: the previous run's file deletions (ext4 journal commits,
+# discards) and leftover writeback must not land in the next one's time.
+quiesce() { sync; sleep 1; }
+# How the last N (1) ops backups wrote their files out: MiB written fast (nobody else syncing to the disk)
+# and gently (others syncing), from its log line.
+pace_of_last() {
+  grep -h '"backup written out' "$WORK/logs/app.log" 2>/dev/null | tail -n "${1:-1}" | python3 -c '
+import json, sys
+lines = [json.loads(l) for l in sys.stdin.read().splitlines() if l.strip()]
+fast = sum(d.get("fast_bytes", 0) for d in lines) >> 20
+gentle = sum(d.get("gentle_bytes", 0) for d in lines) >> 20
+print("written fast %d MiB, gently %d MiB" % (fast, gentle))'
+}
 ms() { awk -v ns="$1" 'BEGIN {printf "%.0f", ns/1e6}'; }
 
 echo "== building a ${SIZE_MIB} MiB database in $WORK"
@@ -89,22 +102,24 @@ echo "== backing up, $RUNS runs each (alternating)"
 for run in $(seq 1 "$RUNS"); do
   # --keep 1000: nothing to delete, so the run does what .backup does (make one backup) plus
   # the checks; deleting old backups is timed separately below.
+  quiesce
   t0=$(now_ns); "$OPS" --config "$CFG" --json backup --keep 1000 >"$WORK/ops.json"; t1=$(now_ns)
   echo $(( t1 - t0 )) >>"$WORK/ops.ns"
+  pace=$(pace_of_last)
   path=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["path"])' "$WORK/ops.json")
   t0=$(now_ns); "$OPS" backup verify "$path" >/dev/null; t1=$(now_ns)
   echo $(( t1 - t0 )) >>"$WORK/verify.ns"
 
-  rm -f "$WORK/shell.sqlite3"
+  rm -f "$WORK/shell.sqlite3"; quiesce
   t0=$(now_ns); sqlite3 "$DB" ".backup '$WORK/shell.sqlite3'"; t1=$(now_ns)
   echo $(( t1 - t0 )) >>"$WORK/shell.ns"
   rm -f "$WORK/shell.sqlite3"
 
-  rm -f "$WORK/vacuum.sqlite3"
+  rm -f "$WORK/vacuum.sqlite3"; quiesce
   t0=$(now_ns); sqlite3 "$DB" "VACUUM INTO '$WORK/vacuum.sqlite3'"; t1=$(now_ns)
   echo $(( t1 - t0 )) >>"$WORK/vacuum.ns"
   rm -f "$WORK/vacuum.sqlite3"
-  echo "   run $run: ops backup $(ms "$(tail -n1 "$WORK/ops.ns")") ms, .backup $(ms "$(tail -n1 "$WORK/shell.ns")") ms, VACUUM INTO $(ms "$(tail -n1 "$WORK/vacuum.ns")") ms, ops backup verify $(ms "$(tail -n1 "$WORK/verify.ns")") ms"
+  echo "   run $run: ops backup $(ms "$(tail -n1 "$WORK/ops.ns")") ms ($pace), .backup $(ms "$(tail -n1 "$WORK/shell.ns")") ms, VACUUM INTO $(ms "$(tail -n1 "$WORK/vacuum.ns")") ms, ops backup verify $(ms "$(tail -n1 "$WORK/verify.ns")") ms"
 done
 if (( RUNS > 0 )); then
 python3 - "$WORK/ops.json" <<'PY'
@@ -204,7 +219,7 @@ for round in $(seq 1 "$ROUNDS"); do
   read -r dur_n dur_err dur_p50 dur_p99 <"$WORK/during.txt"
   echo "$base_p99" >>"$WORK/base.p99"; echo "$dur_p99" >>"$WORK/during.p99"
   echo "   round $round: without a backup ($LOAD_SECONDS s): $base_n requests, $base_err errors, p50 $base_p50 ms, p99 $base_p99 ms"
-  echo "   round $round: during $backups back-to-back ${OPS_PREFIX:+$OPS_PREFIX }backups ($(ms $(( t1 - t0 ))) ms): $dur_n requests, $dur_err errors, p50 $dur_p50 ms, p99 $dur_p99 ms"
+  echo "   round $round: during $backups back-to-back ${OPS_PREFIX:+$OPS_PREFIX }backups ($(ms $(( t1 - t0 ))) ms, $(pace_of_last "$backups")): $dur_n requests, $dur_err errors, p50 $dur_p50 ms, p99 $dur_p99 ms"
 done
 BASE_P99=$(median <"$WORK/base.p99"); DUR_P99=$(median <"$WORK/during.p99")
 echo "   median p99: without $BASE_P99 ms, during $DUR_P99 ms"

@@ -21,6 +21,7 @@ mod checksum;
 mod files;
 mod postgres;
 mod sqlite;
+mod writeback;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -346,11 +347,11 @@ pub fn backup(
     let backend = db.backend()?;
     let kind = BackupKind::of(backend);
     files::create_dir(dir)?;
-    // On a thread of its own, so that its lowered I/O priority stays with the backup.
+    // On a thread of its own, so that its lowered priorities stay with the backup.
     let written = std::thread::scope(|scope| {
         scope
             .spawn(|| {
-                files::lower_io_priority();
+                files::lower_priority();
                 match backend {
                     Backend::Sqlite => {
                         sqlite::backup(db, dir, files::BACKUP_PREFIX, started, progress)
@@ -497,6 +498,9 @@ struct Snapshot {
     /// Migration versions the source database had.
     source_versions: Vec<String>,
     kind: BackupKind,
+    /// The thread writing the file out while it was made (SQLite), if any: it hands over the
+    /// rest before the fsync.
+    writeback: Option<writeback::Writeback>,
 }
 
 /// What a dump step produced: the final file, its verification and the time of each step.
@@ -521,11 +525,22 @@ fn finish_backup(
         took,
         source_versions,
         kind,
+        writeback,
     } = snapshot;
     let step = Instant::now();
     // The checks read the file (from the page cache) while the last of it goes to disk.
     let (verified, synced) = std::thread::scope(|scope| {
-        let synced = scope.spawn(|| files::sync_file(tmp.path()));
+        let synced = scope.spawn(|| {
+            if let Some(writeback) = writeback {
+                let report = writeback.finish(files::size_of(tmp.path()).unwrap_or(0));
+                tracing::info!(
+                    fast_bytes = report.fast_bytes,
+                    gentle_bytes = report.gentle_bytes,
+                    "backup written out (gentle while others synced to the disk)"
+                );
+            }
+            files::sync_file(tmp.path())
+        });
         let verified = verify_inner(
             tmp.path(),
             progress,

@@ -299,6 +299,7 @@ fn backup_to(
             took,
             source_versions,
             kind: BackupKind::Postgres,
+            writeback: None,
         },
         dir,
         prefix,

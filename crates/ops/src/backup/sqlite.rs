@@ -13,6 +13,7 @@ use diesel::{Connection as _, QueryableByName, RunQueryDsl as _};
 use wetech_persistence::DatabaseSettings;
 
 use super::files::{self, PRE_RESTORE_PREFIX, TempFile};
+use super::writeback::Writeback;
 use super::{BackupError, BackupKind, Content, Progress, Stage, VerifyReport, Written};
 
 /// How long the backup connection waits for a lock.
@@ -82,7 +83,7 @@ fn backup_file(
     let taken_at = Utc::now();
     let tmp = TempFile::new_name(dir, "wetech-backup");
     let step = Instant::now();
-    let source_versions = files::watch(
+    let (source_versions, writeback) = files::watch(
         progress,
         stage,
         started,
@@ -96,6 +97,7 @@ fn backup_file(
             took: step.elapsed(),
             source_versions,
             kind: BackupKind::Sqlite,
+            writeback,
         },
         dir,
         prefix,
@@ -104,8 +106,8 @@ fn backup_file(
     )
 }
 
-/// Pages copied per step of the online backup; the kernel is asked to start writing out each
-/// step's pieces as soon as they are copied.
+/// Pages copied per step of the online backup; after each step the writer thread learns how far
+/// the copy has got (and may hold the copy back, `writeback.rs`).
 const STEP_BYTES: u64 = 8 << 20;
 
 /// How much of a database SQLite may read through a memory map instead of `read` calls (SQLite
@@ -118,14 +120,14 @@ const MMAP_BYTES: i64 = 4 << 30;
 /// restarts however often they commit. The source is read through a memory map. The target is a
 /// fresh private file, written without a rollback journal or SQLite's own syncs (it is checked
 /// and fsynced by the caller before it gets a final name, and deleted if anything fails).
-/// Every 8 MiB step, the kernel is asked to start writing the new part to disk
-/// (`POSIX_FADV_DONTNEED` starts writeback of dirty pages without waiting, like
-/// `sync_file_range(SYNC_FILE_RANGE_WRITE)`): the disk works while the copy goes on and the
-/// final fsync has almost nothing left, instead of a gigabyte-sized burst that would stall the
-/// site's own commits (each waits for its fsync) for hundreds of milliseconds. The copy is then
-/// made self-contained (rollback journal mode: no `-wal`/`-shm` needed to read it). Returns the
-/// migration versions recorded in the snapshot.
-fn snapshot(source: &Path, target: &Path) -> Result<Vec<String>, BackupError> {
+/// A writer thread ([`Writeback`]) writes the copy out to disk while it grows — at full speed
+/// while nothing else syncs to that disk, gently while the site commits — so that the final
+/// fsync has little left, instead of a gigabyte-sized burst that would stall the site's own
+/// commits (each waits for its fsync) for hundreds of milliseconds. The copy is then made
+/// self-contained (rollback journal mode: no `-wal`/`-shm` needed to read it). Returns the
+/// migration versions recorded in the snapshot and the writer, which the caller finishes
+/// before its fsync.
+fn snapshot(source: &Path, target: &Path) -> Result<(Vec<String>, Option<Writeback>), BackupError> {
     use rusqlite::OpenFlags;
     use rusqlite::backup::{Backup, StepResult};
 
@@ -167,6 +169,8 @@ fn snapshot(source: &Path, target: &Path) -> Result<Vec<String>, BackupError> {
         dst.pragma_update(None, pragma, value)
             .map_err(failed(writing.clone()))?;
     }
+    // Writes the copy out to disk while it grows, at a pace that spares the site's commits.
+    let writeback = Writeback::start(target);
 
     // The snapshot: a read transaction, started by the first read, held until the copy is done.
     src.execute_batch("BEGIN DEFERRED")
@@ -180,7 +184,6 @@ fn snapshot(source: &Path, target: &Path) -> Result<Vec<String>, BackupError> {
             .unwrap_or(2048);
     {
         let backup = Backup::new(&src, &mut dst).map_err(failed(writing.clone()))?;
-        let mut writeback = Writeback::default();
         let mut deadline = Instant::now() + BUSY_TIMEOUT;
         loop {
             match backup
@@ -189,7 +192,9 @@ fn snapshot(source: &Path, target: &Path) -> Result<Vec<String>, BackupError> {
             {
                 StepResult::Done => break,
                 StepResult::More => {
-                    writeback.start(target);
+                    if let Some(writeback) = &writeback {
+                        writeback.grew(files::size_of(target).unwrap_or(0));
+                    }
                     deadline = Instant::now() + BUSY_TIMEOUT;
                 }
                 // Busy, Locked (the enum is non-exhaustive): wait a little, within the deadline.
@@ -220,52 +225,9 @@ fn snapshot(source: &Path, target: &Path) -> Result<Vec<String>, BackupError> {
             message: format!("journal mode stayed {mode}"),
         });
     }
-    Ok(versions)
+    drop(dst);
+    Ok((versions, writeback))
 }
-
-/// Starts the kernel writing a growing file's new part to disk, without waiting for it.
-#[derive(Default)]
-struct Writeback {
-    file: Option<std::fs::File>,
-    /// Bytes already handed to the kernel.
-    started: u64,
-}
-
-impl Writeback {
-    /// Hands the part written since the last call to the kernel's writeback. Best effort: a hint
-    /// that fails changes nothing (the file is fsynced before it is published anyway).
-    fn start(&mut self, path: &Path) {
-        if self.file.is_none() {
-            self.file = std::fs::File::open(path).ok();
-        }
-        let Some(file) = &self.file else { return };
-        let Some(len) = file.metadata().ok().map(|m| m.len()) else {
-            return;
-        };
-        if len <= self.started {
-            return;
-        }
-        if let (Ok(offset), Ok(count)) = (
-            i64::try_from(self.started),
-            i64::try_from(len - self.started),
-        ) {
-            start_writeback(file, offset, count);
-        }
-        self.started = len;
-    }
-}
-
-/// `POSIX_FADV_DONTNEED` on a range: Linux starts writeback of its dirty pages (without waiting)
-/// and drops only the pages that are already clean, so the freshly written ones stay cached for
-/// the checks that follow.
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
-fn start_writeback(file: &std::fs::File, offset: i64, count: i64) {
-    use nix::fcntl::{PosixFadviseAdvice, posix_fadvise};
-    let _ = posix_fadvise(file, offset, count, PosixFadviseAdvice::POSIX_FADV_DONTNEED);
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
-fn start_writeback(_file: &std::fs::File, _offset: i64, _count: i64) {}
 
 /// The migration versions the snapshot holds (none when it has no migration table).
 fn read_snapshot_versions(src: &rusqlite::Connection) -> Result<Vec<String>, rusqlite::Error> {
