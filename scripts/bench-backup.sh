@@ -139,6 +139,10 @@ OPS_MED=$(median <"$WORK/ops.ns"); SHELL_MED=$(median <"$WORK/shell.ns")
 VAC_MED=$(median <"$WORK/vacuum.ns"); VERIFY_MED=$(median <"$WORK/verify.ns")
 echo "   median: ops backup $(ms "$OPS_MED") ms | sqlite3 .backup $(ms "$SHELL_MED") ms | sqlite3 VACUUM INTO $(ms "$VAC_MED") ms | ops backup verify $(ms "$VERIFY_MED") ms"
 awk -v o="$OPS_MED" -v s="$SHELL_MED" 'BEGIN {r=o/s; printf "   ops backup / .backup = %.2f (target <= 1.20: %s)\n", r, (r <= 1.2 ? "met" : "NOT met")}'
+# Each run's own ratio (the two ran a few seconds apart, on the same disk weather); their
+# median and range say more than the ratio of the medians when the disk slows down mid-run.
+PAIRED=$(paste "$WORK/ops.ns" "$WORK/shell.ns" | awk '{printf "%.2f\n", $1/$2}' | sort -n)
+echo "   per-run ratios: $(echo $PAIRED) (median $(echo "$PAIRED" | median))"
 fi
 
 if [[ ! -x "$WEB" ]]; then

@@ -279,6 +279,29 @@ pub(crate) fn sniff(file: &Path) -> Result<BackupKind, BackupError> {
         .ok_or_else(|| BackupError::UnknownFormat(file.to_path_buf()))
 }
 
+/// Reserves `len` bytes of disk blocks for `path` without changing its size
+/// (`fallocate(FALLOC_FL_KEEP_SIZE)`), best effort: nothing happens where the file system or the
+/// platform cannot (the writes then allocate as they go).
+pub(crate) fn preallocate(path: &Path, len: u64) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use nix::fcntl::{FallocateFlags, fallocate};
+        let (Ok(len), Ok(file)) = (
+            i64::try_from(len),
+            std::fs::OpenOptions::new().write(true).open(path),
+        ) else {
+            return;
+        };
+        if len > 0
+            && let Err(e) = fallocate(&file, FallocateFlags::FALLOC_FL_KEEP_SIZE, 0, len)
+        {
+            tracing::debug!(error = %e, "cannot reserve the backup's blocks");
+        }
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let _ = (path, len);
+}
+
 /// fsyncs a file's content.
 pub(crate) fn sync_file(path: &Path) -> Result<(), BackupError> {
     File::open(path)

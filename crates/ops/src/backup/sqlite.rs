@@ -179,6 +179,15 @@ fn snapshot(source: &Path, target: &Path) -> Result<(Vec<String>, Option<Writeba
     let page_size: i64 = src
         .query_row("PRAGMA page_size", [], |row| row.get(0))
         .map_err(failed(reading.clone()))?;
+    // The copy's blocks are reserved up front (the file's size unchanged): writing into them
+    // then allocates nothing, about 0.2 s less per GiB on ext4 (docs/benchmarks.md).
+    let pages: i64 = src
+        .query_row("PRAGMA page_count", [], |row| row.get(0))
+        .map_err(failed(reading.clone()))?;
+    files::preallocate(
+        target,
+        u64::try_from(pages.saturating_mul(page_size)).unwrap_or(0),
+    );
     let pages_per_step =
         i32::try_from(STEP_BYTES / u64::try_from(page_size.max(512)).unwrap_or(4096))
             .unwrap_or(2048);

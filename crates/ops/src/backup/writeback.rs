@@ -6,16 +6,18 @@
 //! and each fsync ends with a cache flush of the whole device, which has to wait for whatever
 //! the backup wrote since the previous one. A backup written slowly all the time would be
 //! slow where nothing needs it to be (a nightly run on a quiet site, a second disk). So the
-//! copy is written out by this thread, which watches the device's count of completed cache
-//! flushes (`/sys/dev/block/MAJ:MIN/stat`; the backup makes none of its own until its final
-//! fsync): while other processes flush (commits), it hands the kernel [`GENTLE_CHUNK`] at a
-//! time at no more than [`GENTLE_BYTES_PER_SEC`] and keeps the copy at most [`GENTLE_AHEAD`]
-//! ahead of it; while nobody has flushed for [`QUIET_FOR`], it hands over [`FAST_CHUNK`] at a
-//! time as fast as the disk takes them, and the copy may run ahead by up to
-//! [`fast_allowance`] (a sixteenth of the available memory, at most [`FAST_AHEAD_MAX`]), so
-//! the copying and the checks go on while the disk writes. A backup starts gently and turns
-//! fast once the disk has been quiet for [`QUIET_FOR`]. Where the count cannot be read (not
-//! Linux, a file system without a block device of its own), the backup stays gentle.
+//! copy is written out by this thread, which watches the device's `stat` line
+//! (`/sys/dev/block/MAJ:MIN/stat`): its count of completed cache flushes (the backup makes none
+//! of its own until its final fsync) and its busy time. While other processes flush (commits),
+//! it hands the kernel [`GENTLE_CHUNK`] at a time at no more than [`GENTLE_BYTES_PER_SEC`] and
+//! keeps the copy at most [`GENTLE_AHEAD`] ahead of it. Once nobody has flushed for
+//! [`QUIET_FOR`] and the device was busy for less than half of that time (a stalled device
+//! completes no flush but is busy throughout), it hands over [`FAST_CHUNK`] at a time as fast
+//! as the disk takes them, and the copy may run ahead by up to [`fast_allowance`] (a sixteenth
+//! of the available memory, at most [`FAST_AHEAD_MAX`]), so the copying and the checks go on
+//! while the disk writes; the first flush by anybody else makes it gentle again. A backup
+//! starts gently. Where the device cannot be read (not Linux, kernels before 5.5, a file system
+//! without a block device of its own), the backup stays gentle.
 //!
 //! The kernel is asked to start writeback with `POSIX_FADV_DONTNEED` on the new range (Linux
 //! starts writing its dirty pages without waiting and drops only pages already clean; the
@@ -95,11 +97,11 @@ impl Writeback {
     /// written out by the caller's final fsync alone.
     pub(crate) fn start(path: &Path) -> Option<Self> {
         let file = File::open(path).ok()?;
-        let flushes = DeviceFlushes::of(&file);
-        Self::start_with(file, flushes, fast_allowance())
+        let activity = DeviceActivity::of(&file);
+        Self::start_with(file, activity, fast_allowance())
     }
 
-    fn start_with(file: File, flushes: DeviceFlushes, fast_ahead: u64) -> Option<Self> {
+    fn start_with(file: File, activity: DeviceActivity, fast_ahead: u64) -> Option<Self> {
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 len: 0,
@@ -115,7 +117,7 @@ impl Writeback {
             .name("backup-writeback".into())
             .spawn({
                 let shared = Arc::clone(&shared);
-                move || run(&shared, &file, flushes)
+                move || run(&shared, &file, activity)
             })
             .ok()?;
         Some(Self {
@@ -183,7 +185,7 @@ impl Drop for Writeback {
 }
 
 /// The writer thread.
-fn run(shared: &Shared, file: &File, mut activity: DeviceFlushes) {
+fn run(shared: &Shared, file: &File, mut activity: DeviceActivity) {
     loop {
         let (from, len) = {
             let mut state = shared.lock();
@@ -246,64 +248,94 @@ fn fast_allowance() -> u64 {
     (available / 16).clamp(GENTLE_AHEAD, FAST_AHEAD_MAX)
 }
 
-/// The count of cache flushes completed by the block device a file lives on, and what it says
-/// about the pace.
-struct DeviceFlushes {
-    read: Box<dyn FnMut() -> Option<u64> + Send>,
-    /// The count at the last reading.
-    last_count: Option<u64>,
-    /// When the count was last seen to change (or the writer started).
-    last_change: Instant,
+/// What a block device's `stat` file says about others using it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Reading {
+    /// Cache flushes completed (16th field, Linux 5.5+).
+    flushes: u64,
+    /// Milliseconds during which the device had requests in flight (10th field).
+    busy_ms: u64,
 }
 
-impl std::fmt::Debug for DeviceFlushes {
+/// Watches the block device a file lives on, and decides the pace.
+struct DeviceActivity {
+    read: Box<dyn FnMut() -> Option<Reading> + Send>,
+    /// The flush count at the last reading.
+    last_flushes: Option<u64>,
+    /// When the current quiet spell began (the writer started, somebody flushed, or the device
+    /// was found busy), and the device's busy time then.
+    quiet_since: Instant,
+    busy_ms_then: u64,
+    pace: Pace,
+}
+
+impl std::fmt::Debug for DeviceActivity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeviceFlushes")
-            .field("last_count", &self.last_count)
-            .field("last_change", &self.last_change)
+        f.debug_struct("DeviceActivity")
+            .field("last_flushes", &self.last_flushes)
+            .field("quiet_since", &self.quiet_since)
+            .field("pace", &self.pace)
             .finish_non_exhaustive()
     }
 }
 
-impl DeviceFlushes {
+impl DeviceActivity {
     fn of(file: &File) -> Self {
         let stat = stat_path(file);
-        Self::reading(move || stat.as_deref().and_then(read_flushes))
+        Self::reading(move || stat.as_deref().and_then(read_stat))
     }
 
-    fn reading(mut read: impl FnMut() -> Option<u64> + Send + 'static) -> Self {
-        let last_count = read();
+    fn reading(mut read: impl FnMut() -> Option<Reading> + Send + 'static) -> Self {
+        let first = read();
         Self {
             read: Box::new(read),
-            last_count,
-            last_change: Instant::now(),
+            last_flushes: first.map(|r| r.flushes),
+            quiet_since: Instant::now(),
+            busy_ms_then: first.map_or(0, |r| r.busy_ms),
+            pace: Pace::Gentle,
         }
     }
 
-    /// Reads the count now and decides.
+    /// Reads the device now and decides.
     fn pace(&mut self) -> Pace {
-        let count = (self.read)();
-        self.pace_at(count, Instant::now())
+        let reading = (self.read)();
+        self.pace_at(reading, Instant::now())
     }
 
-    /// Gentle while the count is unknown or changed within the last [`QUIET_FOR`] (the backup
-    /// starts gentle for that long), fast otherwise.
-    fn pace_at(&mut self, count: Option<u64>, now: Instant) -> Pace {
-        let Some(count) = count else {
-            self.last_count = None;
-            return Pace::Gentle;
+    /// - Unknown device: gentle.
+    /// - Somebody flushed since the last reading: gentle, and a new quiet spell begins.
+    /// - Fast: stays fast until somebody flushes (the backup's own writes keep the device busy).
+    /// - Gentle: turns fast once the quiet spell has lasted [`QUIET_FOR`] with the device busy
+    ///   less than half of it (the gentle writes alone keep it far less busy). A device that
+    ///   stalls completes no flush but is busy all the time: the spell begins again.
+    fn pace_at(&mut self, reading: Option<Reading>, now: Instant) -> Pace {
+        let Some(Reading { flushes, busy_ms }) = reading else {
+            self.last_flushes = None;
+            self.pace = Pace::Gentle;
+            return self.pace;
         };
-        if self.last_count != Some(count) {
-            if self.last_count.is_some() {
-                self.last_change = now;
+        let flushed = self.last_flushes.is_some_and(|last| last != flushes);
+        self.last_flushes = Some(flushes);
+        if flushed {
+            self.pace = Pace::Gentle;
+            self.begin_quiet_spell(now, busy_ms);
+        } else if self.pace == Pace::Gentle {
+            let spell = now.saturating_duration_since(self.quiet_since);
+            if spell >= QUIET_FOR {
+                let busy = busy_ms.saturating_sub(self.busy_ms_then);
+                if u128::from(busy) * 2 < spell.as_millis() {
+                    self.pace = Pace::Fast;
+                } else {
+                    self.begin_quiet_spell(now, busy_ms);
+                }
             }
-            self.last_count = Some(count);
         }
-        if now.saturating_duration_since(self.last_change) >= QUIET_FOR {
-            Pace::Fast
-        } else {
-            Pace::Gentle
-        }
+        self.pace
+    }
+
+    fn begin_quiet_spell(&mut self, now: Instant, busy_ms: u64) {
+        self.quiet_since = now;
+        self.busy_ms_then = busy_ms;
     }
 }
 
@@ -323,13 +355,18 @@ fn stat_path(_file: &File) -> Option<PathBuf> {
     None
 }
 
-/// The 16th field of a block device's `stat` file: flush requests completed (Linux 5.5+).
-fn read_flushes(path: &Path) -> Option<u64> {
-    parse_flushes(&std::fs::read_to_string(path).ok()?)
+fn read_stat(path: &Path) -> Option<Reading> {
+    parse_stat(&std::fs::read_to_string(path).ok()?)
 }
 
-fn parse_flushes(stat: &str) -> Option<u64> {
-    stat.split_ascii_whitespace().nth(15)?.parse().ok()
+/// A block device's `stat` line: the 10th field (busy milliseconds) and the 16th (flushes
+/// completed, Linux 5.5+); `None` when either is missing.
+fn parse_stat(stat: &str) -> Option<Reading> {
+    let fields: Vec<&str> = stat.split_ascii_whitespace().collect();
+    Some(Reading {
+        flushes: fields.get(15)?.parse().ok()?,
+        busy_ms: fields.get(9)?.parse().ok()?,
+    })
 }
 
 /// `POSIX_FADV_DONTNEED` on a range: Linux starts writeback of its dirty pages (without waiting
@@ -353,62 +390,104 @@ mod tests {
 
     use super::*;
 
+    fn at(flushes: u64, busy_ms: u64) -> Option<Reading> {
+        Some(Reading { flushes, busy_ms })
+    }
+
     #[test]
-    fn the_flush_count_is_the_sixteenth_field() {
+    fn the_stat_line_gives_busy_time_and_flushes() {
         let line = " 2247374    38825 98015194 60143891  4766622   523503 1660815576 12136774        0  1757428 72849601   305543       86 1466818672   438755  1583636   130179\n";
-        assert_eq!(parse_flushes(line), Some(1_583_636));
+        assert_eq!(parse_stat(line), at(1_583_636, 1_757_428));
         // Kernels before 5.5 print 11 or 15 fields: unknown, so the backup stays gentle.
-        assert_eq!(parse_flushes("1 2 3 4 5 6 7 8 9 10 11"), None);
-        assert_eq!(parse_flushes(""), None);
-        assert_eq!(parse_flushes("a b c d e f g h i j k l m n o p q"), None);
+        assert_eq!(parse_stat("1 2 3 4 5 6 7 8 9 10 11"), None);
+        assert_eq!(parse_stat("1 2 3 4 5 6 7 8 9 10 11 12 13 14 15"), None);
+        assert_eq!(parse_stat(""), None);
+        assert_eq!(parse_stat("a b c d e f g h i j k l m n o p q"), None);
+        assert_eq!(
+            parse_stat("1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 -1 17"),
+            None
+        );
     }
 
     #[test]
     fn gentle_at_first_fast_after_a_quiet_spell_gentle_again_after_a_flush() {
-        let mut flushes = DeviceFlushes::reading(|| Some(7));
-        let t0 = flushes.last_change;
-        assert_eq!(flushes.pace_at(Some(7), t0), Pace::Gentle);
-        assert_eq!(flushes.pace_at(Some(7), t0 + QUIET_FOR / 2), Pace::Gentle);
-        assert_eq!(flushes.pace_at(Some(7), t0 + QUIET_FOR), Pace::Fast);
-        let t1 = t0 + QUIET_FOR * 3;
-        assert_eq!(flushes.pace_at(Some(8), t1), Pace::Gentle);
-        let almost = t1 + QUIET_FOR - Duration::from_millis(1);
-        assert_eq!(flushes.pace_at(Some(8), almost), Pace::Gentle);
-        assert_eq!(flushes.pace_at(Some(8), t1 + QUIET_FOR), Pace::Fast);
-        // Every flush starts the quiet spell again.
-        let t2 = t1 + QUIET_FOR * 2;
-        assert_eq!(flushes.pace_at(Some(9), t2), Pace::Gentle);
-        assert_eq!(flushes.pace_at(Some(10), t2 + QUIET_FOR / 2), Pace::Gentle);
-        assert_eq!(flushes.pace_at(Some(10), t2 + QUIET_FOR), Pace::Gentle);
+        let mut device = DeviceActivity::reading(|| at(7, 100));
+        let t0 = device.quiet_since;
+        let ms = |n: u64| Duration::from_millis(n);
+        assert_eq!(device.pace_at(at(7, 100), t0), Pace::Gentle);
+        assert_eq!(device.pace_at(at(7, 110), t0 + QUIET_FOR / 2), Pace::Gentle);
+        assert_eq!(device.pace_at(at(7, 120), t0 + QUIET_FOR), Pace::Fast);
+        // Fast: its own writes keep the device busy; only a flush brings it back.
+        assert_eq!(device.pace_at(at(7, 1_000), t0 + ms(1_000)), Pace::Fast);
+        let t1 = t0 + ms(2_000);
+        assert_eq!(device.pace_at(at(8, 2_000), t1), Pace::Gentle);
+        assert_eq!(
+            device.pace_at(at(8, 2_010), t1 + QUIET_FOR - ms(1)),
+            Pace::Gentle
+        );
+        assert_eq!(device.pace_at(at(8, 2_020), t1 + QUIET_FOR), Pace::Fast);
+        // Every flush begins the quiet spell again.
+        let t2 = t1 + ms(2_000);
+        assert_eq!(device.pace_at(at(9, 4_000), t2), Pace::Gentle);
+        assert_eq!(
+            device.pace_at(at(10, 4_000), t2 + QUIET_FOR / 2),
+            Pace::Gentle
+        );
+        assert_eq!(device.pace_at(at(10, 4_000), t2 + QUIET_FOR), Pace::Gentle);
+        assert_eq!(
+            device.pace_at(at(10, 4_000), t2 + QUIET_FOR * 3 / 2),
+            Pace::Fast
+        );
     }
 
     #[test]
-    fn an_unknown_count_keeps_the_writer_gentle() {
-        let mut flushes = DeviceFlushes::reading(|| None);
-        let later = flushes.last_change + QUIET_FOR * 10;
-        assert_eq!(flushes.pace_at(None, later), Pace::Gentle);
-        assert_eq!(flushes.pace(), Pace::Gentle);
+    fn a_stalled_device_completes_no_flush_but_keeps_the_writer_gentle() {
+        let mut device = DeviceActivity::reading(|| at(5, 0));
+        let t0 = device.quiet_since;
+        let spell = u64::try_from(QUIET_FOR.as_millis()).unwrap_or(250);
+        // Busy all the spell long (a commit's fsync stuck in the device): gentle, and again.
+        assert_eq!(device.pace_at(at(5, spell), t0 + QUIET_FOR), Pace::Gentle);
+        assert_eq!(
+            device.pace_at(at(5, spell * 2), t0 + QUIET_FOR * 2),
+            Pace::Gentle
+        );
+        // Busy a little more than half of it: still gentle.
+        assert_eq!(
+            device.pace_at(at(5, spell * 2 + spell / 2 + 5), t0 + QUIET_FOR * 3),
+            Pace::Gentle
+        );
+        // The stall is over: busy a tenth of the next spell.
+        let busy = spell * 2 + spell / 2 + 5 + spell / 10;
+        assert_eq!(device.pace_at(at(5, busy), t0 + QUIET_FOR * 4), Pace::Fast);
     }
 
     #[test]
-    fn this_machines_devices_report_a_flush_count_or_none() {
+    fn an_unknown_device_keeps_the_writer_gentle() {
+        let mut device = DeviceActivity::reading(|| None);
+        let later = device.quiet_since + QUIET_FOR * 10;
+        assert_eq!(device.pace_at(None, later), Pace::Gentle);
+        assert_eq!(device.pace(), Pace::Gentle);
+    }
+
+    #[test]
+    fn this_machines_devices_report_activity_or_none() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
         let file = File::create(dir.path().join("f")).unwrap_or_else(|e| panic!("create: {e}"));
-        // A real file's device either has a readable count or none (tmpfs, overlay): never a
-        // panic or an error.
-        let mut flushes = DeviceFlushes::of(&file);
-        let _ = flushes.pace();
+        // A real file's device either has a readable stat line or none (tmpfs, overlay): never
+        // a panic or an error.
+        let mut device = DeviceActivity::of(&file);
+        let _ = device.pace();
     }
 
     /// Writes `steps` MiB into a new file through a writer, checking after each step that the
     /// copy is not further ahead than the pace allows; returns the report and the file length.
-    fn write_through(flushes: DeviceFlushes, steps: u64) -> (Report, u64, Duration) {
+    fn write_through(device: DeviceActivity, steps: u64) -> (Report, u64, Duration) {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
         let path = dir.path().join("copy");
         let mut out = File::create(&path).unwrap_or_else(|e| panic!("create: {e}"));
         let reader = File::open(&path).unwrap_or_else(|e| panic!("open: {e}"));
         let began = Instant::now();
-        let writeback = Writeback::start_with(reader, flushes, FAST_AHEAD_MAX)
+        let writeback = Writeback::start_with(reader, device, FAST_AHEAD_MAX)
             .unwrap_or_else(|| panic!("the writer thread did not start"));
         let chunk = vec![0x5a_u8; 1 << 20];
         let mut len = 0_u64;
@@ -432,8 +511,8 @@ mod tests {
     fn while_others_flush_the_whole_file_goes_out_gently_at_the_gentle_pace() {
         let count = AtomicU64::new(0);
         // The count grows at every reading: somebody commits all the time.
-        let flushes = DeviceFlushes::reading(move || Some(count.fetch_add(1, Ordering::Relaxed)));
-        let (report, len, took) = write_through(flushes, 24);
+        let device = DeviceActivity::reading(move || at(count.fetch_add(1, Ordering::Relaxed), 0));
+        let (report, len, took) = write_through(device, 24);
         assert_eq!(report.gentle_bytes, len);
         assert_eq!(report.fast_bytes, 0);
         let least = Duration::from_secs_f64(len as f64 / GENTLE_BYTES_PER_SEC as f64);
@@ -445,11 +524,11 @@ mod tests {
 
     #[test]
     fn on_a_quiet_disk_the_file_goes_out_fast_after_the_first_quiet_spell() {
-        let mut flushes = DeviceFlushes::reading(|| Some(42));
-        flushes.last_change = Instant::now()
+        let mut device = DeviceActivity::reading(|| at(42, 0));
+        device.quiet_since = Instant::now()
             .checked_sub(QUIET_FOR)
-            .unwrap_or(flushes.last_change);
-        let (report, len, _) = write_through(flushes, 24);
+            .unwrap_or(device.quiet_since);
+        let (report, len, _) = write_through(device, 24);
         assert_eq!(report.fast_bytes + report.gentle_bytes, len);
         assert!(report.fast_bytes >= len / 2, "{report:?}");
     }
@@ -460,7 +539,7 @@ mod tests {
         let path = dir.path().join("copy");
         std::fs::write(&path, vec![1_u8; 4 << 20]).unwrap_or_else(|e| panic!("write: {e}"));
         let reader = File::open(&path).unwrap_or_else(|e| panic!("open: {e}"));
-        let writeback = Writeback::start_with(reader, DeviceFlushes::reading(|| None), 0)
+        let writeback = Writeback::start_with(reader, DeviceActivity::reading(|| None), 0)
             .unwrap_or_else(|| panic!("the writer thread did not start"));
         writeback.grew(1 << 20);
         let began = Instant::now();
