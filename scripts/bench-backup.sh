@@ -18,7 +18,7 @@
 # Environment: SIZE_MIB (1024), RUNS (3), WORK (/var/tmp/wetech-bench-backup, on disk, not tmpfs),
 #   BIN_DIR (default $CARGO_TARGET_DIR/release or target/release), SKIP_BUILD=1 to use built binaries,
 #   KEEP_WORK=1 to keep the database afterwards, LOAD_SECONDS (15), ROUNDS (3),
-#   LATENCY_ONLY=1 to skip part 2, OPS_PREFIX to run the backups under load with a prefix, e.g. "nice -n 10" as the systemd unit does.
+#   QUIESCE_SECONDS (1): pause after the sync before each timed run, LATENCY_ONLY=1 to skip part 2, OPS_PREFIX to run the backups under load with a prefix, e.g. "nice -n 10" as the systemd unit does.
 # Needs: sqlite3, python3, curl (for the latency part), a release build (made here unless SKIP_BUILD=1).
 set -euo pipefail
 
@@ -68,7 +68,7 @@ now_ns() { date +%s%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # Each timed run starts on a quiet disk: the previous run's file deletions (ext4 journal commits,
 # discards) and leftover writeback must not land in the next one's time.
-quiesce() { sync; sleep 1; }
+quiesce() { sync; sleep "${QUIESCE_SECONDS:-1}"; }
 # How the last N (1) ops backups wrote their files out: MiB written fast (nobody else syncing to the disk)
 # and gently (others syncing), from its log line.
 pace_of_last() {
