@@ -25,8 +25,7 @@ pub(crate) fn sha256_file(
         started,
         || Some(read.load(Ordering::Relaxed)),
         || {
-            let mut f = File::open(path)
-                .map_err(BackupError::io(format!("cannot open {}", path.display())))?;
+            let mut f = files::open_regular(path)?;
             let mut hasher = Sha256::new();
             let mut buf = vec![0_u8; 1 << 20];
             loop {
@@ -48,6 +47,9 @@ pub(crate) fn sha256_file(
     )
 }
 
+/// The most of a `FILE.sha256` file that is read.
+const MAX_SUM_FILE_BYTES: u64 = 4096;
+
 /// Hashes `file` and compares with `FILE.sha256` when that exists. Returns (hash, whether a
 /// checksum file was present and matched).
 pub(crate) fn check(
@@ -57,16 +59,24 @@ pub(crate) fn check(
 ) -> Result<(String, bool), BackupError> {
     let actual = sha256_file(file, progress, started)?;
     let sum_path = files::checksum_path(file);
-    let text = match std::fs::read_to_string(&sum_path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((actual, false)),
-        Err(e) => {
-            return Err(BackupError::io(format!(
-                "cannot read {}",
-                sum_path.display()
-            ))(e));
+    let sum_file = match files::open_regular(&sum_path) {
+        Ok(f) => f,
+        Err(BackupError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return Ok((actual, false));
         }
+        Err(e) => return Err(e),
     };
+    // A checksum file is one line: read no more than a few of them.
+    let mut text = String::new();
+    sum_file
+        .take(MAX_SUM_FILE_BYTES)
+        .read_to_string(&mut text)
+        .map_err(|e| {
+            BackupError::unsound(
+                file,
+                format!("cannot read {} as a checksum file: {e}", sum_path.display()),
+            )
+        })?;
     let expected = parse_sum(&text).ok_or_else(|| {
         BackupError::unsound(
             file,

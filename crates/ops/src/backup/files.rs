@@ -254,13 +254,57 @@ pub(crate) fn create_dir(dir: &Path) -> Result<(), BackupError> {
     )))
 }
 
+/// What kind of file system object `t` is, for error messages ("a FIFO", "a directory", …).
+fn describe(t: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt as _;
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Opens `path` for reading only if it is a regular file (symlinks followed): anything else — a
+/// FIFO, whose opening or reading would wait for a writer forever, a device, a directory — is
+/// refused with [`BackupError::NotAFile`]. The file is opened with `O_NONBLOCK`, so that even
+/// a FIFO swapped in after the check cannot make this wait; its type is then checked again on
+/// the open descriptor.
+pub(crate) fn open_regular(path: &Path) -> Result<File, BackupError> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let not_a_file = |t: std::fs::FileType| BackupError::NotAFile {
+        path: path.to_path_buf(),
+        what: describe(t),
+    };
+    let meta = std::fs::metadata(path)
+        .map_err(BackupError::io(format!("cannot open {}", path.display())))?;
+    if !meta.is_file() {
+        return Err(not_a_file(meta.file_type()));
+    }
+    let f = File::options()
+        .read(true)
+        .custom_flags(nix::libc::O_NONBLOCK)
+        .open(path)
+        .map_err(BackupError::io(format!("cannot open {}", path.display())))?;
+    let meta = f
+        .metadata()
+        .map_err(BackupError::io(format!("cannot open {}", path.display())))?;
+    if !meta.is_file() {
+        return Err(not_a_file(meta.file_type()));
+    }
+    Ok(f)
+}
+
 /// Recognises the kind of a backup file by its first bytes.
 pub(crate) fn sniff(file: &Path) -> Result<BackupKind, BackupError> {
-    let mut f =
-        File::open(file).map_err(BackupError::io(format!("cannot open {}", file.display())))?;
-    if !f.metadata().is_ok_and(|m| m.is_file()) {
-        return Err(BackupError::UnknownFormat(file.to_path_buf()));
-    }
+    let mut f = open_regular(file)?;
     let mut header = [0_u8; 16];
     let mut filled = 0;
     while filled < header.len() {

@@ -266,6 +266,14 @@ pub enum BackupError {
         /// What is wrong.
         reason: String,
     },
+    /// The path names something other than a regular file (a FIFO, a device, a directory).
+    #[error("{} is {what}, not a regular file: a backup must be a regular file", path.display())]
+    NotAFile {
+        /// The path given.
+        path: PathBuf,
+        /// What it is instead (`"a FIFO (named pipe)"`, `"a directory"`, …).
+        what: &'static str,
+    },
     /// The file is neither an SQLite database nor a `pg_dump` custom-format archive.
     #[error(
         "{0} is not a wetech backup (neither an SQLite database nor a pg_dump custom-format archive)"

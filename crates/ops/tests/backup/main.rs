@@ -276,10 +276,58 @@ fn foreign_files_are_not_backups() {
         Err(BackupError::UnknownFormat(_))
     ));
     assert!(backup::verify(&dir.path().join("missing")).is_err());
-    assert!(matches!(
-        backup::verify(dir.path()),
-        Err(BackupError::UnknownFormat(_))
-    ));
+    let err = backup::verify(dir.path()).unwrap_err();
+    assert!(matches!(err, BackupError::NotAFile { .. }), "{err}");
+    assert!(err.to_string().contains("directory"), "{err}");
+}
+
+/// Runs `f` on a thread and fails the test (instead of hanging it) when it takes over 20 s.
+fn within_20s<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(Duration::from_secs(20))
+        .expect("the call hung (blocked on a FIFO?)")
+}
+
+/// A FIFO given as a backup (or as its checksum file) is refused at once, not waited on forever.
+#[test]
+fn a_fifo_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("f.sqlite3");
+    if let Err(e) = nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)) {
+        eprintln!("SKIPPED: mkfifo is unavailable here: {e}");
+        return;
+    }
+    let f = fifo.clone();
+    let err = within_20s(move || backup::verify(&f)).unwrap_err();
+    assert!(matches!(err, BackupError::NotAFile { .. }), "{err}");
+    assert!(err.to_string().contains("FIFO"), "{err}");
+
+    // Through a symlink as well.
+    let link = dir.path().join("link.sqlite3");
+    std::os::unix::fs::symlink(&fifo, &link).unwrap();
+    let err = within_20s(move || backup::verify(&link)).unwrap_err();
+    assert!(matches!(err, BackupError::NotAFile { .. }), "{err}");
+
+    // restore refuses it before touching the database.
+    let db_path = dir.path().join("data").join("wetech.sqlite3");
+    let settings = sqlite_settings(&db_path);
+    let (f, s, b) = (fifo.clone(), settings.clone(), dir.path().join("backups"));
+    let err = within_20s(move || backup::restore(&f, &s, &b, &no_progress)).unwrap_err();
+    assert!(matches!(err, BackupError::NotAFile { .. }), "{err}");
+    assert!(!db_path.exists());
+
+    // A real backup whose `.sha256` is a FIFO.
+    let src = TestDb::sqlite();
+    let taken = backup::backup(&src.settings(), &dir.path().join("b"), 5, &no_progress).unwrap();
+    let sum = PathBuf::from(format!("{}.sha256", taken.path.display()));
+    std::fs::remove_file(&sum).unwrap();
+    nix::unistd::mkfifo(&sum, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let p = taken.path.clone();
+    let err = within_20s(move || backup::verify(&p)).unwrap_err();
+    assert!(matches!(err, BackupError::NotAFile { .. }), "{err}");
 }
 
 /// An SQLite file that is a database, but not a wetech one.
