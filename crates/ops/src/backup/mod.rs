@@ -10,7 +10,9 @@
 //!   A failed backup leaves no file under a final name and deletes nothing.
 //! - [`verify`] checks a backup file: the checksum file when present, then SQLite's
 //!   `integrity_check` or a full read of a PostgreSQL archive with `pg_restore`, the applied
-//!   migrations (the schema version) and the row count of every table.
+//!   migrations (the schema version), that the schema is the one those migrations produce (SQLite:
+//!   the same tables and columns; PostgreSQL: a `TABLE` entry for every table) and the row count of
+//!   every table.
 //! - [`restore`] verifies a backup, keeps the current database as `pre-restore-….sqlite3` /
 //!   `.pgdump` in the backup directory, then replaces the database (SQLite: a fsynced file renamed
 //!   over the database file; PostgreSQL: `pg_restore --clean --if-exists --single-transaction`).
@@ -23,7 +25,7 @@ mod postgres;
 mod sqlite;
 mod writeback;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -395,7 +397,10 @@ pub fn backup(
 
 /// Checks that `file` is a sound wetech backup: its `FILE.sha256` (when present) matches, SQLite's
 /// `integrity_check` passes (or `pg_restore` reads the whole archive), the migration table is
-/// there and names only migrations this build knows, and every table can be counted.
+/// there and names only migrations this build knows, the schema is the one those migrations
+/// produce (built by running them on an in-memory SQLite database; an SQLite backup must have
+/// exactly those tables and columns, a PostgreSQL archive at least those tables), and every
+/// table can be counted.
 ///
 /// # Errors
 /// [`BackupError::Unsound`] (with the reason), [`BackupError::UnknownFormat`], an I/O error, or
@@ -444,6 +449,15 @@ pub(crate) fn verify_inner(
     .map_err(|e| BackupError::unsound(file, format!("cannot list this build's migrations: {e}")))?;
     let (migrations, pending_migrations) =
         files::match_migrations(file, &content.versions, &known, strict)?;
+    // A wetech backup holds exactly the tables and columns its migrations create (the copy kept
+    // before a restore holds whatever the database had).
+    if strict {
+        let versions: Vec<String> = migrations
+            .iter()
+            .map(|n| wetech_persistence::migration_version(n))
+            .collect();
+        check_schema(file, &versions, &content.schema, kind == BackupKind::Sqlite)?;
+    }
     Ok(VerifyReport {
         path: file.to_path_buf(),
         kind,
@@ -598,6 +612,69 @@ struct Content {
     /// Migration versions recorded in the backup (`20261129000001`), in any order.
     versions: Vec<String>,
     row_counts: BTreeMap<String, u64>,
+    /// The tables found, with their column names where the format tells them (SQLite).
+    schema: Schema,
+}
+
+/// Table name → column names (`None` where only the table's presence is known).
+type Schema = BTreeMap<String, Option<BTreeSet<String>>>;
+
+/// Refuses a backup whose tables (and, where known, their columns) are not the ones its recorded
+/// migrations produce. `strict_extra`: tables the migrations do not create are refused too
+/// (SQLite); otherwise only missing tables are (a PostgreSQL archive's listing).
+fn check_schema(
+    file: &Path,
+    versions: &[String],
+    found: &Schema,
+    strict_extra: bool,
+) -> Result<(), BackupError> {
+    let expected = sqlite::expected_schema(versions).map_err(|e| BackupError::unsound(file, e))?;
+    let mut problems = Vec::new();
+    let missing: Vec<&str> = expected
+        .keys()
+        .filter(|t| !found.contains_key(*t))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        problems.push(format!("missing table(s) {}", missing.join(", ")));
+    }
+    if strict_extra {
+        let extra: Vec<&str> = found
+            .keys()
+            .filter(|t| !expected.contains_key(*t))
+            .map(String::as_str)
+            .collect();
+        if !extra.is_empty() {
+            problems.push(format!("unexpected table(s) {}", extra.join(", ")));
+        }
+    }
+    for (table, want) in &expected {
+        let Some(Some(have)) = found.get(table) else {
+            continue;
+        };
+        let missing: Vec<&str> = want.difference(have).map(String::as_str).collect();
+        if !missing.is_empty() {
+            problems.push(format!("{table} lacks column(s) {}", missing.join(", ")));
+        }
+        let extra: Vec<&str> = have.difference(want).map(String::as_str).collect();
+        if !extra.is_empty() {
+            problems.push(format!(
+                "{table} has unexpected column(s) {}",
+                extra.join(", ")
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(BackupError::unsound(
+            file,
+            format!(
+                "its schema is not the one its migrations produce: {}",
+                problems.join("; ")
+            ),
+        ))
+    }
 }
 
 #[cfg(test)]

@@ -348,11 +348,10 @@ pub(super) fn verify(file: &Path) -> Result<Content, BackupError> {
             ),
         ));
     }
-    let mut row_counts: BTreeMap<String, u64> =
-        tables_in_listing(&String::from_utf8_lossy(&listing.stdout))
-            .into_iter()
-            .map(|t| (t, 0))
-            .collect();
+    let tables = tables_in_listing(&String::from_utf8_lossy(&listing.stdout));
+    // The listing names no columns: only the tables are compared with the expected schema.
+    let schema = tables.iter().map(|t| (t.clone(), None)).collect();
+    let mut row_counts: BTreeMap<String, u64> = tables.into_iter().map(|t| (t, 0)).collect();
 
     let mut child = Command::new(&pg_restore)
         .arg("--data-only")
@@ -402,6 +401,7 @@ pub(super) fn verify(file: &Path) -> Result<Content, BackupError> {
     Ok(Content {
         versions: data.versions,
         row_counts,
+        schema,
     })
 }
 

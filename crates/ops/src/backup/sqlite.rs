@@ -1,7 +1,7 @@
 //! SQLite: the online backup API on its own connection, `integrity_check`, and restore by
 //! rename.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -320,6 +320,11 @@ fn read_content(file: &Path, conn: &mut SqliteConnection) -> Result<Content, Bac
     } else {
         Vec::new()
     };
+    let schema = read_schema(conn, tables.iter().map(|t| t.name.as_str()))
+        .map_err(unsound(file, "cannot read its schema"))?
+        .into_iter()
+        .map(|(table, columns)| (table, Some(columns)))
+        .collect();
     let mut row_counts = BTreeMap::new();
     for table in tables {
         let count: Count =
@@ -334,7 +339,76 @@ fn read_content(file: &Path, conn: &mut SqliteConnection) -> Result<Content, Bac
     Ok(Content {
         versions,
         row_counts,
+        schema,
     })
+}
+
+/// The column names of each of `tables` (`PRAGMA table_info`).
+fn read_schema<'a>(
+    conn: &mut SqliteConnection,
+    tables: impl Iterator<Item = &'a str>,
+) -> Result<BTreeMap<String, BTreeSet<String>>, diesel::result::Error> {
+    let mut schema = BTreeMap::new();
+    for table in tables {
+        let columns: Vec<Name> = diesel::sql_query(format!(
+            "SELECT name FROM pragma_table_info({})",
+            quote_literal(table)
+        ))
+        .load(conn)?;
+        schema.insert(
+            table.to_owned(),
+            columns.into_iter().map(|c| c.name).collect(),
+        );
+    }
+    Ok(schema)
+}
+
+/// The tables (other than SQLite's own `sqlite_…` tables) and their column names that this
+/// build's SQLite migrations produce when exactly the migrations `versions` are applied, in
+/// order, to an empty in-memory database. The PostgreSQL migrations create the same tables.
+///
+/// # Errors
+/// A message when `versions` are not the oldest migrations of this build (a gap: a later
+/// migration is recorded but an earlier one is not) or a migration fails.
+pub(super) fn expected_schema(
+    versions: &[String],
+) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
+    use wetech_persistence::{DbConnection, migration_version};
+    let wanted: BTreeSet<&str> = versions.iter().map(String::as_str).collect();
+    let mut conn =
+        DbConnection::Sqlite(SqliteConnection::establish(":memory:").map_err(|e| e.to_string())?);
+    let mut applied = BTreeSet::new();
+    loop {
+        let pending =
+            wetech_persistence::pending_migrations(&mut conn).map_err(|e| e.to_string())?;
+        let Some(next) = pending.first() else { break };
+        let version = migration_version(next);
+        if !wanted.contains(version.as_str()) {
+            break;
+        }
+        wetech_persistence::run_next_migration(&mut conn).map_err(|e| e.to_string())?;
+        applied.insert(version);
+    }
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|v| !applied.contains(**v))
+        .copied()
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "it records migration(s) {} without an earlier one of this build",
+            missing.join(", ")
+        ));
+    }
+    let DbConnection::Sqlite(conn) = &mut conn else {
+        return Err("not an SQLite connection".to_owned());
+    };
+    let tables: Vec<Name> = diesel::sql_query(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+    )
+    .load(conn)
+    .map_err(|e| e.to_string())?;
+    read_schema(conn, tables.iter().map(|t| t.name.as_str())).map_err(|e| e.to_string())
 }
 
 /// Replaces the configured SQLite database with `file` (already verified). Returns the
@@ -556,6 +630,11 @@ fn uri(path: &Path, params: &str) -> Result<String, BackupError> {
     out.push('?');
     out.push_str(params);
     Ok(out)
+}
+
+/// `'text'` with embedded quotes doubled.
+fn quote_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
 }
 
 /// `"name"` with embedded quotes doubled.

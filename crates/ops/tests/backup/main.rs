@@ -250,6 +250,28 @@ wetech_persistence::backend_tests! {
         assert!(backup::verify(&copy).is_err());
     }
 
+    fn a_database_missing_a_table_gives_no_backup(db: &TestDb) {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let drop = match db.backend() {
+            Backend::Sqlite => "DROP TABLE app_settings",
+            Backend::Postgres => "DROP TABLE app_settings CASCADE",
+        };
+        diesel::sql_query(drop).execute(&mut *db.conn()).unwrap();
+        let err = backup::backup(&db.settings(), d, 1, &no_progress).unwrap_err();
+        assert!(matches!(err, BackupError::Unsound { .. }), "{err}");
+        assert!(err.to_string().contains("missing table(s) app_settings"), "{err}");
+        assert!(file_names(d).is_empty(), "{:?}", file_names(d));
+    }
+
+    fn a_backup_of_an_older_schema_is_sound(db: &TestDb) {
+        let dir = tempfile::tempdir().unwrap();
+        let reverted = wetech_persistence::revert_last_migration(&mut db.conn()).unwrap().unwrap();
+        let report = backup::backup(&db.settings(), dir.path(), 1, &no_progress).unwrap();
+        let verified = backup::verify(&report.path).unwrap();
+        assert_eq!(verified.pending_migrations, vec![reverted]);
+    }
+
     fn progress_is_reported_while_dumping(db: &TestDb) {
         let dir = tempfile::tempdir().unwrap();
         let seen = Mutex::new(Vec::<Progress>::new());
@@ -597,5 +619,73 @@ fn a_failed_postgres_restore_changes_nothing() {
             .unwrap()
             .as_deref(),
         Some("current")
+    );
+}
+
+/// Changes a copy of a sound SQLite backup with `sql` (its checksum file left out).
+fn altered_sqlite_backup(dir: &Path, sql: &str) -> PathBuf {
+    let src = TestDb::sqlite();
+    let taken = backup::backup(&src.settings(), &dir.join("b"), 5, &no_progress).unwrap();
+    let copy = dir.join(format!("altered-{}.sqlite3", sql.len()));
+    std::fs::copy(&taken.path, &copy).unwrap();
+    let conn = rusqlite::Connection::open(&copy).unwrap();
+    conn.execute_batch(&format!("PRAGMA foreign_keys = OFF; {sql}"))
+        .unwrap();
+    drop(conn);
+    assert!(backup::verify(&taken.path).is_ok());
+    copy
+}
+
+/// A backup is sound only with exactly the tables and columns its migrations create.
+#[test]
+fn an_sqlite_backup_with_another_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for (sql, expected) in [
+        ("DROP TABLE services", "missing table(s) services"),
+        (
+            "CREATE TABLE intruder (x INTEGER)",
+            "unexpected table(s) intruder",
+        ),
+        (
+            "ALTER TABLE leads ADD COLUMN extra TEXT",
+            "leads has unexpected column(s) extra",
+        ),
+        (
+            "ALTER TABLE app_settings DROP COLUMN updated_at",
+            "app_settings lacks column(s) updated_at",
+        ),
+    ] {
+        let file = altered_sqlite_backup(dir.path(), sql);
+        let err = backup::verify(&file).unwrap_err();
+        assert!(matches!(err, BackupError::Unsound { .. }), "{sql}: {err}");
+        assert!(err.to_string().contains(expected), "{sql}: {err}");
+    }
+
+    // restore refuses it before the database is touched.
+    let file = altered_sqlite_backup(dir.path(), "DROP TABLE services");
+    let db_path = dir.path().join("data").join("wetech.sqlite3");
+    let settings = sqlite_settings(&db_path);
+    {
+        let pool = connect(&settings).unwrap();
+        let mut conn = pool.get().unwrap();
+        run_migrations(&mut conn).unwrap();
+        app_settings::set(&mut conn, "marker", "current").unwrap();
+    }
+    let backups = dir.path().join("restore-backups");
+    let err = backup::restore(&file, &settings, &backups, &no_progress).unwrap_err();
+    assert!(
+        err.to_string().contains("missing table(s) services"),
+        "{err}"
+    );
+    assert!(!backups.exists());
+    let pool = connect(&settings).unwrap();
+    let mut conn = pool.get().unwrap();
+    assert_eq!(
+        app_settings::get(&mut conn, "marker").unwrap().as_deref(),
+        Some("current")
+    );
+    assert_eq!(
+        service_price(&mut conn, "WEB-PRO"),
+        Some((150_000_000, true))
     );
 }
