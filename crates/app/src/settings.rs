@@ -133,9 +133,20 @@ pub struct Settings {
 /// Why the settings could not be loaded; the message names the key.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    /// The configuration file could not be read or parsed, or a value has the wrong type.
+    /// The configuration file could not be parsed, or a value has the wrong type.
+    ///
+    /// The cause is not exposed as `source()`: its text is already part of this message, and
+    /// `{:#}` would otherwise print it twice.
     #[error("configuration error: {0}")]
-    Load(#[from] config::ConfigError),
+    Load(config::ConfigError),
+    /// The configuration file named by `--config` or `WETECH_CONFIG` cannot be used.
+    #[error("configuration file {path}: {message}")]
+    File {
+        /// The path as given.
+        path: String,
+        /// Why it cannot be read (no such file, a directory, permission denied, …).
+        message: String,
+    },
     /// A value parsed but is not acceptable.
     #[error("invalid setting `{key}`: {message}")]
     Invalid {
@@ -144,6 +155,12 @@ pub enum SettingsError {
         /// What is wrong with it.
         message: String,
     },
+}
+
+impl From<config::ConfigError> for SettingsError {
+    fn from(e: config::ConfigError) -> Self {
+        SettingsError::Load(e)
+    }
 }
 
 impl SettingsError {
@@ -159,7 +176,10 @@ impl Settings {
     /// Loads the layers: defaults, then `file` (or the file named by `WETECH_CONFIG`), then the
     /// process environment. Validates the result.
     pub fn load(file: Option<&Path>) -> Result<Settings, SettingsError> {
-        let env_file = std::env::var_os(CONFIG_FILE_ENV).map(PathBuf::from);
+        // An empty WETECH_CONFIG means unset.
+        let env_file = std::env::var_os(CONFIG_FILE_ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
         let file = file.map(Path::to_path_buf).or(env_file);
         Self::load_from(file.as_deref(), std::env::vars())
     }
@@ -175,6 +195,7 @@ impl Settings {
             .collect();
         let mut builder = config::Config::builder();
         if let Some(path) = file {
+            check_config_file(path)?;
             builder = builder.add_source(
                 config::File::from(path)
                     .format(config::FileFormat::Toml)
@@ -185,7 +206,10 @@ impl Settings {
             config::Environment::with_prefix("WETECH")
                 .prefix_separator("__")
                 .separator("__")
-                .try_parsing(true)
+                // Every value stays the string it was given (a token such as `000123` or a
+                // 40-digit secret must not become a number); numeric and boolean keys are
+                // converted by deserialization, which names the key when that fails.
+                .try_parsing(false)
                 .source(Some(env)),
         );
         let mut settings: Settings = builder.build()?.try_deserialize()?;
@@ -216,11 +240,10 @@ impl Settings {
         if s.host.trim().is_empty() {
             return Err(SettingsError::invalid("server.host", "must not be empty"));
         }
-        let url = s.public_url.trim();
-        if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
+        if let Err(why) = check_public_url(&s.public_url) {
             return Err(SettingsError::invalid(
                 "server.public_url",
-                "must be an absolute http:// or https:// URL",
+                format!("must be an absolute http:// or https:// URL: {why}"),
             ));
         }
         if s.secret_key.expose_secret().is_empty() {
@@ -233,6 +256,23 @@ impl Settings {
             return Err(SettingsError::invalid(
                 "server.lead_rate_limit_per_minute",
                 "must be at least 1",
+            ));
+        }
+        if self.storage.media_dir.as_os_str().is_empty() {
+            return Err(SettingsError::invalid(
+                "storage.media_dir",
+                "must not be empty",
+            ));
+        }
+        if self
+            .storage
+            .static_dir
+            .as_ref()
+            .is_some_and(|d| d.as_os_str().is_empty())
+        {
+            return Err(SettingsError::invalid(
+                "storage.static_dir",
+                "must not be empty (leave it unset to serve the built-in assets)",
             ));
         }
         self.database
@@ -277,6 +317,16 @@ impl Settings {
                 "must be at least 32 bytes in production",
             ));
         }
+        let distinct = key.chars().collect::<std::collections::BTreeSet<_>>().len();
+        if distinct < MIN_DISTINCT_SECRET_CHARS {
+            return Err(SettingsError::invalid(
+                "server.secret_key",
+                format!(
+                    "is too weak for production: it uses only {distinct} distinct characters \
+                     (at least {MIN_DISTINCT_SECRET_CHARS} required); use a random value"
+                ),
+            ));
+        }
         if self.payments_mode() == PaymentsMode::Simulator {
             return Err(SettingsError::invalid(
                 "payments.mode",
@@ -285,6 +335,105 @@ impl Settings {
         }
         Ok(())
     }
+}
+
+/// The fewest distinct characters a production `server.secret_key` may use.
+pub const MIN_DISTINCT_SECRET_CHARS: usize = 8;
+
+/// Refuses a configuration file that does not exist, is a directory or cannot be read, with a
+/// message that says which.
+fn check_config_file(path: &Path) -> Result<(), SettingsError> {
+    let fail = |message: String| SettingsError::File {
+        path: path.display().to_string(),
+        message,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| {
+        fail(match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_owned(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+            _ => format!("cannot be read: {e}"),
+        })
+    })?;
+    if meta.is_dir() {
+        return Err(fail("is a directory, not a file".to_owned()));
+    }
+    std::fs::File::open(path).map_err(|e| {
+        fail(match e.kind() {
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+            _ => format!("cannot be read: {e}"),
+        })
+    })?;
+    Ok(())
+}
+
+/// Checks that `url` is an absolute `http://` or `https://` URL with a valid host and port and
+/// no whitespace or control characters; the error says what is wrong (the URL is not secret).
+fn check_public_url(url: &str) -> Result<(), String> {
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("contains whitespace or control characters".to_owned());
+    }
+    let lower = url.to_ascii_lowercase();
+    let rest = if lower.starts_with("http://") {
+        &url["http://".len()..]
+    } else if lower.starts_with("https://") {
+        &url["https://".len()..]
+    } else {
+        return Err("the scheme must be http or https".to_owned());
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    if authority.contains('@') {
+        return Err("must not contain a user name or password".to_owned());
+    }
+    if rest[end..].contains(['?', '#']) {
+        return Err("must not have a query or fragment".to_owned());
+    }
+    let (host, port) = if let Some(after) = authority.strip_prefix('[') {
+        let (inner, tail) = after
+            .split_once(']')
+            .ok_or_else(|| "unclosed IPv6 address".to_owned())?;
+        if inner.is_empty()
+            || !inner
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        {
+            return Err("invalid IPv6 address".to_owned());
+        }
+        match tail {
+            "" => (inner, None),
+            t => match t.strip_prefix(':') {
+                Some(p) => (inner, Some(p)),
+                None => return Err("invalid text after the IPv6 address".to_owned()),
+            },
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    };
+    if host.is_empty() {
+        return Err("has no host".to_owned());
+    }
+    if !authority.starts_with('[') {
+        let valid_label = |l: &str| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        };
+        let h = host.strip_suffix('.').unwrap_or(host);
+        if h.len() > 253 || !h.split('.').all(valid_label) {
+            return Err("invalid host name".to_owned());
+        }
+    }
+    if let Some(p) = port
+        && (p.is_empty() || !p.chars().all(|c| c.is_ascii_digit()) || p.parse::<u16>().is_err())
+    {
+        return Err("invalid port".to_owned());
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -423,5 +572,182 @@ mod tests {
         ] {
             assert!(!shown.contains(secret), "{secret} leaked in {shown}");
         }
+    }
+
+    /// Every `source()` message after the error's own: what `{:#}` prints.
+    fn chain(e: &SettingsError) -> String {
+        let mut text = e.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            text.push_str(": ");
+            text.push_str(&s.to_string());
+            source = s.source();
+        }
+        text
+    }
+
+    #[test]
+    fn string_values_from_the_environment_are_kept_exactly() {
+        let forty_digits = "1234567890123456789012345678901234567890";
+        let s = Settings::load_from(
+            None,
+            vars(&[
+                ("WETECH__PAYMENTS__AZAMPAY__CALLBACK_TOKEN", "000123456789"),
+                ("WETECH__PAYMENTS__AZAMPAY__APP_NAME", "12.50"),
+                ("WETECH__PAYMENTS__PESAPAL__IPN_ID", "1e5"),
+                ("WETECH__SERVER__HOST", "0012"),
+                ("WETECH__SERVER__SECRET_KEY", forty_digits),
+                ("WETECH__LOG__DIR", "007"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.payments
+                .azampay
+                .callback_token
+                .as_ref()
+                .unwrap()
+                .expose_secret(),
+            "000123456789"
+        );
+        assert_eq!(s.payments.azampay.app_name.as_deref(), Some("12.50"));
+        assert_eq!(s.payments.pesapal.ipn_id.as_deref(), Some("1e5"));
+        assert_eq!(s.server.host, "0012");
+        assert_eq!(s.server.secret_key.expose_secret(), forty_digits);
+        assert_eq!(s.log.dir, PathBuf::from("007"));
+        // A 40-digit key is long enough for production.
+        let e = err(&[
+            ("WETECH__ENVIRONMENT", "production"),
+            ("WETECH__PAYMENTS__MODE", "live"),
+            ("WETECH__SERVER__SECRET_KEY", forty_digits),
+        ]);
+        assert!(!e.contains("server.secret_key"), "{e}");
+    }
+
+    #[test]
+    fn numeric_and_boolean_keys_still_parse_from_the_environment() {
+        let s = Settings::load_from(
+            None,
+            vars(&[
+                ("WETECH__SERVER__PORT", "9123"),
+                ("WETECH__SERVER__TRUST_PROXY", "true"),
+                ("WETECH__SERVER__LEAD_RATE_LIMIT_PER_MINUTE", "3"),
+                ("WETECH__SERVER__SHUTDOWN_TIMEOUT_SECS", "7"),
+                ("WETECH__DATABASE__POOL_SIZE", "4"),
+                ("WETECH__DATABASE__CONNECT_TIMEOUT_SECS", "9"),
+                ("WETECH__PAYMENTS__TIMEOUT_MS", "2500"),
+                ("WETECH__PAYMENTS__AZAMPAY__REQUIRE_SIGNATURE", "true"),
+                ("WETECH__BACKUP__KEEP", "4"),
+                ("WETECH__HEALTH__MIN_FREE_DISK_PERCENT", "7.5"),
+                ("WETECH__HEALTH__CHECK_TIMEOUT_MS", "800"),
+                ("WETECH__OBSERVABILITY__SLOW_REQUEST_MS", "200"),
+                ("WETECH__OBSERVABILITY__VERY_SLOW_REQUEST_MS", "900"),
+                ("WETECH__CHECKOUT__RETRY_AFTER_SECS", "11"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.server.port, 9123);
+        assert!(s.server.trust_proxy);
+        assert_eq!(s.server.lead_rate_limit_per_minute, 3);
+        assert_eq!(s.server.shutdown_timeout_secs, 7);
+        assert_eq!(s.database.pool_size, Some(4));
+        assert_eq!(s.database.connect_timeout_secs, Some(9));
+        assert_eq!(s.payments.timeout_ms, 2500);
+        assert!(s.payments.azampay.require_signature);
+        assert_eq!(s.backup.keep, 4);
+        assert!((s.health.min_free_disk_percent - 7.5).abs() < f64::EPSILON);
+        assert_eq!(s.health.check_timeout_ms, 800);
+        assert_eq!(s.observability.slow_request_ms, 200);
+        assert_eq!(s.observability.very_slow_request_ms, 900);
+        assert_eq!(s.checkout.retry_after_secs, 11);
+        for (var, key) in [
+            ("WETECH__SERVER__PORT", "server.port"),
+            ("WETECH__SERVER__TRUST_PROXY", "server.trust_proxy"),
+            ("WETECH__DATABASE__POOL_SIZE", "database.pool_size"),
+            ("WETECH__PAYMENTS__TIMEOUT_MS", "payments.timeout_ms"),
+            (
+                "WETECH__PAYMENTS__AZAMPAY__REQUIRE_SIGNATURE",
+                "payments.azampay.require_signature",
+            ),
+            ("WETECH__BACKUP__KEEP", "backup.keep"),
+            (
+                "WETECH__HEALTH__MIN_FREE_DISK_PERCENT",
+                "health.min_free_disk_percent",
+            ),
+            (
+                "WETECH__OBSERVABILITY__SLOW_REQUEST_MS",
+                "observability.slow_request_ms",
+            ),
+        ] {
+            let e = err(&[(var, "maybe")]);
+            assert!(e.contains(key), "{var}=maybe: {e}");
+        }
+    }
+
+    #[test]
+    fn a_loader_error_is_printed_once() {
+        let e = Settings::load_from(None, vars(&[("WETECH__SERVER__PORT", "x")])).unwrap_err();
+        let text = chain(&e);
+        assert_eq!(text.matches("server.port").count(), 1, "{text}");
+    }
+
+    #[test]
+    fn unusable_config_files_say_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = Settings::load_from(Some(dir.path()), vars(&[])).unwrap_err();
+        assert!(chain(&e).contains("is a directory"), "{e}");
+        let missing = dir.path().join("missing.toml");
+        let e = Settings::load_from(Some(&missing), vars(&[])).unwrap_err();
+        assert!(chain(&e).contains("no such file"), "{e}");
+    }
+
+    #[test]
+    fn empty_paths_and_bad_public_urls_are_refused() {
+        assert!(err(&[("WETECH__STORAGE__MEDIA_DIR", "")]).contains("storage.media_dir"));
+        assert!(err(&[("WETECH__STORAGE__STATIC_DIR", "")]).contains("storage.static_dir"));
+        for bad in [
+            "http://exa mple",
+            "http://",
+            "https://:80",
+            "http://host:port",
+            "http://host:70000",
+            "http://[::1",
+            "http://ex_ample.com",
+            "http://exa\tmple.com",
+            "mailto:x@example.com",
+            "http//example.com",
+        ] {
+            let e = err(&[("WETECH__SERVER__PUBLIC_URL", bad)]);
+            assert!(e.contains("server.public_url"), "{bad:?} accepted: {e}");
+        }
+        for good in [
+            "http://127.0.0.1:8000",
+            "https://example.com/",
+            "https://shop.example.co.tz/base",
+            "http://[::1]:8080",
+            "http://localhost",
+        ] {
+            let s = Settings::load_from(None, vars(&[("WETECH__SERVER__PUBLIC_URL", good)]));
+            assert!(s.is_ok(), "{good} refused: {:?}", s.err());
+        }
+    }
+
+    #[test]
+    fn production_refuses_a_long_but_weak_secret_key() {
+        let prod = ("WETECH__ENVIRONMENT", "production");
+        let live = ("WETECH__PAYMENTS__MODE", "live");
+        let weak = "a".repeat(36);
+        let e = err(&[prod, live, ("WETECH__SERVER__SECRET_KEY", &weak)]);
+        assert!(
+            e.contains("server.secret_key") && e.contains("distinct"),
+            "{e}"
+        );
+        assert!(!e.contains(&weak), "the value leaked: {e}");
+        let e = err(&[
+            prod,
+            live,
+            ("WETECH__SERVER__SECRET_KEY", &"abcd".repeat(10)),
+        ]);
+        assert!(e.contains("server.secret_key"), "{e}");
     }
 }
