@@ -202,8 +202,10 @@ impl From<wetech_app::AppError> for ApiError {
             A::Gateway(g) => {
                 let message = g.to_string();
                 match g {
-                    G::Timeout { may_have_reached: true } => ApiError::GatewayTimeout(
-                        "the payment gateway did not answer in time; the payment may still complete".to_owned(),
+                    // The checkout may exist at the gateway: the attempt is `expired`, and a
+                    // later verified success settles it.
+                    g if g.is_outcome_unknown() => ApiError::GatewayTimeout(
+                        "the payment gateway's answer did not arrive; the payment may still complete".to_owned(),
                     ),
                     G::Timeout { .. } | G::Unavailable { .. } | G::Config(_) => {
                         ApiError::GatewayUnavailable(message)

@@ -30,9 +30,21 @@ impl LeadRateLimit {
     }
 
     /// The address a request is counted against: the peer, or behind a trusted proxy the
-    /// left-most `X-Forwarded-For` / `Forwarded` address.
+    /// right-most `X-Forwarded-For` address — the one the proxy appended itself (a client can
+    /// send any addresses it likes in front of it) — else the `Forwarded` address.
     #[must_use]
     pub fn client_addr(&self, req: &HttpRequest) -> Option<IpAddr> {
+        if self.trust_proxy
+            && let Some(addr) = req
+                .headers()
+                .get_all("x-forwarded-for")
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+                .last()
+        {
+            return Some(addr);
+        }
         let info = req.connection_info();
         let raw = if self.trust_proxy {
             info.realip_remote_addr()
@@ -57,7 +69,8 @@ impl LeadRateLimit {
         self.limiter.check_key(&addr).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             ApiError::RateLimited {
-                retry_after_secs: wait.as_secs().max(1),
+                // Rounded up: a client that waits this long is let in.
+                retry_after_secs: (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1),
             }
         })
     }
@@ -88,13 +101,21 @@ mod tests {
     }
 
     #[test]
-    fn forwarded_for_only_behind_trusted_proxy() {
+    fn forwarded_for_only_behind_trusted_proxy_and_its_own_entry() {
         let req = TestRequest::default()
             .peer_addr("10.0.0.1:5000".parse().unwrap())
             .insert_header(("X-Forwarded-For", "203.0.113.9, 10.0.0.1"))
             .to_http_request();
         assert_eq!(
             LeadRateLimit::new(1, true).client_addr(&req),
+            Some("10.0.0.1".parse().unwrap())
+        );
+        let single = TestRequest::default()
+            .peer_addr("10.0.0.1:5000".parse().unwrap())
+            .insert_header(("X-Forwarded-For", "203.0.113.9"))
+            .to_http_request();
+        assert_eq!(
+            LeadRateLimit::new(1, true).client_addr(&single),
             Some("203.0.113.9".parse().unwrap())
         );
         assert_eq!(

@@ -111,7 +111,21 @@ impl UseCases {
                     return Err(AppError::Gateway(e));
                 }
             let request = self.checkout_request(&prepared, &choice)?;
-            match gateway.start_checkout(&request).await {
+            let mut outcome = gateway.start_checkout(&request).await;
+            if matches!(choice, PaymentChoice::Pesapal)
+                && matches!(&outcome, Err(GatewayError::Rejected { code, .. })
+                    if code.eq_ignore_ascii_case("invalid_notification_id"))
+            {
+                // The IPN id we keep is unknown to this Pesapal (a restarted simulator, a switch
+                // between sandbox and live): the order was refused, so it is safe to register
+                // the IPN URL again and send it once more.
+                tracing::warn!("pesapal does not know the stored IPN id; registering the IPN URL again");
+                outcome = match self.register_pesapal_ipn_again().await {
+                    Ok(()) => gateway.start_checkout(&request).await,
+                    Err(e) => Err(e),
+                };
+            }
+            match outcome {
                 Ok(response) => self.record_checkout_accepted(&prepared, &response).await,
                 Err(e) => {
                     tracing::warn!(error = %e, may_have_reached = e.may_have_reached_gateway(), "checkout failed");
@@ -189,7 +203,9 @@ impl UseCases {
                             inv.status
                         )));
                     }
-                    InvoiceStatus::Pending => expire_stale_attempts(tx, inv.id, stale_before)?,
+                    InvoiceStatus::Pending => {
+                        expire_stale_attempts(tx, inv.id, stale_before, choice.gateway())?;
+                    }
                     InvoiceStatus::Unpaid => {}
                 }
                 let next = InvoiceStatus::Unpaid
@@ -301,11 +317,9 @@ impl UseCases {
         error: &GatewayError,
     ) -> Result<(), AppError> {
         let id = p.attempt_id;
-        let outcome_unknown = matches!(
-            error,
-            GatewayError::Timeout { .. } | GatewayError::InvalidResponse(_)
-        ) && error.may_have_reached_gateway();
-        let to = if outcome_unknown {
+        // A checkout that may exist at the gateway is not a failure: a late verified success
+        // must still settle it.
+        let to = if error.is_outcome_unknown() {
             AttemptStatus::Expired
         } else {
             AttemptStatus::Failed
@@ -341,6 +355,15 @@ impl UseCases {
             client.set_ipn_id(&id);
             return Ok(());
         }
+        self.register_pesapal_ipn_again().await
+    }
+
+    /// Looks up or registers the IPN URL `{public_url}/payments/pesapal/ipn` (ignoring any id kept
+    /// so far), stores the id and hands it to the client.
+    async fn register_pesapal_ipn_again(&self) -> Result<(), GatewayError> {
+        let Some(client) = self.gateways.pesapal.clone() else {
+            return Err(GatewayError::Config("pesapal is not enabled".into()));
+        };
         let url = format!("{}/payments/pesapal/ipn", self.public_base());
         let registration = client
             .find_or_register_ipn(&url, IpnNotificationType::Get)
@@ -424,12 +447,20 @@ fn expire_stale_attempts(
     tx: &mut DbConnection,
     invoice_id: i64,
     stale_before: NaiveDateTime,
+    gateway: &str,
 ) -> Result<(), AppError> {
     let open: Vec<_> = attempts::list_for_invoice(tx, invoice_id)?
         .into_iter()
         .filter(|a| matches!(a.status, AttemptStatus::Initiated | AttemptStatus::Pending))
         .collect();
-    if open.iter().any(|a| a.updated_at >= stale_before) {
+    // A recent attempt through the same gateway is a double click or a second tab: refused, so
+    // that one customer gets one push. A customer who turns to the other gateway (left the
+    // Pesapal page, pays by phone instead) may: the open attempt is superseded (expired, so a
+    // late success through it still settles, and a second payment is flagged for a refund).
+    if open
+        .iter()
+        .any(|a| a.updated_at >= stale_before && a.gateway.eq_ignore_ascii_case(gateway))
+    {
         return Err(AppError::Conflict(
             "a payment of this invoice is already under way; wait for it to finish".into(),
         ));

@@ -59,6 +59,10 @@ pub enum Applied {
     NotOpen,
     /// Reference, amount, currency or payer do not match; flagged for review, nothing settled.
     Mismatch(String),
+    /// The attempt completed (the customer paid) but the invoice was already paid or reversed
+    /// through another attempt: the notification is valid and recorded, the attempt is
+    /// flagged for a refund, and the invoice is unchanged.
+    PaidTwice(String),
     /// No attempt of this gateway has this merchant reference.
     UnknownReference,
 }
@@ -76,6 +80,7 @@ impl Applied {
             Applied::Ignored(why) => format!("ignored: {why}"),
             Applied::NotOpen => "attempt_not_open".into(),
             Applied::Mismatch(why) => format!("flagged_for_review: {why}"),
+            Applied::PaidTwice(why) => format!("paid_twice: {why}"),
             Applied::UnknownReference => "unknown_reference".into(),
         }
     }
@@ -121,6 +126,17 @@ fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
 
+/// A Tanzanian mobile number's digits in international form, whichever way it was written
+/// (`+255 754 000 111`, `255754000111`, `0754000111`), so that two spellings of one number
+/// compare equal; anything else as its bare digits.
+fn msisdn_digits(s: &str) -> String {
+    let d = digits(s);
+    match d.strip_prefix('0') {
+        Some(local) if local.len() == 9 => format!("255{local}"),
+        _ => d,
+    }
+}
+
 impl UseCases {
     /// Applies a verified result in one unit of work. Safe under any number of concurrent or
     /// repeated deliveries: the invoice changes at most once.
@@ -139,7 +155,7 @@ impl UseCases {
             .await?;
         span.record("outcome", applied.outcome().as_str());
         span.in_scope(|| match &applied {
-            Applied::Mismatch(why) => {
+            Applied::Mismatch(why) | Applied::PaidTwice(why) => {
                 tracing::warn!(reason = %why, "gateway result flagged for review")
             }
             Applied::UnknownReference => tracing::warn!("gateway result for an unknown reference"),
@@ -160,6 +176,16 @@ impl UseCases {
             .pesapal
             .clone()
             .ok_or(PesapalNotificationError::Disabled)?;
+        if kind == "ipn" {
+            // The IPN URL gets all three parameters; only the browser return may omit the type.
+            wetech_payments::pesapal::parse_ipn_strict(
+                incoming.method,
+                &incoming.query,
+                incoming.content_type.as_deref(),
+                &incoming.body,
+            )
+            .map_err(|e| PesapalNotificationError::Malformed(e.to_string()))?;
+        }
         let notification = client
             .verify_notification(&incoming)
             .await
@@ -376,7 +402,7 @@ fn check(a: &AttemptRow, r: &GatewayResult) -> Result<(), String> {
         }
     }
     if let (Some(claimed), Some(ours)) = (&r.payer_msisdn, &a.payer_phone)
-        && digits(claimed) != digits(ours)
+        && msisdn_digits(claimed) != msisdn_digits(ours)
     {
         return Err("the payer's number differs from the attempt's".into());
     }
@@ -513,7 +539,7 @@ fn settle_invoice(
                 inv.status
             );
             attempts::flag_for_review(tx, a.id, &why)?;
-            Ok(Applied::Mismatch(why))
+            Ok(Applied::PaidTwice(why))
         }
     }
 }

@@ -112,6 +112,34 @@ impl GatewayError {
         }
     }
 
+    /// Whether the request may have been acted upon while nobody can tell what the gateway did:
+    /// no answer in time after it was sent, the connection lost after it was sent or before a
+    /// successful answer was read, or a success answer this crate cannot read. A checkout in this
+    /// state may still complete (an AzamPay push can reach the phone), so it is not a failure.
+    ///
+    /// ```
+    /// use wetech_payments::GatewayError;
+    /// assert!(GatewayError::Timeout { may_have_reached: true }.is_outcome_unknown());
+    /// let lost = GatewayError::Unavailable { http_status: None, may_have_reached: true };
+    /// assert!(lost.is_outcome_unknown());
+    /// let refused = GatewayError::Unavailable { http_status: None, may_have_reached: false };
+    /// assert!(!refused.is_outcome_unknown());
+    /// let server_error = GatewayError::Unavailable { http_status: Some(500), may_have_reached: true };
+    /// assert!(!server_error.is_outcome_unknown());
+    /// ```
+    #[must_use]
+    pub fn is_outcome_unknown(&self) -> bool {
+        match self {
+            GatewayError::Timeout { may_have_reached } => *may_have_reached,
+            GatewayError::Unavailable {
+                http_status,
+                may_have_reached,
+            } => *may_have_reached && http_status.is_none_or(|s| (200..300).contains(&s)),
+            GatewayError::InvalidResponse(_) => true,
+            _ => false,
+        }
+    }
+
     /// Whether repeating the call is safe even for a non-idempotent call such as a checkout:
     /// transient and certainly not acted upon by the gateway.
     #[must_use]

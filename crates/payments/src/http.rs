@@ -330,6 +330,15 @@ pub(crate) fn unavailable(status: StatusCode) -> GatewayError {
     }
 }
 
+/// The error for a 4xx answer whose body says nothing more specific: the gateway refused the
+/// request (HTTP says it was not processed), so nothing is under way.
+pub(crate) fn refused(resp: &RawResponse) -> GatewayError {
+    GatewayError::Rejected {
+        code: format!("http_{}", resp.status.as_u16()),
+        message: resp.excerpt(),
+    }
+}
+
 /// Joins a base URL and a path that starts with `/`.
 pub(crate) fn join(base: &str, path: &str) -> String {
     format!("{}{}", base.trim_end_matches('/'), path)

@@ -38,9 +38,23 @@ pub fn read_payment_choice(fields: &mut Fields) -> Option<PaymentChoice> {
     });
     match gateway.as_deref() {
         Some("azampay") => {
-            let phone = fields.required("phone", PhoneNumber::parse);
+            // AzamPay pushes to Tanzanian mobile money accounts only.
+            let phone = fields.required("phone", |s| match PhoneNumber::parse(s) {
+                Ok(p) if p.country() == wetech_domain::Country::Tanzania => Ok(p),
+                Ok(_) => Err(
+                    "must be a Tanzanian mobile number (+2556…, +2557…, 06…, 07…) for AzamPay"
+                        .to_owned(),
+                ),
+                Err(e) => Err(e.to_string()),
+            });
+            // Exactly the names the API documents, in any case.
             let provider = fields.required("provider", |s| {
-                MobileProvider::parse(s)
+                const NAMES: [&str; 5] = ["Airtel", "Tigo", "Halopesa", "Azampesa", "Mpesa"];
+                NAMES
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(s.trim()))
+                    .then(|| MobileProvider::parse(s))
+                    .flatten()
                     .ok_or("must be one of Airtel, Tigo, Halopesa, Azampesa, Mpesa")
             });
             Some(PaymentChoice::AzamPay {

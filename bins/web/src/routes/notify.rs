@@ -109,6 +109,7 @@ pub async fn azampay_callback(
         | Applied::Reversed
         | Applied::StillPending
         | Applied::AlreadyHandled
+        | Applied::PaidTwice(_)
         | Applied::Ignored(_) => Ok(HttpResponse::Ok().json(serde_json::json!({"success": true}))),
     }
 }

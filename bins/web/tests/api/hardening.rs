@@ -36,7 +36,8 @@ async fn spawn_production(trust_proxy: bool) -> ProdApp {
     settings.environment = Environment::Production;
     settings.server.public_url = PUBLIC_URL.to_owned();
     settings.server.trust_proxy = trust_proxy;
-    settings.server.secret_key = SecretString::from("p".repeat(40));
+    settings.server.secret_key =
+        SecretString::from("prod-test-key-9f8e7d6c5b4a39281706f5e4d3c2b1a0");
     settings.payments.mode = Some(PaymentsMode::Sandbox);
     settings.payments.pesapal.consumer_key = Some(SecretString::from("dummy-consumer-key"));
     settings.payments.pesapal.consumer_secret = Some(SecretString::from("dummy-consumer-secret"));

@@ -385,4 +385,134 @@ app_tests! {
         assert_eq!(app.invoice(&a).await["status"], "pending", "A is not paid by B's money");
         assert!(attempt(&app, &ref_a).needs_review);
     }
+
+    async fn a_stored_ipn_id_the_gateway_does_not_know_is_registered_again(app: TestApp) {
+        // As after a restart of the development simulator (or a switch from sandbox to live):
+        // the database keeps an IPN id this Pesapal has never issued.
+        {
+            let mut conn = app.db.conn();
+            wetech_persistence::repo::app_settings::set(&mut conn, wetech_app::payment::PESAPAL_IPN_ID_KEY, "11111111-2222-3333-4444-555555555555").unwrap();
+        }
+        let id = new_invoice(&app, "staleipn@example.com").await;
+        let (_, tracking) = start_pesapal(&app, &id).await;
+        let mut conn = app.db.conn();
+        let stored = wetech_persistence::repo::app_settings::get(&mut conn, wetech_app::payment::PESAPAL_IPN_ID_KEY).unwrap().unwrap();
+        assert_ne!(stored, "11111111-2222-3333-4444-555555555555");
+        drop(conn);
+        // And the IPN of the new registration settles the invoice.
+        app.sim.complete_pesapal_order(&tracking).unwrap();
+        app.wait_for_status(&id, "paid").await;
+    }
+
+    async fn a_checkout_whose_answer_is_lost_expires_and_a_late_callback_settles_it(app: TestApp) {
+        let id = new_invoice(&app, "lostanswer@example.com").await;
+        // The push is sent and handled, then the connection drops before the answer.
+        app.sim.drop_next(Endpoint::AzamPayMnoCheckout, 1);
+        let resp = start(&app, &id, json!({"gateway": "azampay", "phone": "0754123456", "provider": "Airtel"})).await;
+        assert_eq!(resp.status(), 504);
+        assert_eq!(resp.json::<Value>().await.unwrap()["error"]["code"], "gateway_timeout");
+        let inv = app.invoice(&id).await;
+        assert_eq!(inv["status"], "unpaid");
+        assert_eq!(inv["payments"][0]["status"], "expired");
+        let reference = inv["payments"][0]["id"].as_str().unwrap().to_owned();
+        // The push reached the phone after all: AzamPay's (older, unsigned) callback settles it.
+        let body = json!({
+            "msisdn": "255754123456", "amount": inv["amount"], "message": "Success",
+            "utilityref": reference, "operator": "Airtel", "reference": "AZ0000000001",
+            "transactionstatus": "success", "submerchantAcc": null
+        });
+        let url = format!("{}/payments/azampay/callback/{}", app.address, app.callback_token);
+        let resp = app.client.post(&url).json(&body).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+        assert_eq!(app.invoice(&id).await["status"], "paid");
+    }
+
+    async fn a_gateway_refusal_without_a_readable_body_fails_the_attempt(app: TestApp) {
+        let id = new_invoice(&app, "refused400@example.com").await;
+        app.sim.fail_next(Endpoint::AzamPayMnoCheckout, 1, 400);
+        let resp = start(&app, &id, json!({"gateway": "azampay", "phone": "0754123456", "provider": "Airtel"})).await;
+        assert_eq!(resp.status(), 502);
+        assert_eq!(resp.json::<Value>().await.unwrap()["error"]["code"], "gateway_error");
+        let inv = app.invoice(&id).await;
+        assert_eq!(inv["status"], "unpaid");
+        assert_eq!(inv["payments"][0]["status"], "failed");
+    }
+
+    async fn an_ipn_without_its_notification_type_is_malformed(app: TestApp) {
+        let id = new_invoice(&app, "notype@example.com").await;
+        let (reference, tracking) = start_pesapal(&app, &id).await;
+        let resp = app.get(&format!("/payments/pesapal/ipn?OrderTrackingId={tracking}&OrderMerchantReference={reference}")).await;
+        assert_eq!(resp.status(), 400);
+        assert_eq!(resp.json::<Value>().await.unwrap()["error"]["code"], "malformed_request");
+        // The browser return carries only the two and still works.
+        let resp = app.get(&format!("/payments/pesapal/return?OrderTrackingId={tracking}&OrderMerchantReference={reference}")).await;
+        assert_eq!(resp.status(), 303);
+    }
+
+    async fn azampay_wants_a_tanzanian_number_and_a_listed_provider(app: TestApp) {
+        let id = new_invoice(&app, "kenyan@example.com").await;
+        let resp = start(&app, &id, json!({"gateway": "azampay", "phone": "+254712345678", "provider": "Airtel"})).await;
+        assert_eq!(resp.status(), 422);
+        let body: Value = resp.json().await.unwrap();
+        assert!(body["error"]["fields"]["phone"].is_string(), "{body}");
+        for provider in ["Vodacom", "M-Pesa", "yas", "", "Airtel "] {
+            let resp = start(&app, &id, json!({"gateway": "azampay", "phone": "0754123456", "provider": provider})).await;
+            let status = resp.status();
+            let body: Value = resp.json().await.unwrap();
+            if provider == "Airtel " {
+                // Surrounding blanks are forgiven.
+                assert_eq!(status, 201, "{body}");
+            } else {
+                assert_eq!(status, 422, "{provider}: {body}");
+                assert!(body["error"]["fields"]["provider"].is_string(), "{body}");
+            }
+        }
+        // Nothing was recorded for the refused requests.
+        assert_eq!(app.invoice(&id).await["payments"].as_array().unwrap().len(), 1);
+        // Any case of a listed name.
+        let other = new_invoice(&app, "lowercase@example.com").await;
+        let resp = start(&app, &other, json!({"gateway": "azampay", "phone": "0754123456", "provider": "mpesa"})).await;
+        assert_eq!(resp.status(), 201);
+    }
+
+    async fn a_callback_naming_the_payer_in_local_form_matches(app: TestApp) {
+        app.sim.update_config(|c| c.delivery_attempts = 0);
+        let id = new_invoice(&app, "localform@example.com").await;
+        let resp = start(&app, &id, json!({"gateway": "azampay", "phone": "+255754000111", "provider": "Tigo"})).await;
+        let reference = resp.json::<Value>().await.unwrap()["payment_id"].as_str().unwrap().to_owned();
+        let tx = app.sim.azampay_transactions().into_iter().find(|t| t.external_id == reference).unwrap();
+        let mut body: Value = serde_json::from_slice(&app.sim.azampay_callback_body(&tx.transaction_id, true).unwrap()).unwrap();
+        body.as_object_mut().unwrap().remove("signature");
+        body["msisdn"] = json!("0754000111");
+        let url = format!("{}/payments/azampay/callback/{}", app.address, app.callback_token);
+        let resp = app.client.post(&url).json(&body).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(app.invoice(&id).await["status"], "paid");
+    }
+
+    async fn a_customer_may_switch_gateway_and_a_second_payment_is_flagged(app: TestApp) {
+        app.sim.update_config(|c| c.delivery_attempts = 0);
+        let id = new_invoice(&app, "switch@example.com").await;
+        let (pesapal_ref, tracking) = start_pesapal(&app, &id).await;
+        // Same gateway again at once: a double click, refused.
+        assert_eq!(start(&app, &id, json!({"gateway": "pesapal"})).await.status(), 409);
+        // The other gateway: allowed; the Pesapal attempt is superseded.
+        let resp = start(&app, &id, json!({"gateway": "azampay", "phone": "0754123456", "provider": "Airtel"})).await;
+        assert_eq!(resp.status(), 201);
+        let azam_ref = resp.json::<Value>().await.unwrap()["payment_id"].as_str().unwrap().to_owned();
+        let tx = app.sim.azampay_transactions().into_iter().find(|t| t.external_id == azam_ref).unwrap();
+        let url = format!("{}/payments/azampay/callback/{}", app.address, app.callback_token);
+        let body = app.sim.azampay_callback_body(&tx.transaction_id, true).unwrap();
+        let resp = app.client.post(&url).header("content-type", "application/json").body(body).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(app.invoice(&id).await["status"], "paid");
+        // The customer had paid on the Pesapal page too: the IPN is valid and handled (200),
+        // the invoice stays paid once, the Pesapal attempt is flagged for a refund.
+        app.sim.complete_pesapal_order(&tracking).unwrap();
+        let resp = app.get(&format!("/payments/pesapal/ipn?{}", ipn_query(&tracking, &pesapal_ref))).await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.json::<Value>().await.unwrap()["status"], 200);
+        assert!(attempt(&app, &pesapal_ref).needs_review);
+        assert_eq!(app.invoice(&id).await["status"], "paid");
+    }
 }

@@ -55,7 +55,9 @@ use crate::gateway::{
     MobileProvider, NextStep, Notification, PaymentDetails, PaymentGateway, StatusQuery,
     StatusReport, mask,
 };
-use crate::http::{Http, HttpOptions, Idempotency, RawResponse, check_base, join, unavailable};
+use crate::http::{
+    Http, HttpOptions, Idempotency, RawResponse, check_base, join, refused, unavailable,
+};
 use crate::lenient::json_number;
 use crate::money::{Currency, Money};
 use crate::settings::{
@@ -385,8 +387,14 @@ fn parse_body<T: serde::de::DeserializeOwned>(
     what: &str,
 ) -> Result<T, GatewayError> {
     serde_json::from_slice(&resp.body).map_err(|_| {
-        if resp.status.is_server_error() || resp.status == StatusCode::TOO_MANY_REQUESTS {
+        if resp.status.is_server_error()
+            || resp.status == StatusCode::TOO_MANY_REQUESTS
+            || resp.status == StatusCode::REQUEST_TIMEOUT
+        {
             unavailable(resp.status)
+        } else if resp.status.is_client_error() {
+            // A 4xx answer: the gateway refused the request, whatever its body says.
+            refused(resp)
         } else {
             GatewayError::InvalidResponse(format!(
                 "{what}: HTTP {} with body `{}`",
@@ -429,6 +437,9 @@ fn error_for(resp: &RawResponse, what: &str) -> GatewayError {
             code: format!("http_{}", s.as_u16()),
             message,
         };
+    }
+    if s.is_client_error() {
+        return refused(resp);
     }
     GatewayError::InvalidResponse(format!(
         "{what}: HTTP {} with body `{}`",

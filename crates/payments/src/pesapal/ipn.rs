@@ -130,6 +130,36 @@ pub fn parse_ipn(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Result<PesapalIpn, GatewayError> {
+    parse(method, query, content_type, body, false)
+}
+
+/// Parses an IPN as [`parse_ipn`] does, but `OrderNotificationType` is required too: Pesapal
+/// sends all three to the IPN URL, while its browser return carries only the first two.
+///
+/// ```
+/// use wetech_payments::pesapal::parse_ipn_strict;
+/// use wetech_payments::NotificationMethod;
+/// let q = "OrderTrackingId=abc&OrderMerchantReference=INV-1";
+/// assert!(parse_ipn_strict(NotificationMethod::Get, q, None, b"").is_err());
+/// let q = "OrderTrackingId=abc&OrderMerchantReference=INV-1&OrderNotificationType=IPNCHANGE";
+/// assert!(parse_ipn_strict(NotificationMethod::Get, q, None, b"").is_ok());
+/// ```
+pub fn parse_ipn_strict(
+    method: NotificationMethod,
+    query: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<PesapalIpn, GatewayError> {
+    parse(method, query, content_type, body, true)
+}
+
+fn parse(
+    method: NotificationMethod,
+    query: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+    type_required: bool,
+) -> Result<PesapalIpn, GatewayError> {
     if body.len() > MAX_IPN_BODY || query.len() > MAX_IPN_BODY {
         return Err(bad("notification too large"));
     }
@@ -180,7 +210,7 @@ pub fn parse_ipn(
     };
     let order_tracking_id = get("ordertrackingid", true)?.unwrap_or_default();
     let merchant_reference = get("ordermerchantreference", true)?.unwrap_or_default();
-    let notification_type = get("ordernotificationtype", false)?
+    let notification_type = get("ordernotificationtype", type_required)?
         .map_or(PesapalNotificationType::IpnChange, |t| {
             PesapalNotificationType::parse(&t)
         });

@@ -47,14 +47,19 @@ use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 
-pub use ipn::{MAX_IPN_BODY, PesapalIpn, PesapalNotificationType, ipn_acknowledgement, parse_ipn};
+pub use ipn::{
+    MAX_IPN_BODY, PesapalIpn, PesapalNotificationType, ipn_acknowledgement, parse_ipn,
+    parse_ipn_strict,
+};
 
 use crate::error::GatewayError;
 use crate::gateway::{
     CheckoutRequest, CheckoutResponse, Gateway, GatewayFuture, IncomingNotification, NextStep,
     Notification, PaymentGateway, StatusQuery, StatusReport,
 };
-use crate::http::{Http, HttpOptions, Idempotency, RawResponse, check_base, join, unavailable};
+use crate::http::{
+    Http, HttpOptions, Idempotency, RawResponse, check_base, join, refused, unavailable,
+};
 use crate::lenient::json_number;
 use crate::money::Money;
 use crate::settings::{PaymentsMode, PaymentsSettings, PaymentsSettingsError};
@@ -414,8 +419,14 @@ impl fmt::Debug for PesapalClient {
 
 fn parse_json<T: DeserializeOwned>(resp: &RawResponse, what: &str) -> Result<T, GatewayError> {
     serde_json::from_slice(&resp.body).map_err(|_| {
-        if resp.status.is_server_error() || resp.status == StatusCode::TOO_MANY_REQUESTS {
+        if resp.status.is_server_error()
+            || resp.status == StatusCode::TOO_MANY_REQUESTS
+            || resp.status == StatusCode::REQUEST_TIMEOUT
+        {
             unavailable(resp.status)
+        } else if resp.status.is_client_error() {
+            // A 4xx answer: the gateway refused the request, whatever its body says.
+            refused(resp)
         } else {
             GatewayError::InvalidResponse(format!(
                 "{what}: HTTP {} with body `{}`",
