@@ -116,6 +116,7 @@ impl Target {
                 return if url.len() == prefix.len() {
                     Err("names no PostgreSQL server or database".to_owned())
                 } else {
+                    check_postgres_uri(&url[prefix.len()..])?;
                     Ok(Target::Postgres(url.to_owned()))
                 };
             }
@@ -148,6 +149,224 @@ impl Target {
             Target::Sqlite(_) => Backend::Sqlite,
             Target::Postgres(_) => Backend::Postgres,
         }
+    }
+}
+
+/// Checks the part of a libpq URI after `postgres://` the way libpq parses it
+/// (`[user[:password]@][host][:port][,…][/dbname][?key=value&…]`), so that a malformed URL is
+/// refused at start-up naming `database.url` instead of failing later in libpq, whose message
+/// quotes the whole URI. The error never contains any part of the URL.
+fn check_postgres_uri(rest: &str) -> Result<(), String> {
+    if rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(
+            "is not a valid PostgreSQL URL: it contains whitespace or control characters"
+                .to_owned(),
+        );
+    }
+    let bad = |why: &str| Err(format!("is not a valid PostgreSQL URL: {why}"));
+    // libpq: the user part ends at the first '@' that comes before any '/'.
+    let mut rest = match rest.find(['@', '/']) {
+        Some(i) if rest.as_bytes()[i] == b'@' => {
+            if !percent_encoding_is_valid(&rest[..i]) {
+                return bad("invalid percent-encoding in the user name or password");
+            }
+            &rest[i + 1..]
+        }
+        _ => rest,
+    };
+    loop {
+        if let Some(after) = rest.strip_prefix('[') {
+            let Some(close) = after.find(']') else {
+                return bad("an IPv6 host address misses its closing \"]\"");
+            };
+            if close == 0 {
+                return bad("an IPv6 host address is empty");
+            }
+            rest = &after[close + 1..];
+        } else {
+            let end = rest.find([':', '/', '?', ',']).unwrap_or(rest.len());
+            if !percent_encoding_is_valid(&rest[..end]) {
+                return bad("invalid percent-encoding in a host name");
+            }
+            rest = &rest[end..];
+        }
+        if let Some(after) = rest.strip_prefix(':') {
+            let end = after.find(['/', '?', ',']).unwrap_or(after.len());
+            let port = &after[..end];
+            if !port.is_empty() && port.parse::<u16>().map_or(true, |p| p == 0) {
+                return bad("the port must be a number from 1 to 65535");
+            }
+            rest = &after[end..];
+        }
+        match rest.strip_prefix(',') {
+            Some(after) => rest = after,
+            None => break,
+        }
+    }
+    if !(rest.is_empty() || rest.starts_with('/') || rest.starts_with('?')) {
+        return bad("unexpected character after the host (expected \":\", \"/\" or \"?\")");
+    }
+    let (path, query) = match rest.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (rest, None),
+    };
+    if !percent_encoding_is_valid(path) {
+        return bad("invalid percent-encoding in the database name");
+    }
+    if let Some(query) = query {
+        for pair in query.split('&') {
+            let mut parts = pair.split('=');
+            let (Some(key), Some(value), None) = (parts.next(), parts.next(), parts.next()) else {
+                return bad("every query parameter must be one key=value pair");
+            };
+            if key.is_empty() {
+                return bad("a query parameter has no name");
+            }
+            if !percent_encoding_is_valid(key) || !percent_encoding_is_valid(value) {
+                return bad("invalid percent-encoding in a query parameter");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every `%` is followed by two hexadecimal digits.
+fn percent_encoding_is_valid(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_hexdigit);
+            if !(hex(i + 1) && hex(i + 2)) {
+                return false;
+            }
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    true
+}
+
+/// Decodes `%XX` sequences (invalid ones are kept as written).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let decoded = (bytes[i] == b'%')
+            .then(|| text.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match decoded {
+            Some(b) => {
+                out.push(b);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Shown instead of a password.
+const REDACTED: &str = "[redacted]";
+
+/// Removes every password from `text` (an error message that may quote the database URL):
+/// the password of `url`'s user part and of any `password=` parameter, as written and decoded,
+/// and any `scheme://user:password@` or `password=value` that `text` itself contains.
+pub(crate) fn redact_secrets(text: &str, url: &str) -> String {
+    let mut secrets: Vec<String> = Vec::new();
+    if let Some((_, rest)) = url.split_once("://") {
+        // libpq's rule: the user part ends at the first '@' before any '/'.
+        if let Some(i) = rest.find(['@', '/'])
+            && rest.as_bytes()[i] == b'@'
+            && let Some((_, password)) = rest[..i].split_once(':')
+        {
+            secrets.push(password.to_owned());
+            secrets.push(percent_decode(password));
+        }
+        // A careless URL may hold an '@' further on; treat everything up to the last '@' as
+        // possibly secret too.
+        if let Some(at) = rest.rfind('@')
+            && let Some((_, password)) = rest[..at].split_once(':')
+        {
+            secrets.push(password.to_owned());
+            secrets.push(percent_decode(password));
+        }
+    }
+    for (i, _) in url.match_indices("password=") {
+        let value = &url[i + "password=".len()..];
+        let value = &value[..value.find('&').unwrap_or(value.len())];
+        secrets.push(value.to_owned());
+        secrets.push(percent_decode(value));
+    }
+    secrets.retain(|s| !s.is_empty());
+    // Longest first, so that a secret containing another is removed whole.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let mut out = text.to_owned();
+    for secret in &secrets {
+        out = out.replace(secret.as_str(), REDACTED);
+    }
+    redact_patterns(&out)
+}
+
+/// Replaces the value of every `password=` and the password of every `://user:password@` in
+/// `text`.
+fn redact_patterns(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("password=") {
+        let start = i + "password=".len();
+        out.push_str(&rest[..start]);
+        let value_end = rest[start..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '&' | '"' | '\'' | ','))
+            .map_or(rest.len(), |j| start + j);
+        if value_end > start {
+            out.push_str(REDACTED);
+        }
+        rest = &rest[value_end..];
+    }
+    out.push_str(rest);
+    let text = out;
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find("://") {
+        let start = i + 3;
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let end = tail
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\''))
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match authority.rfind('@') {
+            Some(at) => match authority[..at].split_once(':') {
+                Some((user, _)) => {
+                    out.push_str(user);
+                    out.push(':');
+                    out.push_str(REDACTED);
+                    out.push_str(&authority[at..]);
+                }
+                None => out.push_str(authority),
+            },
+            None => out.push_str(authority),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The same error with every password in its text redacted (see [`redact_secrets`]).
+fn redact_connection_error(cause: ConnectionError, url: &str) -> ConnectionError {
+    match cause {
+        ConnectionError::InvalidConnectionUrl(text) => {
+            ConnectionError::InvalidConnectionUrl(redact_secrets(&text, url))
+        }
+        other => ConnectionError::BadConnection(redact_secrets(&other.to_string(), url)),
     }
 }
 
@@ -253,11 +472,12 @@ impl DbConnectionManager {
             }
             Target::Postgres(url) => {
                 let url = with_connect_timeout(url, self.connect_timeout);
+                // libpq's messages may quote the URI, password included.
                 PgConnection::establish(&url)
                     .map(DbConnection::Pg)
                     .map_err(|cause| ConnectError::Establish {
                         backend: Backend::Postgres,
-                        cause,
+                        cause: redact_connection_error(cause, &url),
                     })
             }
         }
@@ -408,5 +628,101 @@ mod tests {
             with_connect_timeout("postgres://h/db", Duration::from_secs(1)),
             "postgres://h/db?connect_timeout=2"
         );
+    }
+
+    const PASSWORD: &str = "sekret1";
+
+    #[test]
+    fn malformed_postgres_urls_are_refused_without_their_password() {
+        for bad in [
+            "postgres://u:sekret1@[bad/db",
+            "postgres://u:sekret1@[]/db",
+            "postgres://u:sekret1@h:port/db",
+            "postgres://u:sekret1@h:99999/db",
+            "postgresql://u:sekret1@h:5432x/db",
+            "postgres://u:sekret1@[::1]x/db",
+            "postgres://u:sek%zzret1@h/db",
+            "postgres://u:sekret1@h/d%b",
+            "postgres://u:sekret1@h/db?sslmode",
+            "postgres://u:sekret1@h/db?a=b=c",
+            "postgres://u:sekret1@h/db?=x",
+            "postgres://u:sekret1@h /db",
+            "postgres://u:sekret1@h/db?password=sekret1&x",
+        ] {
+            let e = Target::parse(bad).expect_err(bad);
+            assert!(!e.contains(PASSWORD), "{bad}: {e}");
+            let e = crate::DatabaseSettings::new(bad).validate().expect_err(bad);
+            assert_eq!(e.key, "database.url");
+            assert!(!e.to_string().contains(PASSWORD), "{bad}: {e}");
+        }
+        for good in [
+            "postgres://u:sekret1@h/db",
+            "postgres://u:sek%40ret1@h:5432/db?sslmode=disable&connect_timeout=3",
+            "postgres://h1:5432,h2:5433/db",
+            "postgres://[::1]:5432/db",
+            "postgres:///db?host=/var/run/postgresql",
+            "postgres://u@h",
+        ] {
+            assert!(Target::parse(good).is_ok(), "{good} refused");
+        }
+    }
+
+    #[test]
+    fn redaction_removes_every_form_of_the_password() {
+        let url = "postgres://u:sek%21ret1@[bad/db?password=other-secret&connect_timeout=5";
+        let libpq = format!(
+            "missing \"]\" in IPv6 host address in URI: \"{url}\" password=sek!ret1 sek%21ret1 \
+             postgresql://x:plain-secret@h/db password=third-secret"
+        );
+        let shown = redact_secrets(&libpq, url);
+        for secret in [
+            "sek%21ret1",
+            "sek!ret1",
+            "other-secret",
+            "plain-secret",
+            "third-secret",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("IPv6 host address"), "{shown}");
+    }
+
+    fn establish_error(url: &str) -> String {
+        let manager = DbConnectionManager {
+            target: Target::Postgres(url.to_owned()),
+            connect_timeout: Duration::from_secs(2),
+        };
+        match manager.establish() {
+            Ok(_) => panic!("{url} connected"),
+            Err(e) => {
+                let mut text = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(s) = source {
+                    text.push_str(&s.to_string());
+                    source = s.source();
+                }
+                text
+            }
+        }
+    }
+
+    #[test]
+    fn connection_errors_never_contain_the_password() {
+        // Passed to libpq as they are (Target::parse would refuse the malformed ones), so that
+        // libpq's own messages, which quote the URI, are what is checked.
+        for url in [
+            "postgres://u:sekret1@[bad/db",
+            "postgres://u:sekret1@h:port/db",
+            "postgres://u:sek%00ret1@127.0.0.1:1/db",
+            "postgres://u:sekret1@127.0.0.1:1/db",
+            "postgres://u:sekret1@127.0.0.1:1/db?sslmode=bogus",
+            "postgres://u@127.0.0.1:1/db?password=sekret1",
+            "postgres://u:sekret1@127.0.0.1:1/db?nosuchoption=1",
+        ] {
+            let text = establish_error(url);
+            assert!(!text.contains("sekret1"), "{url}: {text}");
+            assert!(!text.contains("sek%00ret1"), "{url}: {text}");
+            assert!(text.contains("PostgreSQL"), "{url}: {text}");
+        }
     }
 }
