@@ -71,7 +71,7 @@ impl<'a> From<&'a BackupReport> for BackupJson<'a> {
 
 fn print_backup(r: &BackupReport) {
     let rows: u64 = r.row_counts.values().sum();
-    println!(
+    outln!(
         "{} backup written in {}: {}, {} tables, {rows} rows, sha256 {}",
         r.kind,
         output::duration(r.duration),
@@ -79,11 +79,11 @@ fn print_backup(r: &BackupReport) {
         r.row_counts.len(),
         r.sha256
     );
-    println!("  rows: {}", row_summary(&r.row_counts));
+    outln!("  rows: {}", row_summary(&r.row_counts));
     for old in &r.removed {
-        println!("  removed old backup {}", old.display());
+        outln!("  removed old backup {}", old.display());
     }
-    println!("{}", r.path.display());
+    outln!("{}", r.path.display());
 }
 
 fn row_summary(counts: &std::collections::BTreeMap<String, u64>) -> String {
@@ -108,7 +108,7 @@ pub(crate) fn verify(file: &Path, json: bool) -> Outcome {
 
 fn print_verify(r: &VerifyReport) {
     let rows: u64 = r.row_counts.values().sum();
-    println!(
+    outln!(
         "{} is a sound {} backup: {}, {} tables, {rows} rows",
         r.path.display(),
         r.kind,
@@ -116,29 +116,29 @@ fn print_verify(r: &VerifyReport) {
         r.row_counts.len()
     );
     if r.checksum_verified {
-        println!(
+        outln!(
             "  checksum: matches {}.sha256 ({})",
             r.path.display(),
             r.sha256
         );
     } else {
-        println!(
+        outln!(
             "  checksum: no {}.sha256 file; sha256 is {}",
             r.path.display(),
             r.sha256
         );
     }
-    println!(
+    outln!(
         "  schema: {}",
         r.migrations.last().map_or("-", String::as_str)
     );
     if !r.pending_migrations.is_empty() {
-        println!(
+        outln!(
             "  older than this build: `ops migrate` applies {} after a restore",
             r.pending_migrations.join(", ")
         );
     }
-    println!("  rows: {}", row_summary(&r.row_counts));
+    outln!("  rows: {}", row_summary(&r.row_counts));
 }
 
 /// `ops restore FILE [--yes]`.
@@ -169,17 +169,17 @@ pub(crate) fn restore(settings: &Settings, args: &RestoreArgs, json: bool) -> Ou
     if json {
         output::print_json(&report)?;
     } else {
-        println!(
+        outln!(
             "restored {} into {target} in {}",
             args.file.display(),
             output::duration(report.duration)
         );
         match &report.pre_restore_backup {
-            Some(pre) => println!("  the previous database is kept as {}", pre.display()),
-            None => println!("  there was no database before"),
+            Some(pre) => outln!("  the previous database is kept as {}", pre.display()),
+            None => outln!("  there was no database before"),
         }
         if !report.verified.pending_migrations.is_empty() {
-            println!(
+            outln!(
                 "  run `ops migrate` (or start `web`) to apply {}",
                 report.verified.pending_migrations.join(", ")
             );

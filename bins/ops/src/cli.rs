@@ -101,7 +101,10 @@ pub struct RestoreArgs {
 
 #[derive(Debug, Args)]
 pub struct HealthcheckArgs {
-    /// Base URL of a running server; asks its /health/ready/ instead of checking locally.
+    /// Base URL of a running server (http or https); asks its /health/ready/ instead of
+    /// checking locally. `/health/ready/` is appended to the URL's path unless the path already
+    /// ends with it; a URL with a query (?…) or fragment (#…) is refused (exit 2). A user name
+    /// and password in the URL are sent but never printed.
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
 }

@@ -15,6 +15,34 @@ fn connection(settings: &Settings) -> Result<PooledConnection, Failure> {
     Ok(pool.get()?)
 }
 
+/// The pool for a command that needs a migrated database (everything but `ops migrate`). A
+/// missing SQLite file is reported, never created, and pending migrations are refused; both
+/// errors say to run `ops migrate`.
+pub(crate) fn migrated_pool(
+    database: &wetech_persistence::DatabaseSettings,
+) -> Result<wetech_persistence::Pool, Failure> {
+    if let Some(path) = database.sqlite_path()
+        && !path.as_os_str().to_string_lossy().starts_with("file:")
+        && !path.exists()
+    {
+        return Err(Failure::Failed(anyhow::anyhow!(
+            "the SQLite database {} does not exist; run `ops migrate` first to create it",
+            path.display()
+        )));
+    }
+    let pool = connect(database)?;
+    let mut conn = pool.get()?;
+    let pending = wetech_persistence::pending_migrations(&mut conn)?;
+    drop(conn);
+    if !pending.is_empty() {
+        return Err(Failure::Failed(anyhow::anyhow!(
+            "the database has {} pending migration(s); run `ops migrate` first",
+            pending.len()
+        )));
+    }
+    Ok(pool)
+}
+
 #[derive(Serialize)]
 struct Migrated {
     /// Applied by this run, oldest first.
@@ -34,14 +62,14 @@ pub(crate) fn migrate(settings: &Settings, json: bool) -> Outcome {
             migrations,
         })?;
     } else if applied.is_empty() {
-        println!(
+        outln!(
             "the database is up to date ({} migrations applied)",
             migrations.len()
         );
     } else {
-        println!("applied {} migration(s):", applied.len());
+        outln!("applied {} migration(s):", applied.len());
         for name in &applied {
-            println!("  {name}");
+            outln!("  {name}");
         }
     }
     Ok(())
@@ -99,7 +127,7 @@ impl CatalogRequest {
 
 /// Runs a parsed catalogue command.
 pub(crate) fn catalog(settings: &Settings, request: &CatalogRequest, json: bool) -> Outcome {
-    let mut conn = connection(settings)?;
+    let mut conn = migrated_pool(&settings.database.clone().with_pool_size(1))?.get()?;
     match request {
         CatalogRequest::List => {
             let entries = catalog::list(&mut conn)?;
@@ -126,9 +154,12 @@ fn print_entry(verb: &str, e: &CatalogEntry, json: bool) -> Outcome {
         output::print_json(e)
     } else {
         let state = if e.active { "active" } else { "disabled" };
-        println!(
+        outln!(
             "{verb} {}: {}, {} {} ({state})",
-            e.code, e.name, e.price, e.currency
+            e.code,
+            e.name,
+            e.price,
+            e.currency
         );
         Ok(())
     }
@@ -153,15 +184,20 @@ fn print_table(entries: &[CatalogEntry]) {
         .max()
         .unwrap_or(5)
         .max(5);
-    println!(
+    outln!(
         "{:code_w$}  {:name_w$}  {:>price_w$}  CUR  STATE",
-        "CODE", "NAME", "PRICE"
+        "CODE",
+        "NAME",
+        "PRICE"
     );
     for e in entries {
         let state = if e.active { "active" } else { "disabled" };
-        println!(
+        outln!(
             "{:code_w$}  {:name_w$}  {:>price_w$}  {}  {state}",
-            e.code, e.name, e.price, e.currency
+            e.code,
+            e.name,
+            e.price,
+            e.currency
         );
     }
 }

@@ -5,6 +5,21 @@
 //! 2 on bad usage. Logs go to the configured `app.log` / `errors.log` only, so stdout stays clean
 //! for scripts.
 
+/// `println!` that never panics: a closed stdout (`ops … | head -1`) is ignored, so the exit
+/// status stays the one the command's result gives.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::output::write_line(&mut ::std::io::stdout().lock(), format_args!($($arg)*))
+    };
+}
+
+/// `eprintln!` that never panics on a closed stderr.
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::output::write_line(&mut ::std::io::stderr().lock(), format_args!($($arg)*))
+    };
+}
+
 mod backup;
 mod cli;
 mod database;
@@ -13,7 +28,6 @@ mod output;
 mod payments;
 
 use std::ffi::OsString;
-use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser as _;
@@ -61,11 +75,11 @@ where
     match dispatch(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(message)) => {
-            eprintln!("ops: {message}");
+            errln!("ops: {message}");
             ExitCode::from(EXIT_USAGE)
         }
         Err(Failure::Failed(e)) => {
-            eprintln!("ops: error: {e:#}");
+            errln!("ops: error: {}", error_text(&e));
             ExitCode::FAILURE
         }
         Err(Failure::Reported) => ExitCode::FAILURE,
@@ -124,9 +138,8 @@ struct Context {
 
 impl Context {
     fn load(cli: &Cli, with_logs: bool) -> Result<Context, Failure> {
-        if let Some(file) = &cli.config {
-            check_config_file(file)?;
-        }
+        // A missing, unreadable or directory config file (from --config or WETECH_CONFIG) is a
+        // failure (exit 1), reported once by the settings loader with the reason.
         let settings =
             Settings::load(cli.config.as_deref()).map_err(|e| Failure::Failed(e.into()))?;
         let logs = if with_logs {
@@ -134,7 +147,7 @@ impl Context {
             match wetech_observability::init("wetech-ops", &settings.log, std::io::sink()) {
                 Ok(guard) => Some(guard),
                 Err(e) => {
-                    eprintln!(
+                    errln!(
                         "ops: warning: logging to {} is off: {e}",
                         settings.log.dir.display()
                     );
@@ -151,13 +164,44 @@ impl Context {
     }
 }
 
-fn check_config_file(file: &Path) -> Result<(), Failure> {
-    if file.is_file() {
-        Ok(())
-    } else {
-        Err(Failure::Usage(format!(
-            "--config {}: no such file",
-            file.display()
-        )))
+/// The error and its causes joined by `: `, leaving out a cause whose text the message already
+/// contains (many error types repeat their source's text), so nothing is printed twice.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        if part.is_empty() || text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    // Nested wrappers of one kind print the same prefix each ("database error: database
+    // error: …"): keep one of each run.
+    let mut parts: Vec<&str> = Vec::new();
+    for part in text.split(": ") {
+        if parts.last() != Some(&part) {
+            parts.push(part);
+        }
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_chain_is_printed_without_repeats() {
+        let e = anyhow::Error::msg("no such table: services")
+            .context("database error: database error: database error: no such table: services");
+        assert_eq!(error_text(&e), "database error: no such table: services");
+        let e = anyhow::Error::msg("connection refused").context("cannot connect to PostgreSQL");
+        assert_eq!(
+            error_text(&e),
+            "cannot connect to PostgreSQL: connection refused"
+        );
     }
 }

@@ -20,6 +20,13 @@ pub(crate) fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<(), Failure
     }
 }
 
+/// Writes one line to `out` and flushes it, ignoring a reader that went away (`BrokenPipe`) and
+/// any other write error: what a command prints never changes its exit status, and Rust
+/// ignores SIGPIPE, so `println!` would panic instead.
+pub(crate) fn write_line(out: &mut dyn std::io::Write, args: std::fmt::Arguments<'_>) {
+    let _ignored = writeln!(out, "{args}").and_then(|()| out.flush());
+}
+
 /// `1536` → `1.5 KiB`.
 pub(crate) fn bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -75,7 +82,7 @@ impl ProgressLine {
             Some(b) => format!(": {} so far", bytes(b)),
             None => String::new(),
         };
-        eprintln!("… {}{amount} ({} s)", p.stage.label(), p.elapsed.as_secs());
+        errln!("… {}{amount} ({} s)", p.stage.label(), p.elapsed.as_secs());
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use wetech_app::{Gateways, ReconcileChange, Settings, UseCases};
-use wetech_persistence::{UnitOfWork, connect};
+use wetech_persistence::UnitOfWork;
 
 use crate::output;
 use crate::{Failure, Outcome};
@@ -13,16 +13,7 @@ use crate::{Failure, Outcome};
 /// The use cases as `web` builds them. In simulator mode the simulator is the one mounted in the
 /// running `web` at `server.public_url`.
 fn use_cases(settings: &Settings) -> Result<UseCases, Failure> {
-    let pool = connect(&settings.database)?;
-    let mut conn = pool.get()?;
-    let pending = wetech_persistence::pending_migrations(&mut conn)?;
-    drop(conn);
-    if !pending.is_empty() {
-        return Err(Failure::Failed(anyhow::anyhow!(
-            "the database has {} pending migration(s); run `ops migrate` first",
-            pending.len()
-        )));
-    }
+    let pool = crate::database::migrated_pool(&settings.database)?;
     let public = settings.server.public_base();
     let gateways = Gateways::from_settings(settings, public)?;
     Ok(UseCases::new(
@@ -62,21 +53,24 @@ pub(crate) fn reconcile(settings: &Settings, older_than: u64, json: bool) -> Out
             changes: &changes,
         })?;
     } else if changes.is_empty() {
-        println!("no payment attempt open for more than {older_than} s");
+        outln!("no payment attempt open for more than {older_than} s");
     } else {
-        println!(
+        outln!(
             "checked {} payment attempt(s) open for more than {older_than} s:",
             changes.len()
         );
         for c in &changes {
-            println!(
+            outln!(
                 "  {} {} ({}): {}",
-                c.payment_id, c.gateway, c.from, c.outcome
+                c.payment_id,
+                c.gateway,
+                c.from,
+                c.outcome
             );
         }
     }
     if errors > 0 {
-        eprintln!("ops: {errors} attempt(s) could not be checked; run again later");
+        errln!("ops: {errors} attempt(s) could not be checked; run again later");
         return Err(Failure::Reported);
     }
     Ok(())
@@ -107,8 +101,8 @@ pub(crate) fn register_ipn(settings: &Settings, url: Option<&str>, json: bool) -
             url,
         })?;
     } else {
-        println!("IPN URL {url} is registered with Pesapal");
-        println!("{ipn_id}");
+        outln!("IPN URL {url} is registered with Pesapal");
+        outln!("{ipn_id}");
     }
     Ok(())
 }

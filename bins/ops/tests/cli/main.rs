@@ -262,13 +262,73 @@ fn every_command_s_bad_usage_exits_2_with_a_helpful_message() {
     }
     // None of them created a database.
     assert!(!s.path("data/wetech.sqlite3").exists());
-    // A missing --config file is bad usage too.
-    let out = Command::new(env!("CARGO_BIN_EXE_ops"))
-        .args(["--config", "/nonexistent/w.toml", "migrate"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("/nonexistent/w.toml"));
+}
+
+/// `ops` with a clean environment plus `env`.
+fn ops_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ops"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("WETECH") || k == "RUST_LOG" {
+            c.env_remove(k);
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    c.args(args)
+        .envs(env.iter().copied())
+        .current_dir(dir.path());
+    c.output().unwrap()
+}
+
+#[test]
+fn an_unusable_config_file_fails_with_1_whichever_way_it_is_named() {
+    for (args, env) in [
+        (&["--config", "/nonexistent/w.toml", "migrate"][..], &[][..]),
+        (&["migrate"], &[("WETECH_CONFIG", "/nonexistent/w.toml")]),
+    ] {
+        let out = ops_env(args, env);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?} {env:?}: {stderr}");
+        assert!(stderr.contains("/nonexistent/w.toml"), "{stderr}");
+        assert!(stderr.contains("no such file"), "{stderr}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    for (args, env) in [
+        (&["--config", d, "migrate"][..], &[][..]),
+        (&["migrate"], &[("WETECH_CONFIG", d)]),
+    ] {
+        let out = ops_env(args, env);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("is a directory"), "{stderr}");
+        assert!(!stderr.contains("no such file"), "{stderr}");
+    }
+    // An empty WETECH_CONFIG means unset: the defaults load.
+    let out = ops_env(
+        &["--json", "healthcheck"],
+        &[
+            ("WETECH_CONFIG", ""),
+            ("WETECH__STORAGE__MEDIA_DIR", "/nonexistent-media"),
+        ],
+    );
+    assert!(
+        !text(&out.stderr).contains("configuration file"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        serde_json::from_slice::<Value>(&out.stdout).is_ok(),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_settings_error_is_printed_once() {
+    let out = ops_env(&["migrate"], &[("WETECH__SERVER__PORT", "notaport")]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.matches("server.port").count(), 1, "{stderr}");
 }
 
 #[test]
@@ -855,4 +915,169 @@ fn the_restore_drill_in_the_runbook_works() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
+}
+
+/// Runs `ops` with its stdout closed before it writes anything (`ops … | head -0`).
+fn ops_with_closed_stdout(s: &Setup, args: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ops"));
+    c.arg("--config")
+        .arg(&s.config)
+        .args(args)
+        .current_dir(s.dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, _) in std::env::vars() {
+        if k.starts_with("WETECH") || k == "RUST_LOG" {
+            c.env_remove(k);
+        }
+    }
+    let mut child = c.spawn().unwrap();
+    drop(child.stdout.take());
+    let mut stderr = Vec::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_end(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    Output {
+        status,
+        stdout: Vec::new(),
+        stderr,
+    }
+}
+
+#[test]
+fn a_closed_stdout_does_not_change_the_exit_status() {
+    let s = Setup::sqlite();
+    s.ok(&["migrate"]);
+    for (args, code) in [
+        (&["healthcheck"][..], 0),
+        (&["--json", "healthcheck"], 0),
+        (&["backup"], 0),
+        (&["catalog", "list"], 0),
+        (&["migrate"], 0),
+        (&["--help"], 0),
+        (&["backup", "verify", "/nonexistent.sqlite3"], 1),
+    ] {
+        let out = ops_with_closed_stdout(&s, args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "ops {args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "ops {args:?}: {stderr}");
+    }
+    // The backup was still taken.
+    assert!(std::fs::read_dir(s.path("backups")).unwrap().count() >= 1);
+    // A failing health check still exits 1.
+    std::fs::remove_dir_all(s.path("media")).unwrap();
+    let out = ops_with_closed_stdout(&s, &["healthcheck"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("panicked"));
+}
+
+#[test]
+fn healthcheck_url_parses_the_url_and_hides_credentials() {
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ops"))
+            .args(args)
+            .env_remove("WETECH_CONFIG")
+            .output()
+            .unwrap()
+    };
+    let ready = serve(200);
+    for url in [
+        format!("{ready}/health/ready/"),
+        format!("{ready}/health/ready"),
+    ] {
+        let out = run(&["healthcheck", "--url", &url]);
+        // The one-shot server answers only /health/ready/ (the test server does not know the
+        // slash-less form): what matters is that the path is not doubled.
+        let stdout = text(&out.stdout);
+        assert!(!stdout.contains("/health/ready/health"), "{stdout}");
+        if url.ends_with('/') {
+            assert_eq!(out.status.code(), Some(0), "{stdout} {}", text(&out.stderr));
+        }
+    }
+    for url in [
+        format!("{ready}/?x=1"),
+        format!("{ready}/#frag"),
+        "ftp://h/".to_owned(),
+    ] {
+        let out = run(&["healthcheck", "--url", &url]);
+        assert_eq!(out.status.code(), Some(2), "{url}: {}", text(&out.stdout));
+    }
+    let with_password = ready.replacen("http://", "http://admin:hunter2@", 1);
+    for args in [
+        &["healthcheck", "--url", &with_password][..],
+        &["--json", "healthcheck", "--url", &with_password],
+        &["healthcheck", "--url", &format!("{with_password}/?q=1")],
+    ] {
+        let out = run(args);
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(!all.contains("hunter2"), "{args:?}: {all}");
+        assert!(!all.contains("admin"), "{args:?}: {all}");
+    }
+    let out = run(&["healthcheck", "--url", &with_password]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn commands_on_a_missing_database_say_to_migrate_and_create_nothing() {
+    let s = Setup::sqlite();
+    let db = s.path("data/wetech.sqlite3");
+    for args in [
+        &["catalog", "list"][..],
+        &["catalog", "disable", "WEB-X"],
+        &["pesapal", "register-ipn"],
+        &["reconcile"],
+    ] {
+        let out = s.ops(args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "ops {args:?}: {stderr}");
+        assert!(stderr.contains("ops migrate"), "ops {args:?}: {stderr}");
+        assert!(stderr.contains("does not exist"), "ops {args:?}: {stderr}");
+        assert!(
+            !stderr.contains("database error: database error"),
+            "{stderr}"
+        );
+        assert!(!db.exists(), "ops {args:?} created {}", db.display());
+    }
+    // An existing but unmigrated database: pending migrations, not "no such table".
+    std::fs::create_dir_all(s.path("data")).unwrap();
+    std::fs::write(&db, b"").unwrap();
+    let out = s.ops(&["catalog", "list"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("pending migration"), "{stderr}");
+    assert!(!stderr.contains("no such table"), "{stderr}");
+}
+
+#[test]
+fn a_malformed_database_url_never_shows_its_password() {
+    for url in [
+        "postgres://u:sekret1@[bad/db",
+        "postgres://u:sekret1@h:port/db",
+        "postgresql://u:sekret1@h/db?a=b=c",
+    ] {
+        for args in [&["healthcheck"][..], &["backup"], &["catalog", "list"]] {
+            let out = ops_env(args, &[("WETECH__DATABASE__URL", url)]);
+            let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+            assert_eq!(out.status.code(), Some(1), "{url} {args:?}: {all}");
+            assert!(all.contains("database.url"), "{url} {args:?}: {all}");
+            assert!(!all.contains("sekret1"), "{url} {args:?}: {all}");
+        }
+    }
+    // Unreachable: the connection error is shown without the password.
+    for url in [
+        "postgres://u:sekret1@127.0.0.1:1/db",
+        "postgres://u@127.0.0.1:1/db?password=sekret1",
+    ] {
+        for args in [&["healthcheck"][..], &["catalog", "list"]] {
+            let out = ops_env(args, &[("WETECH__DATABASE__URL", url)]);
+            let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+            assert_eq!(out.status.code(), Some(1), "{url} {args:?}: {all}");
+            assert!(!all.contains("sekret1"), "{url} {args:?}: {all}");
+        }
+    }
 }
