@@ -47,16 +47,17 @@ impl UseCases {
             - chrono::Duration::seconds(
                 i64::try_from(self.checkout.azampay_expire_after_secs).unwrap_or(i64::MAX / 2),
             );
+        let now = now_utc();
+        let lease_until = now + chrono::Duration::minutes(LEASE_MINUTES);
         let open = self
             .blocking(move |uow| {
                 uow.write(|tx| {
-                    let now = now_utc();
                     attempts::claim_for_reconcile(
                         tx,
                         &[AttemptStatus::Initiated, AttemptStatus::Pending],
                         cutoff,
                         now,
-                        now + chrono::Duration::minutes(LEASE_MINUTES),
+                        lease_until,
                         BATCH,
                     )
                     .map_err(AppError::from)
@@ -119,6 +120,22 @@ impl UseCases {
                 }
                 _ => "still_pending (cannot be queried yet)".to_owned(),
             };
+            if outcome.starts_with("error:") {
+                // The check failed: the next run may try again at once (the lease only keeps two
+                // reconcilers from checking the attempt at the same time).
+                let id = a.id;
+                let released = self
+                    .blocking(move |uow| {
+                        uow.write(|tx| {
+                            attempts::release_reconcile_claim(tx, id, lease_until)
+                                .map_err(AppError::from)
+                        })
+                    })
+                    .await;
+                if let Err(e) = released {
+                    tracing::warn!(payment_id = %a.merchant_reference, error = %e, "cannot release the reconcile lease");
+                }
+            }
             tracing::info!(payment_id = %a.merchant_reference, gateway = %a.gateway, outcome = %outcome, "reconciled");
             changes.push(ReconcileChange {
                 payment_id: a.merchant_reference,
@@ -128,5 +145,146 @@ impl UseCases {
             });
         }
         Ok(changes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use wetech_payments::{HttpOptions, PesapalClient, PesapalConfig};
+    use wetech_persistence::{DatabaseSettings, UnitOfWork, connect, run_migrations};
+
+    use super::*;
+    use crate::gateways::Gateways;
+    use crate::usecases::CheckoutSettings;
+
+    /// Use cases on a fresh SQLite file with one pending Pesapal attempt (`ref-1`, tracking id
+    /// `TRK-1`), and a Pesapal client whose server cannot be reached.
+    fn with_unreachable_gateway(dir: &std::path::Path) -> UseCases {
+        use wetech_persistence::{clients, invoices};
+        let settings = DatabaseSettings::new(format!("sqlite://{}/w.sqlite3", dir.display()));
+        let pool = connect(&settings).unwrap();
+        let mut conn = pool.get().unwrap();
+        run_migrations(&mut conn).unwrap();
+        let client = clients::upsert_by_email(
+            &mut conn,
+            &clients::NewClient {
+                email: "a@b.tz",
+                name: "A",
+                phone: "+255700000000",
+                company: None,
+            },
+        )
+        .unwrap();
+        let invoice = invoices::insert(
+            &mut conn,
+            &invoices::NewInvoice {
+                public_id: "pub-1",
+                number: "INV-2026-000001",
+                client_id: client.id,
+                lead_id: None,
+                service_code: "WEB-BASIC",
+                service_name: "Business website",
+                amount_minor: 50_000_000,
+                currency: "TZS",
+                status: wetech_domain::InvoiceStatus::Pending,
+                issued_at: now_utc(),
+            },
+        )
+        .unwrap();
+        let attempt = attempts::insert(
+            &mut conn,
+            &attempts::NewAttempt {
+                invoice_id: invoice.id,
+                merchant_reference: "ref-1",
+                gateway: "pesapal",
+                amount_minor: 50_000_000,
+                currency: "TZS",
+                status: AttemptStatus::Pending,
+                payer_phone: None,
+                provider: None,
+            },
+        )
+        .unwrap();
+        attempts::update_details(
+            &mut conn,
+            attempt.id,
+            &attempts::AttemptUpdate {
+                gateway_reference: Some("TRK-1"),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        drop(conn);
+        // The attempt is older than the cutoff of `reconcile(0 s)`.
+        std::thread::sleep(Duration::from_millis(5));
+        let mut config = PesapalConfig::new("http://127.0.0.1:1/v3", "key", "secret");
+        config.http = HttpOptions {
+            timeout: Duration::from_secs(2),
+            max_retries: 0,
+            min_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(1),
+        };
+        let gateways = Gateways {
+            pesapal: Some(Arc::new(PesapalClient::new(config).unwrap())),
+            azampay: None,
+            azampay_callback_token: None,
+        };
+        UseCases::new(
+            UnitOfWork::new(pool),
+            gateways,
+            "http://localhost",
+            CheckoutSettings {
+                azampay_expire_after_secs: 86_400,
+                ..CheckoutSettings::default()
+            },
+        )
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_check_is_checked_again_by_the_next_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let uc = with_unreachable_gateway(dir.path());
+        for run in 0..2 {
+            let changes = uc.reconcile(Duration::ZERO).await.unwrap();
+            assert_eq!(changes.len(), 1, "run {run}: {changes:?}");
+            assert_eq!(changes[0].payment_id, "ref-1");
+            assert!(
+                changes[0].outcome.starts_with("error:"),
+                "run {run}: {changes:?}"
+            );
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_attempt_another_reconciler_holds_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let uc = with_unreachable_gateway(dir.path());
+        // Another machine has just claimed the attempt and is checking it.
+        let now = now_utc();
+        let theirs = now + chrono::Duration::minutes(LEASE_MINUTES);
+        let claimed = uc
+            .unit_of_work()
+            .write(|tx| {
+                attempts::claim_for_reconcile(tx, &[AttemptStatus::Pending], now, now, theirs, 10)
+            })
+            .unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert!(uc.reconcile(Duration::ZERO).await.unwrap().is_empty());
+        // Our failed checks never release a lease that is not ours.
+        let released = uc
+            .unit_of_work()
+            .write(|tx| attempts::release_reconcile_claim(tx, 1, now))
+            .unwrap();
+        assert!(!released);
+        assert!(uc.reconcile(Duration::ZERO).await.unwrap().is_empty());
+        // Once they give it up, it is checked again.
+        let released = uc
+            .unit_of_work()
+            .write(|tx| attempts::release_reconcile_claim(tx, 1, theirs))
+            .unwrap();
+        assert!(released);
+        assert_eq!(uc.reconcile(Duration::ZERO).await.unwrap().len(), 1);
     }
 }

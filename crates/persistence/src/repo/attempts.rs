@@ -345,3 +345,25 @@ pub fn claim_for_reconcile(
         .order(payment_attempts::id)
         .load(conn)?)
 }
+
+/// Gives up the reconcile lease on attempt `id` taken by [`claim_for_reconcile`] with
+/// `lease_until`, so that the next run (on any machine) may check it at once — used when this
+/// run's check failed. A lease that has since been renewed by another reconciler (a different
+/// `lease_until`) is left alone. Returns whether a lease was released.
+///
+/// # Errors
+/// A database error.
+pub fn release_reconcile_claim(
+    conn: &mut DbConnection,
+    id: i64,
+    lease_until: NaiveDateTime,
+) -> Result<bool, PersistenceError> {
+    let released = diesel::update(
+        payment_attempts::table
+            .filter(payment_attempts::id.eq(id))
+            .filter(payment_attempts::reconcile_claimed_until.eq(truncate_to_micros(lease_until))),
+    )
+    .set(payment_attempts::reconcile_claimed_until.eq(None::<NaiveDateTime>))
+    .execute(conn)?;
+    Ok(released > 0)
+}

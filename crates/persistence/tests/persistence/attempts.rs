@@ -185,6 +185,29 @@ wetech_persistence::backend_tests! {
         assert!(attempts::claim_for_reconcile(&mut conn, &[], later, now_utc(), lease, 100).unwrap().is_empty());
     }
 
+    fn a_reconciler_releases_only_its_own_claim(db: &TestDb) {
+        let mut conn = db.conn();
+        let inv = invoice(&mut conn);
+        let a = attempts::insert(&mut conn, &new_attempt(&inv, "WT-REL-1", "pesapal")).unwrap();
+        attempts::transition_attempt(&mut conn, a.id, AttemptStatus::Initiated, AttemptStatus::Pending, &AttemptUpdate::default()).unwrap();
+        let later = now_utc() + Duration::seconds(5);
+        // Sub-microsecond digits are dropped when the lease is stored; releasing still matches.
+        let lease = now_utc() + Duration::minutes(5) + Duration::nanoseconds(321);
+        let claim = |conn: &mut DbConnection| {
+            attempts::claim_for_reconcile(conn, &[AttemptStatus::Pending], later, now_utc(), lease, 100).unwrap()
+        };
+        assert_eq!(claim(&mut conn).len(), 1);
+        assert!(claim(&mut conn).is_empty());
+        // Another lease (another reconciler's) is not released.
+        assert!(!attempts::release_reconcile_claim(&mut conn, a.id, lease + Duration::seconds(1)).unwrap());
+        assert!(claim(&mut conn).is_empty());
+        assert!(attempts::release_reconcile_claim(&mut conn, a.id, lease).unwrap());
+        assert_eq!(attempts::find_by_id(&mut conn, a.id).unwrap().unwrap().reconcile_claimed_until, None);
+        // Released: the next run claims it at once.
+        assert_eq!(claim(&mut conn).len(), 1);
+        assert!(!attempts::release_reconcile_claim(&mut conn, a.id + 1000, lease).unwrap());
+    }
+
     fn of_two_concurrent_attempt_transitions_exactly_one_wins(db: &TestDb) {
         let uow = db.unit_of_work();
         for round in 0..5 {
