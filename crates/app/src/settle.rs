@@ -122,6 +122,13 @@ pub(crate) fn status_key(status: &GatewayStatus) -> String {
 }
 
 /// Digits only, for comparing phone numbers written differently.
+fn method_name(method: wetech_payments::NotificationMethod) -> &'static str {
+    match method {
+        wetech_payments::NotificationMethod::Get => "GET",
+        wetech_payments::NotificationMethod::Post => "POST",
+    }
+}
+
 fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
@@ -171,6 +178,29 @@ impl UseCases {
         incoming: IncomingNotification,
         kind: &'static str,
     ) -> Result<(wetech_payments::pesapal::PesapalIpn, Applied), PesapalNotificationError> {
+        let raw = serde_json::json!({
+            "method": method_name(incoming.method),
+            "query": incoming.query,
+            "body": String::from_utf8_lossy(&incoming.body),
+        });
+        let handled = self.apply_pesapal_notification(incoming, kind).await;
+        let unapplied = match &handled {
+            Err(PesapalNotificationError::Malformed(m)) => Some(format!("refused: {m}")),
+            Err(PesapalNotificationError::NotHandled(_, e)) => Some(format!("not_handled: {e}")),
+            Ok(_) | Err(PesapalNotificationError::Disabled) => None,
+        };
+        if let Some(outcome) = unapplied {
+            self.keep_unapplied(Gateway::Pesapal, kind, raw.to_string(), outcome)
+                .await;
+        }
+        handled
+    }
+
+    async fn apply_pesapal_notification(
+        &self,
+        incoming: IncomingNotification,
+        kind: &'static str,
+    ) -> Result<(wetech_payments::pesapal::PesapalIpn, Applied), PesapalNotificationError> {
         let client = self
             .gateways
             .pesapal
@@ -210,7 +240,7 @@ impl UseCases {
             }
         };
         let payload = serde_json::json!({
-            "method": match incoming.method { wetech_payments::NotificationMethod::Get => "GET", wetech_payments::NotificationMethod::Post => "POST" },
+            "method": method_name(incoming.method),
             "query": incoming.query,
             "body": String::from_utf8_lossy(&incoming.body),
             "status_answer": format!("{:?}", report.status),
@@ -232,6 +262,64 @@ impl UseCases {
     /// An AzamPay callback: the path token (constant time), the signature when present (or
     /// required), then the result applied with amount and payer checked.
     pub async fn handle_azampay_callback(
+        &self,
+        path_token: &str,
+        body: &[u8],
+    ) -> Result<Applied, AppError> {
+        let handled = self.apply_azampay_callback(path_token, body).await;
+        if let Err(
+            e @ (AppError::Unauthenticated(_) | AppError::Malformed(_) | AppError::Gateway(_)),
+        ) = &handled
+        {
+            // The body only: the path token is a secret and never stored.
+            self.keep_unapplied(
+                Gateway::AzamPay,
+                "callback",
+                String::from_utf8_lossy(body).into_owned(),
+                format!("refused: {e}"),
+            )
+            .await;
+        }
+        handled
+    }
+
+    /// Stores a notification that was refused or could not be handled now, with why (every
+    /// notification is stored, CONTRACT.md §3). Best effort: when even that fails, a warning is
+    /// logged and the caller's answer stands.
+    async fn keep_unapplied(
+        &self,
+        gateway: Gateway,
+        kind: &'static str,
+        payload: String,
+        outcome: String,
+    ) {
+        let stored = self
+            .blocking(move |uow| {
+                uow.write(|tx| {
+                    let key = format!("{kind}:unapplied:{}", uuid::Uuid::new_v4());
+                    events::record_event(
+                        tx,
+                        &events::NewEvent {
+                            attempt_id: None,
+                            gateway: gateway.as_str(),
+                            kind,
+                            dedupe_key: &key,
+                            payload: &payload,
+                            received_at: now_utc(),
+                            outcome: &outcome,
+                        },
+                    )
+                    .map(|_| ())
+                    .map_err(AppError::from)
+                })
+            })
+            .await;
+        if let Err(e) = stored {
+            tracing::warn!(error = %e, "could not store a notification that was not applied");
+        }
+    }
+
+    async fn apply_azampay_callback(
         &self,
         path_token: &str,
         body: &[u8],
@@ -297,53 +385,75 @@ fn apply_in(tx: &mut DbConnection, r: &GatewayResult) -> Result<Applied, AppErro
     let attempt = attempts::find_by_merchant_reference(tx, &r.merchant_reference)?
         .filter(|a| a.gateway == r.gateway.as_str());
     let Some(attempt) = attempt else {
-        // Stored raw, under a key of its own so a later retry (once the reference exists) is not
-        // swallowed as a duplicate.
-        let key = format!("{}:unmatched:{}", r.dedupe_key, uuid::Uuid::new_v4());
-        events::record_event(
-            tx,
-            &event(r, None, &key, now, &Applied::UnknownReference.outcome()),
-        )?;
-        return Ok(Applied::UnknownReference);
+        // Kept aside, so a later retry (once the reference exists) is not swallowed as a
+        // duplicate.
+        return keep_aside(tx, r, None, "unmatched", Applied::UnknownReference, now);
     };
     if let Some(inv) = invoices::find_by_id(tx, attempt.invoice_id)? {
         tracing::Span::current().record("invoice_id", inv.public_id.as_str());
     }
     if let Err(why) = check(&attempt, r) {
-        // Kept under a key of its own: a forged or garbled notification must not use up the
-        // dedupe key of the genuine one that may follow.
-        let applied = Applied::Mismatch(why.clone());
-        let key = format!("{}:mismatch:{}", r.dedupe_key, uuid::Uuid::new_v4());
-        events::record_event(
-            tx,
-            &event(r, Some(attempt.id), &key, now, &applied.outcome()),
-        )?;
+        // Kept aside: a forged or garbled notification must not use up the dedupe key of the
+        // genuine one that may follow.
         attempts::flag_for_review(tx, attempt.id, &why)?;
-        return Ok(applied);
+        return keep_aside(
+            tx,
+            r,
+            Some(attempt.id),
+            "mismatch",
+            Applied::Mismatch(why),
+            now,
+        );
     }
     if r.gateway == Gateway::AzamPay && !attempt.status.is_open() {
         // A repeat of a fact already applied is "already handled"; a new fact about a closed
-        // attempt (e.g. a stale failure after success) changes nothing, and is kept under a key
-        // of its own so that every repeat of it gets the same answer.
+        // attempt (e.g. a stale failure after success) changes nothing, and is kept aside so
+        // that every repeat of it gets the same answer.
         if events::find(tx, r.gateway.as_str(), &r.dedupe_key)?.is_some() {
-            return Ok(Applied::AlreadyHandled);
+            return keep_aside(
+                tx,
+                r,
+                Some(attempt.id),
+                "duplicate",
+                Applied::AlreadyHandled,
+                now,
+            );
         }
-        let key = format!("{}:not-open:{}", r.dedupe_key, uuid::Uuid::new_v4());
-        events::record_event(
-            tx,
-            &event(r, Some(attempt.id), &key, now, &Applied::NotOpen.outcome()),
-        )?;
-        return Ok(Applied::NotOpen);
+        return keep_aside(tx, r, Some(attempt.id), "not-open", Applied::NotOpen, now);
     }
     let recorded = events::record_event(
         tx,
         &event(r, Some(attempt.id), &r.dedupe_key, now, "processing"),
     )?;
     let events::EventInsert::Recorded(ev) = recorded else {
-        return Ok(Applied::AlreadyHandled);
+        // Every delivery is stored (CONTRACT.md §3), the repeats under keys of their own.
+        return keep_aside(
+            tx,
+            r,
+            Some(attempt.id),
+            "duplicate",
+            Applied::AlreadyHandled,
+            now,
+        );
     };
     let applied = transition(tx, &attempt, r, now)?;
     events::set_outcome(tx, ev.id, Some(attempt.id), &applied.outcome())?;
+    Ok(applied)
+}
+
+/// Stores a delivery that is not the first application of its fact (unknown reference,
+/// mismatch, repeat, news about a closed attempt) under a key of its own, `KEY:TAG:UUID`, with
+/// what was done; returns `applied`.
+fn keep_aside(
+    tx: &mut DbConnection,
+    r: &GatewayResult,
+    attempt_id: Option<i64>,
+    tag: &str,
+    applied: Applied,
+    now: chrono::NaiveDateTime,
+) -> Result<Applied, AppError> {
+    let key = format!("{}:{tag}:{}", r.dedupe_key, uuid::Uuid::new_v4());
+    events::record_event(tx, &event(r, attempt_id, &key, now, &applied.outcome()))?;
     Ok(applied)
 }
 

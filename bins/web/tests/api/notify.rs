@@ -345,7 +345,9 @@ app_tests! {
         let mut conn = app.db.conn();
         let events = wetech_persistence::repo::events::list_for_attempt(&mut conn, a.id).unwrap();
         assert_eq!(events.iter().filter(|e| e.outcome == "settled").count(), 1, "{events:?}");
-        assert_eq!(events.len(), 1, "the IPN found the reconciliation's event: {events:?}");
+        // The late IPN found the reconciliation's event, and is stored beside it as a repeat.
+        assert_eq!(events.len(), 2, "{events:?}");
+        assert!(events.iter().any(|e| e.kind == "ipn" && e.outcome == "already_handled"), "{events:?}");
     }
 
     async fn reconcile_expires_unqueryable_azampay_attempts_and_a_late_callback_still_settles(app: TestApp) {
@@ -514,5 +516,48 @@ app_tests! {
         assert_eq!(resp.json::<Value>().await.unwrap()["status"], 200);
         assert!(attempt(&app, &pesapal_ref).needs_review);
         assert_eq!(app.invoice(&id).await["status"], "paid");
+    }
+
+    async fn every_notification_is_stored_with_what_it_did(app: TestApp) {
+        app.sim.update_config(|c| c.delivery_attempts = 0);
+        let id = new_invoice(&app, "stored@example.com").await;
+        let (reference, tracking) = start_pesapal(&app, &id).await;
+        app.sim.complete_pesapal_order(&tracking).unwrap();
+        for _ in 0..3 {
+            assert_eq!(app.get(&format!("/payments/pesapal/ipn?{}", ipn_query(&tracking, &reference))).await.status(), 200);
+        }
+        let a = attempt(&app, &reference);
+        let events = {
+            let mut conn = app.db.conn();
+            wetech_persistence::repo::events::list_for_attempt(&mut conn, a.id).unwrap()
+        };
+        let outcomes: Vec<&str> = events.iter().map(|e| e.outcome.as_str()).collect();
+        assert_eq!(outcomes.len(), 3, "{outcomes:?}");
+        assert_eq!(outcomes.iter().filter(|o| **o == "settled").count(), 1, "{outcomes:?}");
+        assert_eq!(outcomes.iter().filter(|o| **o == "already_handled").count(), 2, "{outcomes:?}");
+        // Refused ones are stored too: a wrong callback token, a malformed IPN.
+        let url = format!("{}/payments/azampay/callback/not-the-token", app.address);
+        let resp = app.client.post(&url).json(&json!({"utilityref": "X"})).send().await.unwrap();
+        assert_eq!(resp.status(), 401);
+        assert_eq!(app.get("/payments/pesapal/ipn?OrderTrackingId=only-this").await.status(), 400);
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = app.db.conn();
+        let refused: Count = diesel::RunQueryDsl::get_result(
+            diesel::sql_query("SELECT COUNT(*) AS n FROM payment_events WHERE attempt_id IS NULL AND outcome LIKE 'refused:%'"),
+            &mut conn,
+        )
+        .unwrap();
+        assert_eq!(refused.n, 2);
+        // The path token is a secret: never stored.
+        let leaked: Count = diesel::RunQueryDsl::get_result(
+            diesel::sql_query("SELECT COUNT(*) AS n FROM payment_events WHERE payload LIKE '%not-the-token%'"),
+            &mut conn,
+        )
+        .unwrap();
+        assert_eq!(leaked.n, 0);
     }
 }
