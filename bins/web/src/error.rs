@@ -25,6 +25,8 @@ pub enum ApiError {
     CsrfFailed,
     /// No such resource.
     NotFound(String),
+    /// The resource exists but does not take this method.
+    MethodNotAllowed(String),
     /// The request conflicts with the resource's state (e.g. already paid).
     Conflict(String),
     /// The body is over the limit.
@@ -84,6 +86,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::CsrfFailed => (StatusCode::FORBIDDEN, "csrf_failed"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::UnsupportedMediaType(_) => {
@@ -106,6 +109,7 @@ impl ApiError {
             ApiError::Malformed(m)
             | ApiError::Unauthorized(m)
             | ApiError::NotFound(m)
+            | ApiError::MethodNotAllowed(m)
             | ApiError::Conflict(m)
             | ApiError::UnsupportedMediaType(m)
             | ApiError::GatewayError(m)

@@ -48,11 +48,16 @@ async fn live() -> HttpResponse {
 }
 
 /// Mounts the health routes.
+/// (`GET`, and `HEAD` for monitors that only look at the status).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(health))
-        .route("/health/", web::get().to(health))
-        .route("/health/ready", web::get().to(ready))
-        .route("/health/ready/", web::get().to(ready))
-        .route("/health/live", web::get().to(live))
-        .route("/health/live/", web::get().to(live));
+    fn get_or_head() -> actix_web::Route {
+        use actix_web::guard;
+        web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+    }
+    cfg.route("/health", get_or_head().to(health))
+        .route("/health/", get_or_head().to(health))
+        .route("/health/ready", get_or_head().to(ready))
+        .route("/health/ready/", get_or_head().to(ready))
+        .route("/health/live", get_or_head().to(live))
+        .route("/health/live/", get_or_head().to(live));
 }

@@ -24,7 +24,12 @@ pub async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, acti
     let machine = ["/api/", "/payments/", "/health", "/_simulator/"]
         .iter()
         .any(|p| path.starts_with(p));
-    let error = ApiError::NotFound("no such page".to_owned());
+    // A path that names a resource, asked with a method it does not take.
+    let error = if req.resource_map().has_resource(path) {
+        ApiError::MethodNotAllowed(format!("{} is not allowed here", req.method()))
+    } else {
+        ApiError::NotFound("no such page".to_owned())
+    };
     if machine {
         Err(error.into())
     } else {

@@ -147,7 +147,7 @@ fn error_page(e: &ApiError) -> HttpResponse {
             "/",
             "Back to the start page",
         ),
-        ApiError::NotFound(_) => (
+        ApiError::NotFound(_) | ApiError::MethodNotAllowed(_) => (
             "Page not found",
             vec![
                 "We could not find this page or invoice. Please check the link you were given."

@@ -308,4 +308,24 @@ app_tests! {
             assert!(wetech_persistence::repo::clients::find_by_email(&mut conn, &email).unwrap().is_some());
         }
     }
+
+    async fn a_wrong_method_is_405_and_health_answers_head(app: TestApp) {
+        for (method, path) in [
+            (reqwest::Method::DELETE, "/api/v1/services"),
+            (reqwest::Method::GET, "/api/v1/leads"),
+            (reqwest::Method::PUT, "/payments/pesapal/ipn"),
+        ] {
+            let resp = app.client.request(method.clone(), format!("{}{path}", app.address)).send().await.unwrap();
+            assert_eq!(resp.status(), 405, "{method} {path}");
+            let body: Value = resp.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "method_not_allowed", "{method} {path}: {body}");
+        }
+        // A path nothing serves is still 404.
+        let resp = app.client.delete(format!("{}/api/v1/nothing-here", app.address)).send().await.unwrap();
+        assert_eq!(resp.status(), 404);
+        for path in ["/health/", "/health", "/health/ready/", "/health/live/"] {
+            let resp = app.client.head(format!("{}{path}", app.address)).send().await.unwrap();
+            assert_eq!(resp.status(), 200, "HEAD {path}");
+        }
+    }
 }
