@@ -98,12 +98,12 @@ fn dispatch(cli: &Cli) -> Outcome {
             Some(BackupAction::Verify { file }) => backup::verify(file, json),
             None => {
                 let ctx = Context::load(cli, true)?;
-                backup::backup(&ctx.settings, args, json)
+                ctx.logged("backup", backup::backup(&ctx.settings, args, json))
             }
         },
         Command::Restore(args) => {
             let ctx = Context::load(cli, true)?;
-            backup::restore(&ctx.settings, args, json)
+            ctx.logged("restore", backup::restore(&ctx.settings, args, json))
         }
         Command::Healthcheck(_) => {
             let ctx = Context::load(cli, false)?;
@@ -111,21 +111,27 @@ fn dispatch(cli: &Cli) -> Outcome {
         }
         Command::Migrate => {
             let ctx = Context::load(cli, true)?;
-            database::migrate(&ctx.settings, json)
+            ctx.logged("migrate", database::migrate(&ctx.settings, json))
         }
         Command::Reconcile(args) => {
             let ctx = Context::load(cli, true)?;
-            payments::reconcile(&ctx.settings, args.older_than, json)
+            ctx.logged(
+                "reconcile",
+                payments::reconcile(&ctx.settings, args.older_than, json),
+            )
         }
         Command::Pesapal(PesapalCommand::RegisterIpn { url }) => {
             let ctx = Context::load(cli, true)?;
-            payments::register_ipn(&ctx.settings, url.as_deref(), json)
+            ctx.logged(
+                "pesapal register-ipn",
+                payments::register_ipn(&ctx.settings, url.as_deref(), json),
+            )
         }
         Command::Catalog(command) => {
             // Parse the arguments before touching the database: bad input is a usage error.
             let request = database::CatalogRequest::parse(command)?;
             let ctx = Context::load(cli, true)?;
-            database::catalog(&ctx.settings, &request, json)
+            ctx.logged("catalog", database::catalog(&ctx.settings, &request, json))
         }
     }
 }
@@ -137,6 +143,21 @@ struct Context {
 }
 
 impl Context {
+    /// Writes a failed command to the log files (`errors.log` for alerting) while they are still
+    /// open, then hands the outcome on.
+    fn logged(&self, command: &str, outcome: Outcome) -> Outcome {
+        match &outcome {
+            Err(Failure::Failed(e)) => {
+                tracing::error!(command, error = %error_text(e), "ops command failed");
+            }
+            Err(Failure::Reported) => {
+                tracing::error!(command, "ops command failed (see its report)");
+            }
+            Ok(()) | Err(Failure::Usage(_)) => {}
+        }
+        outcome
+    }
+
     fn load(cli: &Cli, with_logs: bool) -> Result<Context, Failure> {
         // A missing, unreadable or directory config file (from --config or WETECH_CONFIG) is a
         // failure (exit 1), reported once by the settings loader with the reason.

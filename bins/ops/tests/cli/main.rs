@@ -429,6 +429,22 @@ fn a_failed_backup_prints_no_path_and_exits_1() {
         "{}",
         text(&out.stderr)
     );
+    // The failure is in the logs too (errors.log is what alerting watches).
+    let errors = std::fs::read_to_string(s.path("logs/errors.log")).unwrap();
+    let line = errors
+        .lines()
+        .find(|l| l.contains("ops command failed"))
+        .unwrap_or_else(|| panic!("no failure line in errors.log: {errors}"));
+    let line: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(line["command"], "backup");
+    assert_eq!(line["level"], 50);
+    assert!(
+        line["error"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was deleted"),
+        "{line}"
+    );
     // No database configured at that path: a clear error, and no empty database is created.
     let empty = Setup::sqlite();
     let out = empty.ops(&["backup"]);
