@@ -113,7 +113,10 @@ pub enum Fault {
     /// Wait, then handle the call normally (so a client that gave up may still have "reached"
     /// the gateway).
     Delay(Duration),
-    /// Close the connection without an answer (after the request was read and handled).
+    /// Close the connection without an answer. The request is read but not acted upon (no
+    /// order or push is created), so a client sees what a lost connection looks like; a test
+    /// that needs "acted upon, answer lost" uses a [`Fault::Delay`] longer than the client's
+    /// timeout instead.
     Drop,
 }
 
