@@ -26,9 +26,11 @@
 //! `ops` command) may append to the same files: a writer that finds the live file already rotated
 //! by another process only reopens it. Rotated files are not deleted by this crate.
 //!
-//! Span start and end lines (`[HTTP REQUEST - START]` / `[HTTP REQUEST - END]`) are written at the
-//! span's level, so `errors.log` holds only ERROR events, each still carrying the fields of the
-//! spans around it (such as `request_id`).
+//! A span's end line (`[HTTP REQUEST - END]`) is written at the span's level, with every field
+//! recorded on the span and `elapsed_milliseconds`; its start line is left out (it would repeat
+//! the fields without the outcome), so a request has exactly one access line. `errors.log` holds
+//! only ERROR events, each still carrying the fields of the spans around it (such as
+//! `request_id`).
 //!
 //! # Wiring in the web binary
 //!

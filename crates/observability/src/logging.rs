@@ -122,8 +122,9 @@ where
 ///
 /// Every line is a bunyan record (`v`, `name`, `msg`, `level`, `hostname`, `pid`, `time`, plus the
 /// fields of the event and of its span). `filter` decides what is recorded at all; on top of it
-/// `app.log` keeps INFO and above and `errors.log` keeps ERROR only (span start/end lines are
-/// written at the span's level, so they reach `errors.log` only for ERROR spans). Events in
+/// `app.log` keeps INFO and above and `errors.log` keeps ERROR only (span end lines are written
+/// at the span's level, so they reach `errors.log` only for ERROR spans; span start lines are
+/// left out everywhere). Events in
 /// `errors.log` still carry the fields of the INFO spans around them, e.g. `request_id`.
 ///
 /// The sink is written through a lossy non-blocking writer (if it stalls for more than 128 000
@@ -170,6 +171,12 @@ where
     let name = name.to_owned();
     // The per-layer filters keep every span visible (so events carry their spans' fields) and
     // drop events below the file's level; the writer filters drop span start/end lines below it.
+    // Span start lines are left out everywhere: the end line of a span carries the same fields
+    // plus what was recorded meanwhile (a request's `status` and `duration_ms`) and its
+    // `elapsed_milliseconds`, so each request has one access line, the END line.
+    let sink = WithoutSpanStarts(sink);
+    let app = WithoutSpanStarts(app);
+    let errors = WithoutSpanStarts(errors);
     let app_layer = BunyanFormattingLayer::new(name.clone(), app.with_max_level(Level::INFO))
         .with_filter(filter_fn(|m: &Metadata<'_>| {
             m.is_span() || *m.level() <= Level::INFO
@@ -309,4 +316,47 @@ impl Write for MemorySink {
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
+}
+
+/// A writer factory that drops bunyan's span start lines (`"msg":"[NAME - START]"`): each record
+/// reaches the writer as one `write_all` of one line, which is either passed on whole or dropped.
+#[derive(Debug, Clone)]
+struct WithoutSpanStarts<M>(M);
+
+/// The writer [`WithoutSpanStarts`] makes.
+#[derive(Debug)]
+struct SkipStarts<W>(W);
+
+impl<W: Write> Write for SkipStarts<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if is_span_start(buf) {
+            return Ok(buf.len());
+        }
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl<'a, M> tracing_subscriber::fmt::MakeWriter<'a> for WithoutSpanStarts<M>
+where
+    M: tracing_subscriber::fmt::MakeWriter<'a>,
+{
+    type Writer = SkipStarts<M::Writer>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        SkipStarts(self.0.make_writer())
+    }
+
+    fn make_writer_for(&'a self, meta: &Metadata<'_>) -> Self::Writer {
+        SkipStarts(self.0.make_writer_for(meta))
+    }
+}
+
+/// Whether a serialized bunyan record is a span's start line.
+fn is_span_start(record: &[u8]) -> bool {
+    const MARK: &[u8] = b" - START]\",";
+    record.windows(MARK.len()).any(|w| w == MARK)
 }

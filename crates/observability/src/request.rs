@@ -18,8 +18,8 @@ use tracing::field::Empty;
 /// The request-id header, read from a trusted proxy and always set on the response.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
-/// The name of the span [`RequestTracing`] opens for every request (bunyan prints it as
-/// `[HTTP REQUEST - START]` / `[HTTP REQUEST - END]`).
+/// The name of the span [`RequestTracing`] opens for every request (its log line, written when
+/// the request ends, is `[HTTP REQUEST - END]`).
 pub const REQUEST_SPAN_NAME: &str = "HTTP request";
 
 /// The `route` recorded when no route matched (the raw path is never logged).
