@@ -133,15 +133,11 @@ fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
 
-/// A Tanzanian mobile number's digits in international form, whichever way it was written
+/// A Tanzanian mobile number in AzamPay's international form, whichever way it was written
 /// (`+255 754 000 111`, `255754000111`, `0754000111`), so that two spellings of one number
 /// compare equal; anything else as its bare digits.
 fn msisdn_digits(s: &str) -> String {
-    let d = digits(s);
-    match d.strip_prefix('0') {
-        Some(local) if local.len() == 9 => format!("255{local}"),
-        _ => d,
-    }
+    wetech_payments::azampay::normalize_msisdn(s).unwrap_or_else(|_| digits(s))
 }
 
 impl UseCases {
@@ -409,17 +405,12 @@ fn apply_in(tx: &mut DbConnection, r: &GatewayResult) -> Result<Applied, AppErro
         // A repeat of a fact already applied is "already handled"; a new fact about a closed
         // attempt (e.g. a stale failure after success) changes nothing, and is kept aside so
         // that every repeat of it gets the same answer.
-        if events::find(tx, r.gateway.as_str(), &r.dedupe_key)?.is_some() {
-            return keep_aside(
-                tx,
-                r,
-                Some(attempt.id),
-                "duplicate",
-                Applied::AlreadyHandled,
-                now,
-            );
-        }
-        return keep_aside(tx, r, Some(attempt.id), "not-open", Applied::NotOpen, now);
+        let (tag, applied) = if events::find(tx, r.gateway.as_str(), &r.dedupe_key)?.is_some() {
+            ("duplicate", Applied::AlreadyHandled)
+        } else {
+            ("not-open", Applied::NotOpen)
+        };
+        return keep_aside(tx, r, Some(attempt.id), tag, applied, now);
     }
     let recorded = events::record_event(
         tx,

@@ -49,12 +49,9 @@ pub fn read_payment_choice(fields: &mut Fields) -> Option<PaymentChoice> {
             });
             // Exactly the names the API documents, in any case.
             let provider = fields.required("provider", |s| {
-                const NAMES: [&str; 5] = ["Airtel", "Tigo", "Halopesa", "Azampesa", "Mpesa"];
-                NAMES
-                    .iter()
-                    .any(|n| n.eq_ignore_ascii_case(s.trim()))
-                    .then(|| MobileProvider::parse(s))
-                    .flatten()
+                MobileProvider::ALL
+                    .into_iter()
+                    .find(|p| p.as_str().eq_ignore_ascii_case(s.trim()))
                     .ok_or("must be one of Airtel, Tigo, Halopesa, Azampesa, Mpesa")
             });
             Some(PaymentChoice::AzamPay {
