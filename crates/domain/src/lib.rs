@@ -16,6 +16,7 @@
 //! | [`InvoiceNumber`] | `INV-YYYY-NNNNNN` |
 //! | [`PublicId`] | the unguessable id in customer-facing URLs |
 //! | [`MerchantReference`] | the reference of one payment attempt at a gateway |
+//! | [`Gateway`] | which payment gateway an attempt goes through |
 //! | [`InvoiceStatus`], [`AttemptStatus`] | the state machines ([`status`]) |
 
 #![deny(missing_docs)]
@@ -25,6 +26,7 @@ mod text;
 mod company_name;
 mod currency;
 mod email;
+mod gateway;
 mod invoice_number;
 mod lead_message;
 mod merchant_reference;
@@ -38,6 +40,7 @@ pub mod status;
 pub use company_name::{CompanyName, CompanyNameError, MAX_COMPANY_NAME_CHARS};
 pub use currency::{Currency, CurrencyError};
 pub use email::{EmailAddress, EmailAddressError, MAX_EMAIL_LEN};
+pub use gateway::{Gateway, UnknownGateway};
 pub use invoice_number::{InvoiceNumber, InvoiceNumberError};
 pub use lead_message::{LeadMessage, LeadMessageError, MAX_LEAD_MESSAGE_CHARS};
 pub use merchant_reference::{
