@@ -15,6 +15,7 @@ test:
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+    python3 scripts/check-architecture.py
 
 # Benchmarks (figures and readings in docs/benchmarks.md): the HTTP load benchmark, which also
 # runs the persistence baseline it is compared with, then the backup benchmark

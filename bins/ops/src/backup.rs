@@ -4,9 +4,9 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use serde::Serialize;
-use wetech_app::Settings;
 use wetech_ops::backup::{self, BackupReport, VerifyReport};
 use wetech_persistence::Backend;
+use wetech_runtime::Settings;
 
 use crate::cli::{BackupArgs, RestoreArgs};
 use crate::output::{self, ProgressLine};

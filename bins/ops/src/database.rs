@@ -1,10 +1,10 @@
 //! `ops migrate` and `ops catalog list | set | disable`.
 
 use serde::Serialize;
-use wetech_app::Settings;
 use wetech_domain::{Currency, Money, ServiceCode};
 use wetech_ops::catalog::{self, CatalogEntry, ServiceName};
 use wetech_persistence::{PooledConnection, connect};
+use wetech_runtime::Settings;
 
 use crate::cli::CatalogCommand;
 use crate::output;

@@ -4,9 +4,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde::Serialize;
-use wetech_app::Settings;
 use wetech_ops::{HealthReport, Status};
 use wetech_persistence::{DatabaseSettings, DbConnectionManager};
+use wetech_runtime::Settings;
 
 use crate::output;
 use crate::{Failure, Outcome};
@@ -34,7 +34,7 @@ pub(crate) fn local(settings: &Settings, json: bool) -> Outcome {
         .min_idle(Some(0))
         .connection_timeout(timeout)
         .build_unchecked(manager);
-    let context = wetech_app::health_context(settings, pool);
+    let context = wetech_runtime::health_context(settings, pool);
     let report = runtime()?.block_on(context.check());
     if json {
         output::print_json(&report)?;

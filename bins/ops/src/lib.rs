@@ -31,7 +31,7 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use wetech_app::Settings;
+use wetech_runtime::Settings;
 
 use cli::{BackupAction, Cli, Command, PesapalCommand};
 

@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use serde::Serialize;
-use wetech_app::{Gateways, ReconcileChange, Settings, UseCases};
+use wetech_app::{ReconcileChange, UseCases};
 use wetech_persistence::UnitOfWork;
+use wetech_runtime::{Settings, build_gateways};
 
 use crate::output;
 use crate::{Failure, Outcome};
@@ -15,7 +16,7 @@ use crate::{Failure, Outcome};
 fn use_cases(settings: &Settings) -> Result<UseCases, Failure> {
     let pool = crate::database::migrated_pool(&settings.database)?;
     let public = settings.server.public_base();
-    let gateways = Gateways::from_settings(settings, public)?;
+    let gateways = build_gateways(settings, public)?;
     Ok(UseCases::new(
         UnitOfWork::new(pool),
         gateways,

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use wetech_app::Settings;
+use wetech_runtime::Settings;
 use wetech_web::Application;
 
 /// The wetech web site and API.

@@ -10,11 +10,12 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 
 use secrecy::ExposeSecret as _;
-use wetech_app::{Environment, Gateways, Settings, UseCases};
+use wetech_app::UseCases;
 use wetech_observability::{RequestTracing, SlowRequestLogger};
 use wetech_payments::settings::PaymentsMode;
 use wetech_payments::simulator::{Simulator, SimulatorConfig, SimulatorHandle};
 use wetech_persistence::{Pool, UnitOfWork};
+use wetech_runtime::{Environment, Settings, build_gateways};
 
 use crate::routes;
 use crate::security::{self, Hardening};
@@ -27,23 +28,6 @@ pub struct Application {
     use_cases: UseCases,
     simulator: Option<SimulatorHandle>,
     public_url: String,
-}
-
-/// Opens the pool and applies pending migrations (creating the SQLite file on first start).
-pub async fn prepare_database(settings: &Settings) -> anyhow::Result<Pool> {
-    let db = settings.database.clone();
-    tokio::task::spawn_blocking(move || -> anyhow::Result<Pool> {
-        let pool = wetech_persistence::connect(&db).context("opening the database")?;
-        let mut conn = pool.get().context("connecting to the database")?;
-        let applied =
-            wetech_persistence::run_migrations(&mut conn).context("applying migrations")?;
-        for name in &applied {
-            tracing::info!(migration = %name, "migration applied");
-        }
-        Ok(pool)
-    })
-    .await
-    .context("database start-up task")?
 }
 
 /// Origins a form may lead to by redirect: the Pesapal payment page's host (outside simulator
@@ -76,21 +60,20 @@ impl Application {
                 settings.storage.media_dir.display()
             )
         })?;
-        let pool = prepare_database(&settings).await?;
+        let pool = wetech_runtime::open_database(&settings).await?;
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {
                 format!("binding {}:{}", settings.server.host, settings.server.port)
             })?;
         let address = listener.local_addr().context("reading the bound address")?;
         if settings.server.port == 0
-            && settings.server.public_url == wetech_app::ServerSettings::default().public_url
+            && settings.server.public_url == wetech_runtime::ServerSettings::default().public_url
         {
             settings.server.public_url = format!("http://{address}");
         }
         let public_url = settings.server.public_base().to_owned();
         let loopback_origin = format!("http://{address}");
-        let gateways =
-            Gateways::from_settings(&settings, &loopback_origin).context("payment gateways")?;
+        let gateways = build_gateways(&settings, &loopback_origin).context("payment gateways")?;
         let simulator = (settings.payments_mode() == PaymentsMode::Simulator).then(|| {
             let callback_url = gateways.azampay_callback_token.as_ref().map(|t| {
                 format!(
@@ -119,7 +102,7 @@ impl Application {
         );
 
         let production = settings.environment == Environment::Production;
-        let health = web::Data::new(wetech_app::health_context(&settings, pool.clone()));
+        let health = web::Data::new(wetech_runtime::health_context(&settings, pool.clone()));
         let app_data = web::Data::new(use_cases.clone());
         let csrf = web::Data::new(crate::csrf::Csrf::new(
             settings.server.secret_key.clone(),

@@ -11,7 +11,6 @@ use wetech_domain::{
     CompanyName, Currency, EmailAddress, InvoiceNumber, InvoiceStatus, LeadMessage, Money,
     PersonName, PhoneNumber, PublicId, ServiceCode,
 };
-use wetech_observability::Masked;
 
 use wetech_persistence::repo::services::ServiceRow;
 use wetech_persistence::repo::{clients, idempotency, invoices, leads, services};
@@ -121,7 +120,7 @@ impl UseCases {
         let span = tracing::info_span!(
             "submit_lead",
             service = %lead.service,
-            email = %Masked::email(lead.email.as_str()),
+            email = %lead.email.masked(),
             client_id = tracing::field::Empty,
             invoice_id = tracing::field::Empty,
         );

@@ -7,7 +7,6 @@ use tracing::Instrument as _;
 use wetech_domain::{
     AttemptEvent, AttemptStatus, InvoiceEvent, InvoiceStatus, MerchantReference, PhoneNumber,
 };
-use wetech_observability::Masked;
 use wetech_payments::pesapal::IpnNotificationType;
 use wetech_payments::{
     CheckoutRequest, CheckoutResponse, GatewayError, MobileProvider, NextStep, Payer,
@@ -223,7 +222,7 @@ impl UseCases {
                 let (payer_phone, provider) = match &choice {
                     PaymentChoice::Pesapal => (None, None),
                     PaymentChoice::AzamPay { phone, provider } => {
-                        (Some(phone.as_str().to_owned()), Some(provider.as_str()))
+                        (Some(phone), Some(provider.as_str()))
                     }
                 };
                 let attempt = attempts::insert(
@@ -235,14 +234,14 @@ impl UseCases {
                         amount_minor: inv.amount_minor,
                         currency: &inv.currency,
                         status: AttemptStatus::Initiated,
-                        payer_phone: payer_phone.as_deref(),
+                        payer_phone: payer_phone.map(PhoneNumber::as_str),
                         provider,
                     },
                 )?;
                 tracing::info!(
                     payment_id = %reference,
                     client_id = client.id,
-                    phone = %Masked::phone(payer_phone.as_deref().unwrap_or("")),
+                    phone = %payer_phone.map(|p| p.masked().to_string()).unwrap_or_default(),
                     "payment attempt recorded"
                 );
                 Ok(Prepared {

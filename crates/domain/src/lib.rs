@@ -10,6 +10,7 @@
 //! |---|---|
 //! | [`EmailAddress`] | a client's e-mail address; [`EmailAddress::normalized`] is the client key |
 //! | [`PhoneNumber`] | an East-African mobile number in E.164 form ([`Country`]) |
+//! | [`MaskedEmail`], [`MaskedPhone`] | how an address and a number show in logs |
 //! | [`PersonName`], [`CompanyName`], [`LeadMessage`] | free text with limits |
 //! | [`ServiceCode`] | a catalogue code such as `WEB-BASIC` |
 //! | [`Currency`], [`Money`] | exact amounts in integer minor units |
@@ -29,6 +30,7 @@ mod email;
 mod gateway;
 mod invoice_number;
 mod lead_message;
+mod mask;
 mod merchant_reference;
 mod money;
 mod person_name;
@@ -43,6 +45,7 @@ pub use email::{EmailAddress, EmailAddressError, MAX_EMAIL_LEN};
 pub use gateway::{Gateway, UnknownGateway};
 pub use invoice_number::{InvoiceNumber, InvoiceNumberError};
 pub use lead_message::{LeadMessage, LeadMessageError, MAX_LEAD_MESSAGE_CHARS};
+pub use mask::{MaskedEmail, MaskedPhone};
 pub use merchant_reference::{
     MAX_MERCHANT_REFERENCE_LEN, MerchantReference, MerchantReferenceError,
 };

@@ -4,10 +4,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::Value;
-use wetech_app::{Settings, UseCases};
+use wetech_app::UseCases;
 use wetech_payments::simulator::SimulatorHandle;
 use wetech_persistence::Backend;
 use wetech_persistence::test_support::TestDb;
+use wetech_runtime::Settings;
 use wetech_web::Application;
 
 /// A running server and what a test needs to drive it.

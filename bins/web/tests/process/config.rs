@@ -82,7 +82,7 @@ async fn production_refuses_the_development_secret_key() {
     // Set explicitly to the development value.
     let stderr = refused(&production(&[(
         "WETECH__SERVER__SECRET_KEY",
-        wetech_app::DEVELOPMENT_SECRET_KEY,
+        wetech_runtime::DEVELOPMENT_SECRET_KEY,
     )]))
     .await;
     assert_names(&stderr, "server.secret_key");

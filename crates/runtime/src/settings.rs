@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use wetech_app::CheckoutSettings;
 use wetech_observability::{LogSettings, ObservabilitySettings};
 
 use wetech_ops::{BackupSettings, HealthSettings, StorageSettings};
@@ -127,7 +128,7 @@ pub struct Settings {
     /// Health thresholds.
     pub health: HealthSettings,
     /// Payment-attempt timing.
-    pub checkout: crate::usecases::CheckoutSettings,
+    pub checkout: CheckoutSettings,
 }
 
 /// Why the settings could not be loaded; the message names the key.

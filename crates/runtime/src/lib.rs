@@ -1,0 +1,23 @@
+//! wetech-runtime: the composition both binaries share. It reads the whole [`Settings`] (every
+//! crate's section, layered and validated), opens and migrates the database, builds the enabled
+//! gateway clients and the health context. The library crates below it know nothing of each
+//! other's settings; `web` and `ops` start from here.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`settings`] | every setting of both binaries: defaults → TOML file → `WETECH__…` variables |
+//! | [`gateways`] | the gateway clients the settings enable |
+//! | [`database`] | the pool, opened and migrated at start |
+//! | [`health`] | the health checks of `/health/` and `ops healthcheck` for these settings |
+
+pub mod database;
+pub mod gateways;
+pub mod health;
+pub mod settings;
+
+pub use database::{StartError, open_database};
+pub use gateways::{GatewaySetupError, build_gateways};
+pub use health::health_context;
+pub use settings::{
+    CONFIG_FILE_ENV, DEVELOPMENT_SECRET_KEY, Environment, ServerSettings, Settings, SettingsError,
+};
