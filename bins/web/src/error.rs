@@ -222,7 +222,9 @@ impl From<wetech_app::AppError> for ApiError {
             A::Persistence(p) if p.is_conflict() => {
                 ApiError::Conflict("the request conflicts with stored data".to_owned())
             }
-            e @ (A::Persistence(_) | A::Internal(_)) => ApiError::Internal(e.into()),
+            e @ (A::Persistence(_) | A::Corrupt(_) | A::Internal(_)) => {
+                ApiError::Internal(e.into())
+            }
         }
     }
 }

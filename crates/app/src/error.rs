@@ -1,7 +1,11 @@
 //! The use cases' error type. The web crate maps it to HTTP statuses in one exhaustive match.
+//!
+//! Each variant's `Display` says what went wrong at this layer only; the cause, when there is
+//! one, is its `source()`, so a printer that walks the chain shows every layer once.
 
 use std::collections::BTreeMap;
 
+use wetech_domain::{IllegalTransition, InvoiceNumberError};
 use wetech_payments::GatewayError;
 use wetech_persistence::PersistenceError;
 
@@ -28,17 +32,44 @@ pub enum AppError {
     #[error("notification does not match the payment attempt: {0}")]
     Mismatch(String),
     /// The gateway refused, failed or did not answer.
-    #[error("payment gateway: {0}")]
+    #[error("the payment gateway call failed")]
     Gateway(#[source] GatewayError),
     /// The gateway is not enabled in this configuration.
     #[error("the {0} gateway is not enabled")]
     GatewayDisabled(&'static str),
     /// The database failed.
-    #[error("database: {0}")]
+    #[error("the database failed")]
     Persistence(#[from] PersistenceError),
-    /// A blocking task failed or data in the database is inconsistent.
-    #[error("internal: {0}")]
-    Internal(String),
+    /// Data in the database is not what this code wrote (a value that does not parse, a row that
+    /// should exist and does not).
+    #[error("inconsistent stored data: {0}")]
+    Corrupt(String),
+    /// Something inside this process failed; see [`Internal`].
+    #[error("internal error")]
+    Internal(#[source] Internal),
+}
+
+/// What failed inside the process. Never shown to a customer; logged with its chain.
+#[derive(Debug, thiserror::Error)]
+pub enum Internal {
+    /// A task on the blocking pool panicked or was cancelled.
+    #[error("a blocking task failed")]
+    BlockingTask(#[source] tokio::task::JoinError),
+    /// The lead writer thread is gone, so a submitted lead got no answer.
+    #[error("the lead writer stopped")]
+    LeadWriterStopped,
+    /// A value could not be encoded for storage.
+    #[error("encoding a stored answer")]
+    Encoding(#[source] serde_json::Error),
+    /// A state machine refused a transition this code only makes when it is allowed.
+    #[error("a state transition the code relies on was refused")]
+    Transition(#[source] IllegalTransition),
+    /// A reserved invoice sequence number does not make an invoice number.
+    #[error("invoice numbering")]
+    InvoiceNumbering(#[source] InvoiceNumberError),
+    /// A rule of this code's own bookkeeping broke (a bug).
+    #[error("broken invariant: {0}")]
+    Invariant(&'static str),
 }
 
 impl AppError {
@@ -50,9 +81,80 @@ impl AppError {
         AppError::Validation(map)
     }
 
-    /// Wraps inconsistent stored data.
+    /// Stored data that is not what this code wrote. `what` is a leaf error (a parse error of a
+    /// stored value, which has no cause of its own) or a description.
     #[must_use]
     pub fn corrupt(what: impl std::fmt::Display) -> Self {
-        AppError::Internal(format!("inconsistent stored data: {what}"))
+        AppError::Corrupt(what.to_string())
+    }
+}
+
+impl From<Internal> for AppError {
+    fn from(e: Internal) -> Self {
+        AppError::Internal(e)
+    }
+}
+
+impl From<IllegalTransition> for AppError {
+    fn from(e: IllegalTransition) -> Self {
+        AppError::Internal(Internal::Transition(e))
+    }
+}
+
+/// Shows an error and every cause below it, `outer: cause: root cause`, for log fields and the
+/// notes stored with a notification. (Each layer's `Display` names only its own part, so nothing
+/// repeats.)
+///
+/// ```
+/// use wetech_app::error::chain;
+/// let io = std::io::Error::other("disk full");
+/// let e = wetech_persistence::PersistenceError::Migration(Box::new(io));
+/// assert_eq!(chain(&e).to_string(), "database migration failed: disk full");
+/// ```
+#[must_use]
+pub fn chain<'a>(error: &'a (dyn std::error::Error + 'static)) -> Chain<'a> {
+    Chain(error)
+}
+
+/// See [`chain`].
+#[derive(Clone, Copy)]
+pub struct Chain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut next = self.0.source();
+        while let Some(cause) = next {
+            write!(f, ": {cause}")?;
+            next = cause.source();
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_layer_shows_once() {
+        let e = AppError::Persistence(PersistenceError::Migration(Box::new(
+            std::io::Error::other("disk full"),
+        )));
+        assert_eq!(
+            chain(&e).to_string(),
+            "the database failed: database migration failed: disk full"
+        );
+        let e = AppError::Internal(Internal::Invariant("invoice numbers miscounted"));
+        assert_eq!(
+            chain(&e).to_string(),
+            "internal error: broken invariant: invoice numbers miscounted"
+        );
     }
 }

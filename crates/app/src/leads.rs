@@ -16,7 +16,7 @@ use wetech_persistence::repo::services::ServiceRow;
 use wetech_persistence::repo::{clients, idempotency, invoices, leads, services};
 use wetech_persistence::{Backend, DbConnection, PersistenceError, UnitOfWork};
 
-use crate::error::AppError;
+use crate::error::{AppError, Internal, chain};
 use crate::usecases::UseCases;
 
 /// How long a stored idempotent response is replayed.
@@ -134,7 +134,7 @@ impl UseCases {
         let outcome = match self.leads.submit(job) {
             Ok(answer) => answer
                 .await
-                .map_err(|_| AppError::Internal("the lead writer stopped".into()))??,
+                .map_err(|_| AppError::Internal(Internal::LeadWriterStopped))??,
             // No writer thread (it could not be started): one transaction per lead.
             Err(job) => {
                 self.blocking(move |uow| issue_alone(uow, &job))
@@ -234,14 +234,15 @@ fn write_batch(uow: &UnitOfWork, batch: Vec<(Job, Reply)>) {
         Ok(results) => {
             for ((job, reply), result) in batch.into_iter().zip(results) {
                 let result = match result {
-                    Err(e) if is_lost_race(&e) => job.span.in_scope(|| issue_alone(uow, &job)),
-                    other => other,
+                    Err(LeadError::LostRace) => job.span.in_scope(|| issue_alone(uow, &job)),
+                    Err(LeadError::App(e)) => Err(e),
+                    Ok(outcome) => Ok(outcome),
                 };
                 let _ = reply.send(result);
             }
         }
         Err(e) => {
-            tracing::warn!(error = %e, leads = batch.len(), "group commit failed; retrying each lead alone");
+            tracing::warn!(error = %chain(&e), leads = batch.len(), "group commit failed; retrying each lead alone");
             for (job, reply) in batch {
                 let _ = reply.send(job.span.in_scope(|| issue_alone(uow, &job)));
             }
@@ -265,10 +266,11 @@ fn issue_alone(uow: &UnitOfWork, job: &Job) -> Result<LeadOutcome, AppError> {
         match uow.write(|tx| {
             issue_batch(tx, &[job], Mode::OneStatement)?
                 .pop()
-                .unwrap_or_else(|| Err(AppError::Internal("no result".into())))
+                .unwrap_or_else(|| Err(Internal::Invariant("a lead alone got no result").into()))
         }) {
-            Err(e) if is_lost_race(&e) => continue,
-            other => return other,
+            Err(LeadError::LostRace) => continue,
+            Err(LeadError::App(e)) => return Err(e),
+            Ok(outcome) => return Ok(outcome),
         }
     }
     Err(AppError::Conflict(
@@ -301,7 +303,7 @@ fn issue_batch(
     tx: &mut DbConnection,
     jobs: &[&Job],
     mode: Mode,
-) -> Result<Vec<Result<LeadOutcome, AppError>>, AppError> {
+) -> Result<Vec<Result<LeadOutcome, LeadError>>, LeadError> {
     let now = wetech_persistence::now_utc();
     let mut services: HashMap<&str, Option<ServiceRow>> = HashMap::new();
     let mut keys: HashSet<&str> = HashSet::new();
@@ -310,10 +312,8 @@ fn issue_batch(
         let step = job.span.in_scope(|| prepare(tx, job, now, &mut services))?;
         // The same key twice in one group: the later one replays the earlier after the commit.
         let step = match (step, job.key.as_deref()) {
-            (Ok(Step::Issue { .. }), Some(key)) if !keys.insert(key) => {
-                Err(AppError::Internal(LOST_RACE.into()))
-            }
-            (step, _) => step,
+            (Ok(Step::Issue { .. }), Some(key)) if !keys.insert(key) => Err(LeadError::LostRace),
+            (step, _) => step.map_err(LeadError::App),
         };
         steps.push(step);
     }
@@ -328,7 +328,7 @@ fn issue_batch(
     .into_iter()
     .flatten();
     // Each lead's answer, by position; the leads to write carry their invoice number.
-    let mut results: Vec<Option<Result<LeadOutcome, AppError>>> = Vec::with_capacity(jobs.len());
+    let mut results: Vec<Option<Result<LeadOutcome, LeadError>>> = Vec::with_capacity(jobs.len());
     let mut pending = Vec::new();
     for (index, (job, step)) in jobs.iter().zip(steps).enumerate() {
         results.push(match step {
@@ -341,7 +341,7 @@ fn issue_batch(
             }) => {
                 let seq = numbers
                     .next()
-                    .ok_or_else(|| AppError::Internal("invoice numbers miscounted".into()))?;
+                    .ok_or(Internal::Invariant("invoice numbers miscounted"))?;
                 match invoice_number(now.year(), seq) {
                     Ok(number) => {
                         pending.push((
@@ -358,7 +358,7 @@ fn issue_batch(
                         ));
                         None
                     }
-                    Err(e) => Some(Err(e)),
+                    Err(e) => Some(Err(e.into())),
                 }
             }
         });
@@ -385,14 +385,14 @@ fn issue_batch(
     }
     results
         .into_iter()
-        .map(|r| r.ok_or_else(|| AppError::Internal("a lead of the group was not written".into())))
+        .map(|r| r.ok_or_else(|| Internal::Invariant("a lead of the group was not written").into()))
         .collect()
 }
 
 /// `INV-YYYY-NNNNNN` from a reserved sequence number.
 fn invoice_number(year: i32, seq: i64) -> Result<InvoiceNumber, AppError> {
     let seq = u32::try_from(seq).map_err(AppError::corrupt)?;
-    InvoiceNumber::new(year, seq).map_err(|e| AppError::Internal(format!("invoice numbering: {e}")))
+    InvoiceNumber::new(year, seq).map_err(|e| Internal::InvoiceNumbering(e).into())
 }
 
 /// A lead whose reads are done and whose invoice number is reserved.
@@ -438,7 +438,7 @@ impl Pending<'_> {
         &self,
         tx: &mut DbConnection,
         recorded: leads::RecordedLead,
-    ) -> Result<LeadOutcome, AppError> {
+    ) -> Result<LeadOutcome, LeadError> {
         let public_id = &self.public_id;
         let receipt = LeadReceipt {
             lead_id: recorded.lead_id,
@@ -453,8 +453,7 @@ impl Pending<'_> {
             },
         };
         if let Some(key) = self.job.key.as_deref() {
-            let body =
-                serde_json::to_string(&receipt).map_err(|e| AppError::Internal(e.to_string()))?;
+            let body = serde_json::to_string(&receipt).map_err(Internal::Encoding)?;
             let stored = idempotency::insert(
                 tx,
                 &idempotency::NewIdempotencyRecord {
@@ -472,7 +471,7 @@ impl Pending<'_> {
                 Err(PersistenceError::Conflict { .. }) => {
                     // A concurrent request with the same key committed first: roll this
                     // transaction back and read the winner's answer in a new one.
-                    return Err(AppError::Internal(LOST_RACE.into()));
+                    return Err(LeadError::LostRace);
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -527,9 +526,33 @@ fn prepare<'j>(
     )
 }
 
-const LOST_RACE: &str = "idempotency key race lost";
+/// How one lead of a group ends inside the writer: with an answer for its submitter, or having
+/// lost an idempotency-key race (a concurrent request with the same key committed first), after
+/// which its transaction must roll back and the winner's answer be read in a new one.
+#[derive(Debug, thiserror::Error)]
+enum LeadError {
+    /// The lead's own answer (a refusal) or a failure of the group.
+    #[error(transparent)]
+    App(AppError),
+    /// Another request with the same key won; replay it.
+    #[error("another request with the same Idempotency-Key committed first")]
+    LostRace,
+}
 
-/// Turns the rollback signal of a lost key race back into a retry.
-fn is_lost_race(e: &AppError) -> bool {
-    matches!(e, AppError::Internal(m) if m == LOST_RACE)
+impl From<AppError> for LeadError {
+    fn from(e: AppError) -> Self {
+        LeadError::App(e)
+    }
+}
+
+impl From<PersistenceError> for LeadError {
+    fn from(e: PersistenceError) -> Self {
+        LeadError::App(e.into())
+    }
+}
+
+impl From<Internal> for LeadError {
+    fn from(e: Internal) -> Self {
+        LeadError::App(e.into())
+    }
 }

@@ -15,7 +15,7 @@ use wetech_payments::{
 use wetech_persistence::repo::{app_settings, attempts, clients, invoices};
 use wetech_persistence::{DbConnection, now_utc};
 
-use crate::error::AppError;
+use crate::error::{AppError, chain};
 use crate::usecases::UseCases;
 
 /// Key of the stored Pesapal IPN id in the settings table.
@@ -127,7 +127,7 @@ impl UseCases {
             match outcome {
                 Ok(response) => self.record_checkout_accepted(&prepared, &response).await,
                 Err(e) => {
-                    tracing::warn!(error = %e, may_have_reached = e.may_have_reached_gateway(), "checkout failed");
+                    tracing::warn!(error = %chain(&e), may_have_reached = e.may_have_reached_gateway(), "checkout failed");
                     self.record_checkout_failure(&prepared, &e).await?;
                     Err(AppError::Gateway(e))
                 }
@@ -209,7 +209,7 @@ impl UseCases {
                 }
                 let next = InvoiceStatus::Unpaid
                     .apply(InvoiceEvent::AttemptStarted)
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                    .map_err(AppError::from)?;
                 if !invoices::transition_invoice(tx, inv.id, InvoiceStatus::Unpaid, next, None)? {
                     return Err(AppError::Conflict(
                         "a payment of this invoice is already under way; wait for it to finish"
@@ -349,7 +349,9 @@ impl UseCases {
                 uow.read(|c| app_settings::get(c, PESAPAL_IPN_ID_KEY).map_err(AppError::from))
             })
             .await
-            .map_err(|e| GatewayError::Config(format!("reading the stored IPN id: {e}")))?;
+            .map_err(|e| {
+                GatewayError::Config(format!("reading the stored IPN id: {}", chain(&e)))
+            })?;
         if let Some(id) = stored {
             client.set_ipn_id(&id);
             return Ok(());
@@ -379,7 +381,7 @@ impl UseCases {
             uow.write(|tx| app_settings::set(tx, PESAPAL_IPN_ID_KEY, &id).map_err(AppError::from))
         })
         .await
-        .map_err(|e| GatewayError::Config(format!("storing the IPN id: {e}")))
+        .map_err(|e| GatewayError::Config(format!("storing the IPN id: {}", chain(&e))))
     }
 
     /// Finds or registers the IPN URL (default `{public_url}/payments/pesapal/ipn`) with Pesapal,

@@ -9,7 +9,7 @@ use wetech_payments::{PaymentGateway, StatusQuery};
 use wetech_persistence::now_utc;
 use wetech_persistence::repo::attempts;
 
-use crate::error::AppError;
+use crate::error::{AppError, chain};
 use crate::payment::end_open_attempt;
 use crate::settle::GatewayResult;
 use crate::usecases::UseCases;
@@ -92,10 +92,10 @@ impl UseCases {
                             );
                             match self.apply_result(result).await {
                                 Ok(applied) => applied.outcome(),
-                                Err(e) => format!("error: {e}"),
+                                Err(e) => format!("error: {}", chain(&e)),
                             }
                         }
-                        Err(e) => format!("error: {e}"),
+                        Err(e) => format!("error: {}", chain(&e)),
                     }
                 }
                 _ if a.created_at < expire_cutoff => {
@@ -115,7 +115,7 @@ impl UseCases {
                         .await;
                     match res {
                         Ok(()) => "expired".to_owned(),
-                        Err(e) => format!("error: {e}"),
+                        Err(e) => format!("error: {}", chain(&e)),
                     }
                 }
                 _ => "still_pending (cannot be queried yet)".to_owned(),
@@ -133,7 +133,7 @@ impl UseCases {
                     })
                     .await;
                 if let Err(e) = released {
-                    tracing::warn!(payment_id = %a.merchant_reference, error = %e, "cannot release the reconcile lease");
+                    tracing::warn!(payment_id = %a.merchant_reference, error = %chain(&e), "cannot release the reconcile lease");
                 }
             }
             tracing::info!(payment_id = %a.merchant_reference, gateway = %a.gateway, outcome = %outcome, "reconciled");

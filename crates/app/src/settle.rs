@@ -11,7 +11,7 @@ use wetech_persistence::repo::attempts::AttemptRow;
 use wetech_persistence::repo::{attempts, events, invoices};
 use wetech_persistence::{DbConnection, now_utc};
 
-use crate::error::AppError;
+use crate::error::{AppError, chain};
 use crate::payment::{end_open_attempt, truncate};
 use crate::usecases::{UseCases, rfc3339};
 
@@ -121,7 +121,7 @@ pub(crate) fn status_key(status: &GatewayStatus) -> String {
     }
 }
 
-/// Digits only, for comparing phone numbers written differently.
+/// The HTTP method a notification came with, as stored with its raw form.
 fn method_name(method: wetech_payments::NotificationMethod) -> &'static str {
     match method {
         wetech_payments::NotificationMethod::Get => "GET",
@@ -182,7 +182,9 @@ impl UseCases {
         let handled = self.apply_pesapal_notification(incoming, kind).await;
         let unapplied = match &handled {
             Err(PesapalNotificationError::Malformed(m)) => Some(format!("refused: {m}")),
-            Err(PesapalNotificationError::NotHandled(_, e)) => Some(format!("not_handled: {e}")),
+            Err(PesapalNotificationError::NotHandled(_, e)) => {
+                Some(format!("not_handled: {}", chain(e)))
+            }
             Ok(_) | Err(PesapalNotificationError::Disabled) => None,
         };
         if let Some(outcome) = unapplied {
@@ -272,7 +274,7 @@ impl UseCases {
                 Gateway::AzamPay,
                 "callback",
                 String::from_utf8_lossy(body).into_owned(),
-                format!("refused: {e}"),
+                format!("refused: {}", chain(e)),
             )
             .await;
         }
@@ -311,7 +313,7 @@ impl UseCases {
             })
             .await;
         if let Err(e) = stored {
-            tracing::warn!(error = %e, "could not store a notification that was not applied");
+            tracing::warn!(error = %chain(&e), "could not store a notification that was not applied");
         }
     }
 
@@ -372,7 +374,7 @@ pub enum PesapalNotificationError {
     Malformed(String),
     /// Parsed, but could not be handled now (gateway unreachable, database error): answer 500 so
     /// Pesapal sends it again.
-    #[error("notification not handled: {1}")]
+    #[error("the notification could not be handled now")]
     NotHandled(wetech_payments::pesapal::PesapalIpn, #[source] AppError),
 }
 
@@ -605,7 +607,7 @@ fn transition(
             if attempts::transition_attempt(tx, a.id, a.status, to, &fields)? {
                 let next = InvoiceStatus::Paid
                     .apply(InvoiceEvent::PaymentReversed)
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                    .map_err(AppError::from)?;
                 invoices::transition_invoice(tx, a.invoice_id, InvoiceStatus::Paid, next, None)?;
                 attempts::flag_for_review(tx, a.id, "the gateway reversed this payment")?;
             }

@@ -8,7 +8,7 @@ use tracing::Instrument as _;
 use wetech_persistence::UnitOfWork;
 use wetech_persistence::repo::{attempts, invoices, services};
 
-use crate::error::AppError;
+use crate::error::{AppError, Internal};
 use crate::gateways::Gateways;
 use crate::leads::stored_money;
 
@@ -148,7 +148,7 @@ impl UseCases {
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || span.in_scope(|| f(&uow)))
             .await
-            .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
+            .map_err(|e| AppError::Internal(Internal::BlockingTask(e)))?
     }
 
     /// The active services, by code.

@@ -58,7 +58,7 @@ pub async fn pesapal_ipn(
                 .body(ipn.acknowledgement(handled)))
         }
         Err(PesapalNotificationError::NotHandled(ipn, e)) => {
-            tracing::warn!(error = %e, "pesapal IPN not handled; Pesapal will resend");
+            tracing::warn!(error = %wetech_app::error::chain(&e), "pesapal IPN not handled; Pesapal will resend");
             Ok(HttpResponse::InternalServerError()
                 .content_type("application/json")
                 .body(ipn.acknowledgement(false)))
