@@ -279,8 +279,7 @@ fn issue_alone(uow: &UnitOfWork, job: &Job) -> Result<LeadOutcome, AppError> {
 }
 
 /// Money from stored minor units and currency code.
-pub(crate) fn stored_money(minor: i64, currency: &str) -> Result<Money, AppError> {
-    let currency = Currency::parse(currency).map_err(AppError::corrupt)?;
+pub(crate) fn stored_money(minor: i64, currency: Currency) -> Result<Money, AppError> {
     Money::from_minor(minor, currency).map_err(AppError::corrupt)
 }
 
@@ -425,7 +424,7 @@ impl Pending<'_> {
                 .map(LeadMessage::as_str),
             public_id: self.public_id.as_str(),
             number: self.number.as_str(),
-            service_code: &self.service.code,
+            service_code: self.service.code.as_str(),
             service_name: &self.service.name,
             amount_minor: self.price.minor(),
             currency: self.price.currency().as_str(),
@@ -518,7 +517,7 @@ fn prepare<'j>(
         )));
     };
     Ok(
-        stored_money(service.price_minor, &service.currency).map(|price| Step::Issue {
+        stored_money(service.price_minor, service.currency).map(|price| Step::Issue {
             service,
             price,
             fingerprint,

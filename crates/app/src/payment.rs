@@ -5,7 +5,8 @@
 use chrono::NaiveDateTime;
 use tracing::Instrument as _;
 use wetech_domain::{
-    AttemptEvent, AttemptStatus, InvoiceEvent, InvoiceStatus, MerchantReference, PhoneNumber,
+    AttemptEvent, AttemptStatus, Gateway, InvoiceEvent, InvoiceStatus, MerchantReference,
+    PhoneNumber,
 };
 use wetech_payments::pesapal::IpnNotificationType;
 use wetech_payments::{
@@ -36,10 +37,10 @@ pub enum PaymentChoice {
 }
 
 impl PaymentChoice {
-    fn gateway(&self) -> &'static str {
+    fn gateway(&self) -> Gateway {
         match self {
-            PaymentChoice::Pesapal => "pesapal",
-            PaymentChoice::AzamPay { .. } => "azampay",
+            PaymentChoice::Pesapal => Gateway::Pesapal,
+            PaymentChoice::AzamPay { .. } => Gateway::AzamPay,
         }
     }
 }
@@ -65,12 +66,12 @@ struct Prepared {
     attempt_id: i64,
     reference: String,
     amount_minor: i64,
-    currency: String,
+    currency: wetech_domain::Currency,
     service_name: String,
-    invoice_number: String,
-    invoice_public_id: String,
-    client_email: String,
-    client_phone: String,
+    invoice_number: wetech_domain::InvoiceNumber,
+    invoice_public_id: wetech_domain::PublicId,
+    client_email: wetech_domain::EmailAddress,
+    client_phone: PhoneNumber,
     client_name: String,
 }
 
@@ -98,7 +99,7 @@ impl UseCases {
         let span = tracing::info_span!(
             "start_payment",
             invoice_id = %public_id,
-            gateway = gateway_name,
+            gateway = gateway_name.as_str(),
             payment_id = tracing::field::Empty,
         );
         async move {
@@ -142,7 +143,8 @@ impl UseCases {
         p: &Prepared,
         choice: &PaymentChoice,
     ) -> Result<CheckoutRequest, AppError> {
-        let currency = wetech_payments::Currency::parse(&p.currency).map_err(AppError::corrupt)?;
+        let currency =
+            wetech_payments::Currency::parse(p.currency.as_str()).map_err(AppError::corrupt)?;
         let amount = wetech_payments::Money::new(p.amount_minor, currency);
         let mut names = p.client_name.split_whitespace();
         let first = names.next().map(str::to_owned);
@@ -153,7 +155,7 @@ impl UseCases {
             Some(rest.join(" "))
         };
         let (phone, provider) = match choice {
-            PaymentChoice::Pesapal => (Some(p.client_phone.clone()), None),
+            PaymentChoice::Pesapal => (Some(p.client_phone.as_str().to_owned()), None),
             PaymentChoice::AzamPay { phone, provider } => {
                 (Some(phone.msisdn().to_owned()), Some(*provider))
             }
@@ -167,7 +169,7 @@ impl UseCases {
                 100,
             ),
             payer: Payer {
-                email: Some(p.client_email.clone()),
+                email: Some(p.client_email.as_str().to_owned()),
                 phone,
                 first_name: first,
                 last_name: last,
@@ -232,7 +234,7 @@ impl UseCases {
                         merchant_reference: reference.as_str(),
                         gateway: choice.gateway(),
                         amount_minor: inv.amount_minor,
-                        currency: &inv.currency,
+                        currency: inv.currency.as_str(),
                         status: AttemptStatus::Initiated,
                         payer_phone: payer_phone.map(PhoneNumber::as_str),
                         provider,
@@ -448,7 +450,7 @@ fn expire_stale_attempts(
     tx: &mut DbConnection,
     invoice_id: i64,
     stale_before: NaiveDateTime,
-    gateway: &str,
+    gateway: Gateway,
 ) -> Result<(), AppError> {
     let open: Vec<_> = attempts::list_for_invoice(tx, invoice_id)?
         .into_iter()
@@ -460,7 +462,7 @@ fn expire_stale_attempts(
     // late success through it still settles, and a second payment is flagged for a refund).
     if open
         .iter()
-        .any(|a| a.updated_at >= stale_before && a.gateway.eq_ignore_ascii_case(gateway))
+        .any(|a| a.updated_at >= stale_before && a.gateway == gateway)
     {
         return Err(AppError::Conflict(
             "a payment of this invoice is already under way; wait for it to finish".into(),

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use serde::Serialize;
-use wetech_domain::AttemptStatus;
+use wetech_domain::{AttemptStatus, Gateway, MerchantReference};
 use wetech_payments::{PaymentGateway, StatusQuery};
 use wetech_persistence::now_utc;
 use wetech_persistence::repo::attempts;
@@ -18,11 +18,11 @@ use crate::usecases::UseCases;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReconcileChange {
     /// The attempt's merchant reference.
-    pub payment_id: String,
-    /// `pesapal` or `azampay`.
-    pub gateway: String,
+    pub payment_id: MerchantReference,
+    /// The attempt's gateway.
+    pub gateway: Gateway,
     /// Status before.
-    pub from: String,
+    pub from: AttemptStatus,
     /// What happened: `settled`, `failed`, `expired`, `still_pending`, `error: …`, …
     pub outcome: String,
 }
@@ -67,13 +67,13 @@ impl UseCases {
         let mut changes = Vec::new();
         for a in open {
             let outcome = match (
-                a.gateway.as_str(),
+                a.gateway,
                 a.gateway_reference.clone(),
                 self.gateways.pesapal.clone(),
             ) {
-                ("pesapal", Some(tracking), Some(client)) => {
+                (Gateway::Pesapal, Some(tracking), Some(client)) => {
                     let query = StatusQuery {
-                        merchant_reference: a.merchant_reference.clone(),
+                        merchant_reference: a.merchant_reference.as_str().to_owned(),
                         gateway_reference: Some(tracking.clone()),
                         provider: None,
                     };
@@ -85,7 +85,7 @@ impl UseCases {
                             .to_string();
                             let result = GatewayResult::pesapal_status(
                                 "reconcile",
-                                &a.merchant_reference,
+                                a.merchant_reference.as_str(),
                                 &tracking,
                                 &report,
                                 payload,
@@ -140,7 +140,7 @@ impl UseCases {
             changes.push(ReconcileChange {
                 payment_id: a.merchant_reference,
                 gateway: a.gateway,
-                from: a.status.as_str().to_owned(),
+                from: a.status,
                 outcome,
             });
         }
@@ -180,7 +180,7 @@ mod tests {
         let invoice = invoices::insert(
             &mut conn,
             &invoices::NewInvoice {
-                public_id: "pub-1",
+                public_id: wetech_domain::PublicId::generate().as_str(),
                 number: "INV-2026-000001",
                 client_id: client.id,
                 lead_id: None,
@@ -198,7 +198,7 @@ mod tests {
             &attempts::NewAttempt {
                 invoice_id: invoice.id,
                 merchant_reference: "ref-1",
-                gateway: "pesapal",
+                gateway: Gateway::Pesapal,
                 amount_minor: 50_000_000,
                 currency: "TZS",
                 status: AttemptStatus::Pending,

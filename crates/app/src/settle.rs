@@ -12,6 +12,7 @@ use wetech_persistence::repo::{attempts, events, invoices};
 use wetech_persistence::{DbConnection, now_utc};
 
 use crate::error::{AppError, chain};
+use crate::gateways::domain_gateway;
 use crate::payment::{end_open_attempt, truncate};
 use crate::usecases::{UseCases, rfc3339};
 
@@ -299,7 +300,7 @@ impl UseCases {
                         tx,
                         &events::NewEvent {
                             attempt_id: None,
-                            gateway: gateway.as_str(),
+                            gateway: domain_gateway(gateway),
                             kind,
                             dedupe_key: &key,
                             payload: &payload,
@@ -381,7 +382,7 @@ pub enum PesapalNotificationError {
 fn apply_in(tx: &mut DbConnection, r: &GatewayResult) -> Result<Applied, AppError> {
     let now = now_utc();
     let attempt = attempts::find_by_merchant_reference(tx, &r.merchant_reference)?
-        .filter(|a| a.gateway == r.gateway.as_str());
+        .filter(|a| a.gateway == domain_gateway(r.gateway));
     let Some(attempt) = attempt else {
         // Kept aside, so a later retry (once the reference exists) is not swallowed as a
         // duplicate.
@@ -407,11 +408,12 @@ fn apply_in(tx: &mut DbConnection, r: &GatewayResult) -> Result<Applied, AppErro
         // A repeat of a fact already applied is "already handled"; a new fact about a closed
         // attempt (e.g. a stale failure after success) changes nothing, and is kept aside so
         // that every repeat of it gets the same answer.
-        let (tag, applied) = if events::find(tx, r.gateway.as_str(), &r.dedupe_key)?.is_some() {
-            ("duplicate", Applied::AlreadyHandled)
-        } else {
-            ("not-open", Applied::NotOpen)
-        };
+        let (tag, applied) =
+            if events::find(tx, domain_gateway(r.gateway), &r.dedupe_key)?.is_some() {
+                ("duplicate", Applied::AlreadyHandled)
+            } else {
+                ("not-open", Applied::NotOpen)
+            };
         return keep_aside(tx, r, Some(attempt.id), tag, applied, now);
     }
     let recorded = events::record_event(
@@ -459,7 +461,7 @@ fn event<'a>(
 ) -> events::NewEvent<'a> {
     events::NewEvent {
         attempt_id,
-        gateway: r.gateway.as_str(),
+        gateway: domain_gateway(r.gateway),
         kind: r.kind,
         dedupe_key: key,
         payload: &r.payload,
@@ -472,7 +474,7 @@ fn event<'a>(
 fn check(a: &AttemptRow, r: &GatewayResult) -> Result<(), String> {
     if let Some(reported) = &r.reported_merchant_reference
         && !reported.is_empty()
-        && reported != &a.merchant_reference
+        && reported.as_str() != a.merchant_reference.as_str()
     {
         return Err(format!(
             "the gateway's record names merchant reference {reported:?}"
@@ -490,7 +492,7 @@ fn check(a: &AttemptRow, r: &GatewayResult) -> Result<(), String> {
         _ => r.claimed_amount,
     };
     if let Some(amount) = amount {
-        if amount.currency().code() != a.currency {
+        if amount.currency().code() != a.currency.as_str() {
             return Err(format!(
                 "currency {} differs from {}",
                 amount.currency().code(),

@@ -157,9 +157,9 @@ impl UseCases {
             let rows = uow.read(|c| services::list_active(c).map_err(AppError::from))?;
             rows.into_iter()
                 .map(|s| {
-                    let price = stored_money(s.price_minor, &s.currency)?;
+                    let price = stored_money(s.price_minor, s.currency)?;
                     Ok(ServiceView {
-                        code: s.code,
+                        code: s.code.into(),
                         name: s.name,
                         price: price.to_decimal_string(),
                         currency: price.currency().as_str().to_owned(),
@@ -182,26 +182,26 @@ impl UseCases {
             uow.read(|c| {
                 let inv = invoices::find_by_public_id(c, &public_id)?
                     .ok_or(AppError::NotFound("invoice"))?;
-                let amount = stored_money(inv.amount_minor, &inv.currency)?;
+                let amount = stored_money(inv.amount_minor, inv.currency)?;
                 let payments = attempts::list_for_invoice(c, inv.id)?
                     .into_iter()
                     .map(|a| {
                         Ok(PaymentView {
-                            id: a.merchant_reference,
-                            gateway: a.gateway,
+                            id: a.merchant_reference.into(),
+                            gateway: a.gateway.as_str().to_owned(),
                             status: a.status.as_str().to_owned(),
-                            amount: stored_money(a.amount_minor, &a.currency)?.to_decimal_string(),
+                            amount: stored_money(a.amount_minor, a.currency)?.to_decimal_string(),
                             created_at: rfc3339(a.created_at),
                         })
                     })
                     .collect::<Result<Vec<_>, AppError>>()?;
                 Ok(InvoiceView {
-                    id: inv.public_id,
-                    number: inv.number,
+                    id: inv.public_id.into(),
+                    number: inv.number.into(),
                     status: inv.status.as_str().to_owned(),
                     amount: amount.to_decimal_string(),
                     currency: amount.currency().as_str().to_owned(),
-                    service: inv.service_code,
+                    service: inv.service_code.into(),
                     service_name: inv.service_name,
                     issued_at: rfc3339(inv.issued_at),
                     paid_at: inv.paid_at.map(rfc3339),
@@ -225,7 +225,7 @@ impl UseCases {
                     .ok_or(AppError::NotFound("payment"))?;
                 let inv = invoices::find_by_id(c, attempt.invoice_id)?
                     .ok_or(AppError::NotFound("invoice"))?;
-                Ok(inv.public_id)
+                Ok(inv.public_id.into())
             })
         })
         .await

@@ -56,6 +56,25 @@ macro_rules! string_value_impls {
             }
         }
 
+        /// Compares with the text form (`as_str()`), e.g. `assert_eq!(row.number, "INV-2026-000001")`.
+        impl ::std::cmp::PartialEq<str> for $ty {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl ::std::cmp::PartialEq<&str> for $ty {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl ::std::cmp::PartialEq<String> for $ty {
+            fn eq(&self, other: &String) -> bool {
+                self.as_str() == other.as_str()
+            }
+        }
+
         impl ::std::convert::From<$ty> for String {
             fn from(value: $ty) -> String {
                 value.as_str().to_owned()

@@ -4,7 +4,7 @@
 //! the price when they are issued).
 
 use serde::Serialize;
-use wetech_domain::{Currency, Money, ServiceCode};
+use wetech_domain::{Money, ServiceCode};
 use wetech_persistence::services::{self, NewService, ServiceRow};
 use wetech_persistence::{DbConnection, PersistenceError};
 
@@ -103,16 +103,16 @@ impl TryFrom<ServiceRow> for CatalogEntry {
 
     fn try_from(row: ServiceRow) -> Result<Self, Self::Error> {
         let invalid = |reason: String| CatalogError::InvalidStoredPrice {
-            code: row.code.clone(),
+            code: row.code.to_string(),
             reason,
         };
-        let currency = Currency::parse(&row.currency).map_err(|e| invalid(e.to_string()))?;
+        let currency = row.currency;
         let price =
             Money::from_minor(row.price_minor, currency).map_err(|e| invalid(e.to_string()))?;
         Ok(CatalogEntry {
             price: price.to_decimal_string(),
             currency: currency.as_str().to_owned(),
-            code: row.code,
+            code: row.code.into(),
             name: row.name,
             active: row.active,
         })

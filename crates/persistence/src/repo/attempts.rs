@@ -2,9 +2,9 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use wetech_domain::AttemptStatus;
+use wetech_domain::{AttemptStatus, Currency, Gateway, MerchantReference};
 
-use super::StatusText;
+use super::TextColumn;
 use crate::schema::payment_attempts;
 use crate::{DbConnection, PersistenceError, now_utc, truncate_to_micros};
 
@@ -16,17 +16,20 @@ pub struct AttemptRow {
     /// The invoice being paid.
     pub invoice_id: i64,
     /// Our unique reference sent to the gateway.
-    pub merchant_reference: String,
-    /// `pesapal`, `azampay`, …
-    pub gateway: String,
+    #[diesel(deserialize_as = TextColumn)]
+    pub merchant_reference: MerchantReference,
+    /// `pesapal` or `azampay`.
+    #[diesel(deserialize_as = TextColumn)]
+    pub gateway: Gateway,
     /// The gateway's id for it (e.g. Pesapal's OrderTrackingId), once known.
     pub gateway_reference: Option<String>,
     /// Amount in minor units.
     pub amount_minor: i64,
     /// ISO-4217 code.
-    pub currency: String,
+    #[diesel(deserialize_as = TextColumn)]
+    pub currency: Currency,
     /// Current state.
-    #[diesel(deserialize_as = StatusText)]
+    #[diesel(deserialize_as = TextColumn)]
     pub status: AttemptStatus,
     /// Account the payer paid from, as the gateway reports it.
     pub payer_account: Option<String>,
@@ -59,8 +62,8 @@ pub struct NewAttempt<'a> {
     pub invoice_id: i64,
     /// Unique merchant reference.
     pub merchant_reference: &'a str,
-    /// Gateway name.
-    pub gateway: &'a str,
+    /// The gateway it goes through.
+    pub gateway: Gateway,
     /// Amount in minor units (the invoice's).
     pub amount_minor: i64,
     /// ISO-4217 code.
@@ -106,7 +109,7 @@ pub fn insert(
         .values((
             payment_attempts::invoice_id.eq(attempt.invoice_id),
             payment_attempts::merchant_reference.eq(attempt.merchant_reference),
-            payment_attempts::gateway.eq(attempt.gateway),
+            payment_attempts::gateway.eq(attempt.gateway.as_str()),
             payment_attempts::amount_minor.eq(attempt.amount_minor),
             payment_attempts::currency.eq(attempt.currency),
             payment_attempts::status.eq(attempt.status.as_str()),
@@ -151,11 +154,11 @@ pub fn find_by_merchant_reference(
 /// A database error.
 pub fn find_by_gateway_reference(
     conn: &mut DbConnection,
-    gateway: &str,
+    gateway: Gateway,
     gateway_reference: &str,
 ) -> Result<Option<AttemptRow>, PersistenceError> {
     Ok(payment_attempts::table
-        .filter(payment_attempts::gateway.eq(gateway))
+        .filter(payment_attempts::gateway.eq(gateway.as_str()))
         .filter(payment_attempts::gateway_reference.eq(gateway_reference))
         .order(payment_attempts::id.desc())
         .first(conn)

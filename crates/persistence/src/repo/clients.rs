@@ -4,9 +4,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
-use super::dispatch;
+use super::{TextColumn, dispatch};
 use crate::schema::clients;
 use crate::{DbConnection, PersistenceError, now_utc};
+use wetech_domain::{EmailAddress, PhoneNumber};
 
 /// A client as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
@@ -14,13 +15,15 @@ pub struct ClientRow {
     /// Row id.
     pub id: i64,
     /// The address as last submitted.
-    pub email: String,
+    #[diesel(deserialize_as = TextColumn)]
+    pub email: EmailAddress,
     /// The lower-cased address: the client's identity (unique).
     pub email_normalized: String,
     /// Name as last submitted.
     pub name: String,
     /// Phone (E.164) as last submitted.
-    pub phone: String,
+    #[diesel(deserialize_as = TextColumn)]
+    pub phone: PhoneNumber,
     /// Company, if ever given.
     pub company: Option<String>,
     /// First submission (UTC).

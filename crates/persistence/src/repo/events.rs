@@ -3,9 +3,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::dispatch;
+use super::{TextColumn, dispatch};
 use crate::schema::payment_events;
 use crate::{DbConnection, PersistenceError, truncate_to_micros};
+use wetech_domain::Gateway;
 
 /// A stored event.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
@@ -14,8 +15,9 @@ pub struct EventRow {
     pub id: i64,
     /// The attempt it concerns, once known.
     pub attempt_id: Option<i64>,
-    /// Gateway name.
-    pub gateway: String,
+    /// The gateway it came from.
+    #[diesel(deserialize_as = TextColumn)]
+    pub gateway: Gateway,
     /// `ipn`, `callback`, `return`, `status_query`, …
     pub kind: String,
     /// What makes two deliveries "the same event" for this gateway.
@@ -33,8 +35,8 @@ pub struct EventRow {
 pub struct NewEvent<'a> {
     /// The attempt it concerns, if known.
     pub attempt_id: Option<i64>,
-    /// Gateway name.
-    pub gateway: &'a str,
+    /// The gateway it came from.
+    pub gateway: Gateway,
     /// `ipn`, `callback`, `return`, `status_query`, …
     pub kind: &'a str,
     /// Dedupe key, unique per gateway.
@@ -68,7 +70,7 @@ pub fn record_event(
 ) -> Result<EventInsert, PersistenceError> {
     let insert = diesel::insert_into(payment_events::table).values((
         payment_events::attempt_id.eq(event.attempt_id),
-        payment_events::gateway.eq(event.gateway),
+        payment_events::gateway.eq(event.gateway.as_str()),
         payment_events::kind.eq(event.kind),
         payment_events::dedupe_key.eq(event.dedupe_key),
         payment_events::payload.eq(event.payload),
@@ -116,11 +118,11 @@ pub fn set_outcome(
 /// A database error.
 pub fn find(
     conn: &mut DbConnection,
-    gateway: &str,
+    gateway: Gateway,
     dedupe_key: &str,
 ) -> Result<Option<EventRow>, PersistenceError> {
     Ok(payment_events::table
-        .filter(payment_events::gateway.eq(gateway))
+        .filter(payment_events::gateway.eq(gateway.as_str()))
         .filter(payment_events::dedupe_key.eq(dedupe_key))
         .first(conn)
         .optional()?)

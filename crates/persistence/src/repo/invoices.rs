@@ -2,9 +2,9 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use wetech_domain::InvoiceStatus;
+use wetech_domain::{Currency, InvoiceNumber, InvoiceStatus, PublicId, ServiceCode};
 
-use super::{StatusText, dispatch};
+use super::{TextColumn, dispatch};
 use crate::schema::{invoice_counters, invoices};
 use crate::{DbConnection, PersistenceError, now_utc, truncate_to_micros};
 
@@ -14,23 +14,27 @@ pub struct InvoiceRow {
     /// Row id (internal; never in a public URL).
     pub id: i64,
     /// Unguessable public id used in customer-facing URLs.
-    pub public_id: String,
+    #[diesel(deserialize_as = TextColumn)]
+    pub public_id: PublicId,
     /// `INV-YYYY-NNNNNN`.
-    pub number: String,
+    #[diesel(deserialize_as = TextColumn)]
+    pub number: InvoiceNumber,
     /// The client billed.
     pub client_id: i64,
     /// The lead it answers, if any.
     pub lead_id: Option<i64>,
     /// Service code at issue.
-    pub service_code: String,
+    #[diesel(deserialize_as = TextColumn)]
+    pub service_code: ServiceCode,
     /// Service name at issue.
     pub service_name: String,
     /// Amount in minor units of `currency`.
     pub amount_minor: i64,
     /// ISO-4217 code.
-    pub currency: String,
+    #[diesel(deserialize_as = TextColumn)]
+    pub currency: Currency,
     /// Current state.
-    #[diesel(deserialize_as = StatusText)]
+    #[diesel(deserialize_as = TextColumn)]
     pub status: InvoiceStatus,
     /// Issue time (UTC).
     pub issued_at: NaiveDateTime,

@@ -13,7 +13,12 @@ pub mod services;
 use diesel::backend::Backend as DieselBackend;
 use diesel::deserialize::{self, FromSql, Queryable};
 use diesel::sql_types::Text;
-use wetech_domain::{AttemptStatus, InvoiceStatus, UnknownStatus};
+use wetech_domain::{
+    AttemptStatus, Currency, CurrencyError, EmailAddress, EmailAddressError, Gateway,
+    InvoiceNumber, InvoiceNumberError, InvoiceStatus, MerchantReference, MerchantReferenceError,
+    PhoneNumber, PhoneNumberError, PublicId, PublicIdError, ServiceCode, ServiceCodeError,
+    UnknownGateway, UnknownStatus,
+};
 
 /// Runs the same Diesel expression on the inner connection of either variant. Needed where
 /// Diesel's `MultiBackend` lacks a feature (ON CONFLICT): the body is type-checked once per
@@ -28,12 +33,13 @@ macro_rules! dispatch {
 }
 pub(crate) use dispatch;
 
-/// A status column read as text, then parsed into the domain's status enum
-/// (`#[diesel(deserialize_as = StatusText)]`), so an unknown value is a load error, not a panic.
+/// A text column read as text, then parsed into its domain type
+/// (`#[diesel(deserialize_as = TextColumn)]`), so a stored value that does not parse is a load
+/// error, not a panic and not a string passed on.
 #[doc(hidden)]
-pub struct StatusText(String);
+pub struct TextColumn(String);
 
-impl<DB> Queryable<Text, DB> for StatusText
+impl<DB> Queryable<Text, DB> for TextColumn
 where
     DB: DieselBackend,
     String: FromSql<Text, DB>,
@@ -41,22 +47,32 @@ where
     type Row = String;
 
     fn build(row: String) -> deserialize::Result<Self> {
-        Ok(StatusText(row))
+        Ok(TextColumn(row))
     }
 }
 
-impl TryFrom<StatusText> for InvoiceStatus {
-    type Error = UnknownStatus;
+/// `TryFrom<TextColumn>` through each type's own parser.
+macro_rules! parsed_from_text {
+    ($($ty:ty => $err:ty,)+) => {$(
+        impl TryFrom<TextColumn> for $ty {
+            type Error = $err;
 
-    fn try_from(text: StatusText) -> Result<Self, Self::Error> {
-        text.0.parse()
-    }
+            fn try_from(text: TextColumn) -> Result<Self, Self::Error> {
+                text.0.parse()
+            }
+        }
+    )+};
 }
 
-impl TryFrom<StatusText> for AttemptStatus {
-    type Error = UnknownStatus;
-
-    fn try_from(text: StatusText) -> Result<Self, Self::Error> {
-        text.0.parse()
-    }
+parsed_from_text! {
+    InvoiceStatus => UnknownStatus,
+    AttemptStatus => UnknownStatus,
+    Gateway => UnknownGateway,
+    Currency => CurrencyError,
+    PublicId => PublicIdError,
+    InvoiceNumber => InvoiceNumberError,
+    ServiceCode => ServiceCodeError,
+    MerchantReference => MerchantReferenceError,
+    EmailAddress => EmailAddressError,
+    PhoneNumber => PhoneNumberError,
 }

@@ -4,9 +4,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
-use super::dispatch;
+use super::{TextColumn, dispatch};
 use crate::schema::services;
 use crate::{DbConnection, PersistenceError, now_utc};
+use wetech_domain::{Currency, ServiceCode};
 
 /// One catalogue entry.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
@@ -14,13 +15,15 @@ pub struct ServiceRow {
     /// Row id (referenced by leads).
     pub id: i64,
     /// Service code, e.g. `WEB-BASIC`.
-    pub code: String,
+    #[diesel(deserialize_as = TextColumn)]
+    pub code: ServiceCode,
     /// Display name.
     pub name: String,
     /// Current price in minor units of `currency`.
     pub price_minor: i64,
     /// ISO-4217 code.
-    pub currency: String,
+    #[diesel(deserialize_as = TextColumn)]
+    pub currency: Currency,
     /// Offered to customers.
     pub active: bool,
     /// When the entry was created (UTC).

@@ -3,7 +3,7 @@
 use std::sync::Barrier;
 
 use chrono::Duration;
-use wetech_domain::AttemptStatus;
+use wetech_domain::{AttemptStatus, Gateway};
 use wetech_persistence::attempts::{self, AttemptUpdate, NewAttempt};
 use wetech_persistence::invoices::InvoiceRow;
 use wetech_persistence::test_support::TestDb;
@@ -21,7 +21,7 @@ fn invoice(conn: &mut DbConnection) -> InvoiceRow {
     .2
 }
 
-fn new_attempt<'a>(invoice: &InvoiceRow, reference: &'a str, gateway: &'a str) -> NewAttempt<'a> {
+fn new_attempt<'a>(invoice: &InvoiceRow, reference: &'a str, gateway: Gateway) -> NewAttempt<'a> {
     NewAttempt {
         invoice_id: invoice.id,
         merchant_reference: reference,
@@ -38,8 +38,8 @@ wetech_persistence::backend_tests! {
     fn insert_find_and_list(db: &TestDb) {
         let mut conn = db.conn();
         let inv = invoice(&mut conn);
-        let a = attempts::insert(&mut conn, &new_attempt(&inv, "WT-A-1", "azampay")).unwrap();
-        let b = attempts::insert(&mut conn, &new_attempt(&inv, "WT-A-2", "pesapal")).unwrap();
+        let a = attempts::insert(&mut conn, &new_attempt(&inv, "WT-A-1", Gateway::AzamPay)).unwrap();
+        let b = attempts::insert(&mut conn, &new_attempt(&inv, "WT-A-2", Gateway::Pesapal)).unwrap();
         assert_eq!(a.status, AttemptStatus::Initiated);
         assert!(!a.needs_review);
         assert_eq!(a.payer_phone.as_deref(), Some("+255712345678"));
@@ -54,8 +54,8 @@ wetech_persistence::backend_tests! {
     fn duplicate_merchant_reference_is_a_conflict(db: &TestDb) {
         let mut conn = db.conn();
         let inv = invoice(&mut conn);
-        attempts::insert(&mut conn, &new_attempt(&inv, "WT-DUP", "pesapal")).unwrap();
-        let err = attempts::insert(&mut conn, &new_attempt(&inv, "WT-DUP", "azampay")).unwrap_err();
+        attempts::insert(&mut conn, &new_attempt(&inv, "WT-DUP", Gateway::Pesapal)).unwrap();
+        let err = attempts::insert(&mut conn, &new_attempt(&inv, "WT-DUP", Gateway::AzamPay)).unwrap_err();
         assert!(
             matches!(&err, PersistenceError::Conflict { constraint } if constraint == "payment_attempts(merchant_reference)"),
             "{err:?}"
@@ -65,13 +65,13 @@ wetech_persistence::backend_tests! {
     fn transitions_set_fields_and_keep_the_others(db: &TestDb) {
         let mut conn = db.conn();
         let inv = invoice(&mut conn);
-        let a = attempts::insert(&mut conn, &new_attempt(&inv, "WT-T-1", "pesapal")).unwrap();
+        let a = attempts::insert(&mut conn, &new_attempt(&inv, "WT-T-1", Gateway::Pesapal)).unwrap();
         let accepted = AttemptUpdate { gateway_reference: Some("b2c7-tracking"), ..AttemptUpdate::default() };
         assert!(attempts::transition_attempt(&mut conn, a.id, AttemptStatus::Initiated, AttemptStatus::Pending, &accepted).unwrap());
         assert!(!attempts::transition_attempt(&mut conn, a.id, AttemptStatus::Initiated, AttemptStatus::Pending, &accepted).unwrap());
-        let found = attempts::find_by_gateway_reference(&mut conn, "pesapal", "b2c7-tracking").unwrap().unwrap();
+        let found = attempts::find_by_gateway_reference(&mut conn, Gateway::Pesapal, "b2c7-tracking").unwrap().unwrap();
         assert_eq!(found.id, a.id);
-        assert_eq!(attempts::find_by_gateway_reference(&mut conn, "azampay", "b2c7-tracking").unwrap(), None);
+        assert_eq!(attempts::find_by_gateway_reference(&mut conn, Gateway::AzamPay, "b2c7-tracking").unwrap(), None);
 
         let done = AttemptUpdate {
             payer_account: Some("2547xxxxx123"),
@@ -100,7 +100,7 @@ wetech_persistence::backend_tests! {
     fn flag_for_review(db: &TestDb) {
         let mut conn = db.conn();
         let inv = invoice(&mut conn);
-        let a = attempts::insert(&mut conn, &new_attempt(&inv, "WT-R-1", "azampay")).unwrap();
+        let a = attempts::insert(&mut conn, &new_attempt(&inv, "WT-R-1", Gateway::AzamPay)).unwrap();
         assert!(attempts::list_needing_review(&mut conn).unwrap().is_empty());
         assert!(attempts::flag_for_review(&mut conn, a.id, "amount 100 != 50000000").unwrap());
         assert!(!attempts::flag_for_review(&mut conn, 999_999, "x").unwrap());
@@ -117,11 +117,11 @@ wetech_persistence::backend_tests! {
         let mut pending = Vec::new();
         for i in 0..3 {
             let r = format!("WT-P-{i}");
-            let a = attempts::insert(&mut conn, &new_attempt(&inv, &r, "pesapal")).unwrap();
+            let a = attempts::insert(&mut conn, &new_attempt(&inv, &r, Gateway::Pesapal)).unwrap();
             attempts::transition_attempt(&mut conn, a.id, AttemptStatus::Initiated, AttemptStatus::Pending, &AttemptUpdate::default()).unwrap();
             pending.push(a.id);
         }
-        let initiated = attempts::insert(&mut conn, &new_attempt(&inv, "WT-P-init", "pesapal")).unwrap();
+        let initiated = attempts::insert(&mut conn, &new_attempt(&inv, "WT-P-init", Gateway::Pesapal)).unwrap();
         let later = now_utc() + Duration::seconds(5);
         let ids = |rows: Vec<attempts::AttemptRow>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
         assert_eq!(ids(attempts::list_pending_older_than(&mut conn, later, 100).unwrap()), pending);
@@ -145,7 +145,7 @@ wetech_persistence::backend_tests! {
                 let inv = invoice(tx);
                 let mut ids = Vec::new();
                 for i in 0..12 {
-                    let a = attempts::insert(tx, &new_attempt(&inv, &format!("WT-CL-{i}"), "pesapal"))?;
+                    let a = attempts::insert(tx, &new_attempt(&inv, &format!("WT-CL-{i}"), Gateway::Pesapal))?;
                     attempts::transition_attempt(tx, a.id, AttemptStatus::Initiated, AttemptStatus::Pending, &AttemptUpdate::default())?;
                     ids.push(a.id);
                 }
@@ -188,7 +188,7 @@ wetech_persistence::backend_tests! {
     fn a_reconciler_releases_only_its_own_claim(db: &TestDb) {
         let mut conn = db.conn();
         let inv = invoice(&mut conn);
-        let a = attempts::insert(&mut conn, &new_attempt(&inv, "WT-REL-1", "pesapal")).unwrap();
+        let a = attempts::insert(&mut conn, &new_attempt(&inv, "WT-REL-1", Gateway::Pesapal)).unwrap();
         attempts::transition_attempt(&mut conn, a.id, AttemptStatus::Initiated, AttemptStatus::Pending, &AttemptUpdate::default()).unwrap();
         let later = now_utc() + Duration::seconds(5);
         // Sub-microsecond digits are dropped when the lease is stored; releasing still matches.
@@ -215,7 +215,7 @@ wetech_persistence::backend_tests! {
             let a = uow
                 .write(|tx| {
                     let inv = invoice(tx);
-                    let a = attempts::insert(tx, &new_attempt(&inv, &reference, "azampay"))?;
+                    let a = attempts::insert(tx, &new_attempt(&inv, &reference, Gateway::AzamPay))?;
                     attempts::transition_attempt(tx, a.id, AttemptStatus::Initiated, AttemptStatus::Pending, &AttemptUpdate::default())?;
                     Ok::<_, PersistenceError>(a)
                 })

@@ -2,13 +2,14 @@
 
 use std::sync::Barrier;
 
+use wetech_domain::Gateway;
 use wetech_persistence::events::{self, EventInsert, NewEvent};
 use wetech_persistence::test_support::TestDb;
 use wetech_persistence::{PersistenceError, now_utc};
 
 use crate::support::count;
 
-fn event<'a>(gateway: &'a str, key: &'a str, payload: &'a str) -> NewEvent<'a> {
+fn event<'a>(gateway: Gateway, key: &'a str, payload: &'a str) -> NewEvent<'a> {
     NewEvent {
         attempt_id: None,
         gateway,
@@ -25,10 +26,10 @@ wetech_persistence::backend_tests! {
         let uow = db.unit_of_work();
         let (first, second, third) = uow
             .write(|tx| {
-                let first = events::record_event(tx, &event("pesapal", "ipn:ot-1:COMPLETED", "{}"))?;
-                let second = events::record_event(tx, &event("pesapal", "ipn:ot-1:COMPLETED", "{\"again\":1}"))?;
+                let first = events::record_event(tx, &event(Gateway::Pesapal, "ipn:ot-1:COMPLETED", "{}"))?;
+                let second = events::record_event(tx, &event(Gateway::Pesapal, "ipn:ot-1:COMPLETED", "{\"again\":1}"))?;
                 // The duplicate did not poison the (PostgreSQL) transaction: more work commits.
-                let third = events::record_event(tx, &event("azampay", "ipn:ot-1:COMPLETED", "{}"))?;
+                let third = events::record_event(tx, &event(Gateway::AzamPay, "ipn:ot-1:COMPLETED", "{}"))?;
                 Ok::<_, PersistenceError>((first, second, third))
             })
             .unwrap();
@@ -37,7 +38,7 @@ wetech_persistence::backend_tests! {
         assert!(matches!(third, EventInsert::Recorded(_)), "another gateway's key is distinct");
         let mut conn = db.conn();
         assert_eq!(count(&mut conn, "payment_events"), 2);
-        let stored = events::find(&mut conn, "pesapal", "ipn:ot-1:COMPLETED").unwrap().unwrap();
+        let stored = events::find(&mut conn, Gateway::Pesapal, "ipn:ot-1:COMPLETED").unwrap().unwrap();
         assert_eq!(stored, first);
         assert_eq!(stored.payload, "{}", "the first payload is kept");
     }
@@ -56,10 +57,10 @@ wetech_persistence::backend_tests! {
         .enumerate()
         {
             let key = format!("k{i}");
-            let EventInsert::Recorded(row) = events::record_event(&mut conn, &event("azampay", &key, payload)).unwrap() else {
+            let EventInsert::Recorded(row) = events::record_event(&mut conn, &event(Gateway::AzamPay, &key, payload)).unwrap() else {
                 panic!("not recorded")
             };
-            assert_eq!(events::find(&mut conn, "azampay", &key).unwrap().unwrap().payload, payload);
+            assert_eq!(events::find(&mut conn, Gateway::AzamPay, &key).unwrap().unwrap().payload, payload);
             assert_eq!(row.payload.len(), payload.len());
         }
     }
@@ -72,7 +73,7 @@ wetech_persistence::backend_tests! {
             &wetech_persistence::attempts::NewAttempt {
                 invoice_id: invoice.id,
                 merchant_reference: "WT-EV-1",
-                gateway: "pesapal",
+                gateway: Gateway::Pesapal,
                 amount_minor: invoice.amount_minor,
                 currency: "TZS",
                 status: wetech_domain::AttemptStatus::Pending,
@@ -81,7 +82,7 @@ wetech_persistence::backend_tests! {
             },
         )
         .unwrap();
-        let EventInsert::Recorded(e) = events::record_event(&mut conn, &event("pesapal", "k", "{}")).unwrap() else { panic!() };
+        let EventInsert::Recorded(e) = events::record_event(&mut conn, &event(Gateway::Pesapal, "k", "{}")).unwrap() else { panic!() };
         assert!(events::set_outcome(&mut conn, e.id, Some(attempt.id), "settled").unwrap());
         assert!(events::set_outcome(&mut conn, e.id, None, "settled; duplicate ignored").unwrap());
         assert!(!events::set_outcome(&mut conn, 123_456, None, "x").unwrap());
@@ -101,7 +102,7 @@ wetech_persistence::backend_tests! {
                     let barrier = &barrier;
                     s.spawn(move || {
                         barrier.wait();
-                        uow.write(|tx| events::record_event(tx, &event("azampay", "cb:tx-9", "{}"))).unwrap()
+                        uow.write(|tx| events::record_event(tx, &event(Gateway::AzamPay, "cb:tx-9", "{}"))).unwrap()
                     })
                 })
                 .collect();

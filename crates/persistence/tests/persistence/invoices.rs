@@ -9,7 +9,7 @@ use wetech_persistence::invoices::{self, NewInvoice};
 use wetech_persistence::test_support::TestDb;
 use wetech_persistence::{PersistenceError, connect, now_utc};
 
-use crate::support::{submit_lead, unique};
+use crate::support::submit_lead;
 
 wetech_persistence::backend_tests! {
     fn sixteen_threads_get_distinct_invoice_numbers(db: &TestDb) {
@@ -28,7 +28,7 @@ wetech_persistence::backend_tests! {
                         (0..per_thread)
                             .map(|i| {
                                 let email = format!("t{t}-{i}@example.com");
-                                uow.write(|tx| submit_lead(tx, &email, "WEB-PRO")).unwrap().2.number
+                                uow.write(|tx| submit_lead(tx, &email, "WEB-PRO")).unwrap().2.number.to_string()
                             })
                             .collect::<Vec<_>>()
                     })
@@ -60,8 +60,8 @@ wetech_persistence::backend_tests! {
         assert_eq!((invoice.amount_minor, invoice.currency.as_str()), (12_000_000, "TZS"));
         assert_eq!(invoice.paid_at, None);
         assert_eq!(invoices::find_by_id(&mut conn, invoice.id).unwrap().as_ref(), Some(&invoice));
-        assert_eq!(invoices::find_by_public_id(&mut conn, &invoice.public_id).unwrap().as_ref(), Some(&invoice));
-        assert_eq!(invoices::find_by_number(&mut conn, &invoice.number).unwrap().as_ref(), Some(&invoice));
+        assert_eq!(invoices::find_by_public_id(&mut conn, invoice.public_id.as_str()).unwrap().as_ref(), Some(&invoice));
+        assert_eq!(invoices::find_by_number(&mut conn, invoice.number.as_str()).unwrap().as_ref(), Some(&invoice));
         assert_eq!(invoices::find_by_public_id(&mut conn, "nope").unwrap(), None);
         assert_eq!(invoices::find_by_id(&mut conn, -1).unwrap(), None);
     }
@@ -70,7 +70,7 @@ wetech_persistence::backend_tests! {
         let mut conn = db.conn();
         let (client, _, _) = submit_lead(&mut conn, "micro@example.com", "HOSTING").unwrap();
         let issued = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap().and_hms_nano_opt(23, 59, 59, 123_456_789).unwrap();
-        let public_id = unique("pub");
+        let public_id = wetech_domain::PublicId::generate().to_string();
         let row = invoices::insert(
             &mut conn,
             &NewInvoice {
@@ -78,7 +78,7 @@ wetech_persistence::backend_tests! {
                 number: "INV-2026-999999",
                 client_id: client.id,
                 lead_id: None,
-                service_code: "X",
+                service_code: "XX",
                 service_name: "X",
                 amount_minor: 1,
                 currency: "TZS",
@@ -95,7 +95,7 @@ wetech_persistence::backend_tests! {
     fn duplicate_number_or_public_id_is_a_typed_conflict(db: &TestDb) {
         let mut conn = db.conn();
         let (client, _, invoice) = submit_lead(&mut conn, "dup@example.com", "HOSTING").unwrap();
-        let other_public_id = unique("pub");
+        let other_public_id = wetech_domain::PublicId::generate().to_string();
         let attempt = |conn: &mut wetech_persistence::DbConnection, public_id: &str, number: &str| {
             invoices::insert(
                 conn,
@@ -113,11 +113,11 @@ wetech_persistence::backend_tests! {
                 },
             )
         };
-        match attempt(&mut conn, &other_public_id, &invoice.number).unwrap_err() {
+        match attempt(&mut conn, &other_public_id, invoice.number.as_str()).unwrap_err() {
             PersistenceError::Conflict { constraint } => assert_eq!(constraint, "invoices(number)"),
             other => panic!("expected a conflict, got {other:?}"),
         }
-        match attempt(&mut conn, &invoice.public_id, "INV-2026-777777").unwrap_err() {
+        match attempt(&mut conn, invoice.public_id.as_str(), "INV-2026-777777").unwrap_err() {
             PersistenceError::Conflict { constraint } => assert_eq!(constraint, "invoices(public_id)"),
             other => panic!("expected a conflict, got {other:?}"),
         }

@@ -10,7 +10,7 @@ use wetech_persistence::leads::{LeadWithInvoice, record_many_with_invoice, recor
 use wetech_persistence::test_support::TestDb;
 use wetech_persistence::{DbConnection, PersistenceError, clients, invoices, leads, services};
 
-use crate::support::{count, unique};
+use crate::support::count;
 
 fn at() -> chrono::NaiveDateTime {
     NaiveDate::from_ymd_opt(2026, 11, 29)
@@ -32,10 +32,10 @@ fn lead<'a>(
         message,
         public_id,
         number,
-        service_code: &service.code,
+        service_code: service.code.as_str(),
         service_name: &service.name,
         amount_minor: service.price_minor,
-        currency: &service.currency,
+        currency: service.currency.as_str(),
         at: at(),
     }
 }
@@ -67,10 +67,10 @@ fn record(
             message,
             public_id,
             number,
-            service_code: &service.code,
+            service_code: service.code.as_str(),
             service_name: &service.name,
             amount_minor: service.price_minor,
-            currency: &service.currency,
+            currency: service.currency.as_str(),
             at: at(),
         },
     )
@@ -79,24 +79,24 @@ fn record(
 wetech_persistence::backend_tests! {
     fn records_client_lead_and_unpaid_invoice(db: &TestDb) {
         let mut conn = db.conn();
-        let public_id = unique("pub");
+        let public_id = wetech_domain::PublicId::generate().to_string();
         let hostile = "'; DROP TABLE invoices; -- <script>alert(1)</script> Habari, Shilingi ‘elfu’ مرحبا";
         let rec = record(
             &mut conn,
-            NewClient { email: "Neema.Mushi@Example.co.tz", name: "Neema Mushi", phone: "+255754123456", company: Some("Mushi & Co") },
+            NewClient { email: "Neema.Mushi@example.co.tz", name: "Neema Mushi", phone: "+255754123456", company: Some("Mushi & Co") },
             Some(hostile),
             "INV-2026-000007",
             &public_id,
         )
         .unwrap();
         let client = clients::find_by_id(&mut conn, rec.client_id).unwrap().unwrap();
-        assert_eq!(client.email, "Neema.Mushi@Example.co.tz");
+        assert_eq!(client.email, "Neema.Mushi@example.co.tz");
         assert_eq!(client.email_normalized, "neema.mushi@example.co.tz");
         assert_eq!(client.company.as_deref(), Some("Mushi & Co"));
         let lead = leads::find_by_id(&mut conn, rec.lead_id).unwrap().unwrap();
         assert_eq!((lead.client_id, lead.message.as_deref()), (rec.client_id, Some(hostile)));
         let invoice = invoices::find_by_id(&mut conn, rec.invoice_id).unwrap().unwrap();
-        assert_eq!(invoice.public_id, public_id);
+        assert_eq!(invoice.public_id.as_str(), public_id);
         assert_eq!(invoice.number, "INV-2026-000007");
         assert_eq!((invoice.client_id, invoice.lead_id), (rec.client_id, Some(rec.lead_id)));
         assert_eq!(invoice.status, InvoiceStatus::Unpaid);
@@ -114,7 +114,7 @@ wetech_persistence::backend_tests! {
             NewClient { email: "amina@example.com", name: "Amina", phone: "+255712345678", company: Some("Juma Ltd") },
             None,
             "INV-2026-000001",
-            &unique("pub"),
+            wetech_domain::PublicId::generate().as_str(),
         )
         .unwrap();
         let second = record(
@@ -122,7 +122,7 @@ wetech_persistence::backend_tests! {
             NewClient { email: "AMINA@example.com", name: "Amina Juma", phone: "+255787654321", company: None },
             Some("again"),
             "INV-2026-000002",
-            &unique("pub"),
+            wetech_domain::PublicId::generate().as_str(),
         )
         .unwrap();
         assert_eq!(first.client_id, second.client_id);
@@ -137,7 +137,7 @@ wetech_persistence::backend_tests! {
             NewClient { email: "amina@example.com", name: "Amina Juma", phone: "+255787654321", company: Some("New Co") },
             None,
             "INV-2026-000003",
-            &unique("pub"),
+            wetech_domain::PublicId::generate().as_str(),
         )
         .unwrap();
         let client = clients::find_by_id(&mut conn, third.client_id).unwrap().unwrap();
@@ -154,7 +154,7 @@ wetech_persistence::backend_tests! {
                 NewClient { email: "a@example.com", name: "A", phone: "+255712345678", company: None },
                 None,
                 "INV-2026-000001",
-                &unique("pub"),
+                wetech_domain::PublicId::generate().as_str(),
             )
         })
         .unwrap();
@@ -165,7 +165,7 @@ wetech_persistence::backend_tests! {
                     NewClient { email: "b@example.com", name: "B", phone: "+255712345679", company: None },
                     None,
                     "INV-2026-000001",
-                    &unique("pub"),
+                    wetech_domain::PublicId::generate().as_str(),
                 )
             })
             .unwrap_err();
@@ -192,10 +192,10 @@ wetech_persistence::backend_tests! {
         let web = services::get_active_by_code(&mut conn, "WEB-BASIC").unwrap().unwrap();
         let hosting = services::get_active_by_code(&mut conn, "HOSTING").unwrap().unwrap();
         // An existing client whose company a later lead without one must keep.
-        let old = record(&mut conn, client("old@example.com", "Old", Some("Old Co")), None, "INV-2026-000001", &unique("pub")).unwrap();
-        let ids: Vec<String> = (0..4).map(|_| unique("pub")).collect();
+        let old = record(&mut conn, client("old@example.com", "Old", Some("Old Co")), None, "INV-2026-000001", wetech_domain::PublicId::generate().as_str()).unwrap();
+        let ids: Vec<String> = (0..4).map(|_| wetech_domain::PublicId::generate().to_string()).collect();
         let batch = [
-            lead(&web, client("Zawadi@Example.com", "Zawadi", None), Some("<script>alert(1)</script>"), "INV-2026-000002", &ids[0]),
+            lead(&web, client("Zawadi@example.com", "Zawadi", None), Some("<script>alert(1)</script>"), "INV-2026-000002", &ids[0]),
             lead(&hosting, client("OLD@example.com", "Old Renamed", None), None, "INV-2026-000003", &ids[1]),
             lead(&web, client("baraka@example.com", "Baraka Ñandú", Some("Ñandú Ltd")), Some("مرحبا"), "INV-2026-000004", &ids[2]),
             lead(&hosting, client("asha@example.com", "Asha", None), Some(""), "INV-2026-000005", &ids[3]),
@@ -222,7 +222,7 @@ wetech_persistence::backend_tests! {
     fn many_leads_sharing_an_address_update_in_order(db: &TestDb) {
         let mut conn = db.conn();
         let web = services::get_active_by_code(&mut conn, "WEB-BASIC").unwrap().unwrap();
-        let ids: Vec<String> = (0..3).map(|_| unique("pub")).collect();
+        let ids: Vec<String> = (0..3).map(|_| wetech_domain::PublicId::generate().to_string()).collect();
         let batch = [
             lead(&web, client("neema@example.com", "Neema", Some("First Co")), None, "INV-2026-000001", &ids[0]),
             lead(&web, client("other@example.com", "Other", None), None, "INV-2026-000002", &ids[1]),
@@ -242,11 +242,11 @@ wetech_persistence::backend_tests! {
 
     fn many_leads_with_a_taken_number_keep_none(db: &TestDb) {
         let uow = db.unit_of_work();
-        uow.write(|tx| record(tx, client("a@example.com", "A", None), None, "INV-2026-000002", &unique("pub"))).unwrap();
+        uow.write(|tx| record(tx, client("a@example.com", "A", None), None, "INV-2026-000002", wetech_domain::PublicId::generate().as_str())).unwrap();
         let err = uow
             .write(|tx| {
                 let web = services::get_active_by_code(tx, "WEB-BASIC").unwrap().unwrap();
-                let ids: Vec<String> = (0..3).map(|_| unique("pub")).collect();
+                let ids: Vec<String> = (0..3).map(|_| wetech_domain::PublicId::generate().to_string()).collect();
                 let batch = [
                     lead(&web, client("b@example.com", "B", None), None, "INV-2026-000001", &ids[0]),
                     lead(&web, client("c@example.com", "C", None), None, "INV-2026-000002", &ids[1]),

@@ -48,7 +48,7 @@ wetech_persistence::backend_tests! {
         assert!(services::disable(&mut conn, "HOSTING").unwrap());
         assert!(!services::disable(&mut conn, "NO-SUCH").unwrap());
         assert_eq!(services::get_active_by_code(&mut conn, "HOSTING").unwrap(), None);
-        let codes: Vec<String> = services::list_active(&mut conn).unwrap().into_iter().map(|s| s.code).collect();
+        let codes: Vec<String> = services::list_active(&mut conn).unwrap().into_iter().map(|s| s.code.to_string()).collect();
         assert_eq!(codes, ["WEB-BASIC", "WEB-PRO"]);
         let hosting = services::get_by_code(&mut conn, "HOSTING").unwrap().unwrap();
         assert!(!hosting.active);

@@ -48,7 +48,7 @@ pub fn submit_lead(
     )?;
     let seq = invoices::next_invoice_sequence(conn, 2026)?;
     let number = format!("INV-2026-{seq:06}");
-    let public_id = unique("pub");
+    let public_id = wetech_domain::PublicId::generate().to_string();
     let invoice = invoices::insert(
         conn,
         &NewInvoice {
@@ -56,10 +56,10 @@ pub fn submit_lead(
             number: &number,
             client_id: client.id,
             lead_id: Some(lead.id),
-            service_code: &service.code,
+            service_code: service.code.as_str(),
             service_name: &service.name,
             amount_minor: service.price_minor,
-            currency: &service.currency,
+            currency: service.currency.as_str(),
             status: InvoiceStatus::Unpaid,
             issued_at: now_utc(),
         },

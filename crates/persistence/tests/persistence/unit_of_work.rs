@@ -22,7 +22,7 @@ wetech_persistence::backend_tests! {
     fn a_committed_unit_of_work_is_visible(db: &TestDb) {
         let uow = db.unit_of_work();
         let (client, lead, invoice) = uow.write(|tx| submit_lead(tx, "ok@example.com", "WEB-PRO")).unwrap();
-        let found = uow.read(|c| invoices::find_by_public_id(c, &invoice.public_id)).unwrap().unwrap();
+        let found = uow.read(|c| invoices::find_by_public_id(c, invoice.public_id.as_str())).unwrap().unwrap();
         assert_eq!(found, invoice);
         assert_eq!((found.client_id, found.lead_id), (client.id, Some(lead.id)));
         assert_eq!(found.number, "INV-2026-000001");
@@ -58,8 +58,8 @@ wetech_persistence::backend_tests! {
                 invoices::insert(
                     tx,
                     &invoices::NewInvoice {
-                        public_id: "another-public-id",
-                        number: &first.number,
+                        public_id: wetech_domain::PublicId::generate().as_str(),
+                        number: first.number.as_str(),
                         client_id: client.id,
                         lead_id: None,
                         service_code: "HOSTING",
