@@ -18,7 +18,10 @@ use diesel::{Connection as _, QueryableByName, RunQueryDsl as _};
 use secrecy::ExposeSecret as _;
 use wetech_persistence::DatabaseSettings;
 
-use super::files::{self, PRE_RESTORE_PREFIX, TempFile};
+use super::file_ops;
+use super::names::PRE_RESTORE_PREFIX;
+use super::progress;
+use super::publish::TempFile;
 use super::{BackupError, BackupKind, Content, Progress, Stage, Written};
 
 const MIGRATIONS_TABLE: &str = "__diesel_schema_migrations";
@@ -282,11 +285,11 @@ fn backup_to(
         .arg(tmp.path())
         .arg("--dbname")
         .arg(&target.url);
-    files::watch(
+    progress::watch(
         progress,
         stage,
         started,
-        || files::size_of(tmp.path()),
+        || file_ops::size_of(tmp.path()),
         || run(command, "pg_dump"),
     )?;
     let took = step.elapsed();
@@ -503,7 +506,7 @@ pub(super) fn restore(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<PathBuf, BackupError> {
     let pg_restore = locate("pg_restore")?;
-    files::create_dir(backup_dir)?;
+    file_ops::create_dir(backup_dir)?;
     let kept = backup_to(
         db,
         backup_dir,
@@ -525,7 +528,7 @@ pub(super) fn restore(
         .arg("--dbname")
         .arg(&target.url)
         .arg(file);
-    files::watch(
+    progress::watch(
         progress,
         Stage::Restoring,
         started,

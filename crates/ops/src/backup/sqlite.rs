@@ -12,7 +12,10 @@ use diesel::sqlite::SqliteConnection;
 use diesel::{Connection as _, QueryableByName, RunQueryDsl as _};
 use wetech_persistence::DatabaseSettings;
 
-use super::files::{self, PRE_RESTORE_PREFIX, TempFile};
+use super::file_ops;
+use super::names::PRE_RESTORE_PREFIX;
+use super::progress;
+use super::publish::TempFile;
 use super::writeback::Writeback;
 use super::{BackupError, BackupKind, Content, Progress, Stage, VerifyReport, Written};
 
@@ -83,11 +86,11 @@ fn backup_file(
     let taken_at = Utc::now();
     let tmp = TempFile::new_name(dir, "wetech-backup");
     let step = Instant::now();
-    let (source_versions, writeback) = files::watch(
+    let (source_versions, writeback) = progress::watch(
         progress,
         stage,
         started,
-        || files::size_of(tmp.path()),
+        || file_ops::size_of(tmp.path()),
         || snapshot(source, tmp.path()),
     )?;
     super::finish_backup(
@@ -184,7 +187,7 @@ fn snapshot(source: &Path, target: &Path) -> Result<(Vec<String>, Option<Writeba
     let pages: i64 = src
         .query_row("PRAGMA page_count", [], |row| row.get(0))
         .map_err(failed(reading.clone()))?;
-    files::preallocate(
+    file_ops::preallocate(
         target,
         u64::try_from(pages.saturating_mul(page_size)).unwrap_or(0),
     );
@@ -202,7 +205,7 @@ fn snapshot(source: &Path, target: &Path) -> Result<(Vec<String>, Option<Writeba
                 StepResult::Done => break,
                 StepResult::More => {
                     if let Some(writeback) = &writeback {
-                        writeback.grew(files::size_of(target).unwrap_or(0));
+                        writeback.grew(file_ops::size_of(target).unwrap_or(0));
                     }
                     deadline = Instant::now() + BUSY_TIMEOUT;
                 }
@@ -425,7 +428,7 @@ pub(super) fn restore(
     if db_path.to_str().is_some_and(|s| s.starts_with("file:")) {
         return Err(BackupError::UnsupportedUrl);
     }
-    let db_dir = files::parent_dir(&db_path).to_path_buf();
+    let db_dir = file_ops::parent_dir(&db_path).to_path_buf();
     std::fs::create_dir_all(&db_dir).map_err(BackupError::io(format!(
         "cannot create the database directory {}",
         db_dir.display()
@@ -433,7 +436,7 @@ pub(super) fn restore(
     let exists = db_path.exists();
     let pre_restore = if exists {
         ensure_not_in_use(&db_path)?;
-        files::create_dir(backup_dir)?;
+        file_ops::create_dir(backup_dir)?;
         let kept = backup_file(
             &db_path,
             backup_dir,
@@ -451,11 +454,11 @@ pub(super) fn restore(
         .and_then(|n| n.to_str())
         .unwrap_or("database");
     let tmp = TempFile::new_name(&db_dir, &format!("{stem}.restore"));
-    files::watch(
+    progress::watch(
         progress,
         Stage::Restoring,
         started,
-        || files::size_of(tmp.path()),
+        || file_ops::size_of(tmp.path()),
         || {
             std::fs::copy(file, tmp.path()).map_err(BackupError::io(format!(
                 "cannot copy {} to {}",
@@ -474,14 +477,14 @@ pub(super) fn restore(
             "it changed while it was being restored",
         ));
     }
-    files::sync_file(tmp.path())?;
+    file_ops::sync_file(tmp.path())?;
     if exists {
         checkpoint(&db_path)?;
         ensure_not_in_use(&db_path)?;
         // Stale logs of the old database would be replayed into the restored one: remove them
         // before the rename (the old database was checkpointed, so it stays complete).
         for side in ["-wal", "-shm", "-journal"] {
-            files::remove_if_exists(&side_file(&db_path, side))?;
+            file_ops::remove_if_exists(&side_file(&db_path, side))?;
         }
     }
     std::fs::rename(tmp.path(), &db_path).map_err(BackupError::io(format!(
@@ -489,7 +492,7 @@ pub(super) fn restore(
         db_path.display()
     )))?;
     tmp.keep();
-    files::sync_dir(&db_dir)?;
+    file_ops::sync_dir(&db_dir)?;
     tracing::info!(from = %file.display(), database = %db_path.display(), "SQLite database restored");
     Ok(pre_restore)
 }
