@@ -73,12 +73,10 @@ pub(crate) fn check(
     sum_file
         .take(MAX_SUM_FILE_BYTES)
         .read_to_string(&mut text)
-        .map_err(|e| {
-            BackupError::unsound(
-                file,
-                format!("cannot read {} as a checksum file: {e}", sum_path.display()),
-            )
-        })?;
+        .map_err(BackupError::unreadable(
+            file,
+            &format!("cannot read {} as a checksum file", sum_path.display()),
+        ))?;
     let expected = parse_sum(&text).ok_or_else(|| {
         BackupError::unsound(
             file,

@@ -235,7 +235,7 @@ pub fn backup(
     let step = Instant::now();
     let (removed, retention_error) = match retention::prune(dir, kind, keep.max(1), &written.path) {
         Ok(removed) => (removed, None),
-        Err(e) => (Vec::new(), Some(e.to_string())),
+        Err(e) => (Vec::new(), Some(error::chain_text(&e))),
     };
     let mut timings = written.timings;
     timings.retention = step.elapsed();
@@ -304,7 +304,10 @@ pub(crate) fn verify_inner(
         BackupKind::Sqlite => Backend::Sqlite,
         BackupKind::Postgres => Backend::Postgres,
     })
-    .map_err(|e| BackupError::unsound(file, format!("cannot list this build's migrations: {e}")))?;
+    .map_err(BackupError::unreadable(
+        file,
+        "cannot list this build's migrations",
+    ))?;
     let (migrations, pending_migrations) =
         migrations::match_migrations(file, &content.versions, &known, strict)?;
     // A wetech backup holds exactly the tables and columns its migrations create (the copy kept

@@ -198,7 +198,7 @@ fn tool_major(program: &Path) -> Result<u32, BackupError> {
         .arg("--version")
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| BackupError::Tool(format!("cannot run {}: {e}", program.display())))?;
+        .map_err(BackupError::run(program.display().to_string()))?;
     let text = String::from_utf8_lossy(&out.stdout);
     parse_tool_major(&text).ok_or_else(|| {
         BackupError::Tool(format!(
@@ -238,7 +238,7 @@ fn run(mut command: Command, what: &str) -> Result<(), BackupError> {
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .output()
-        .map_err(|e| BackupError::Tool(format!("cannot run {what}: {e}")))?;
+        .map_err(BackupError::run(what))?;
     if out.status.success() {
         Ok(())
     } else {
@@ -341,7 +341,7 @@ pub(super) fn verify(file: &Path) -> Result<Content, BackupError> {
         .arg(file)
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| BackupError::Tool(format!("cannot run pg_restore: {e}")))?;
+        .map_err(BackupError::run("pg_restore"))?;
     if !listing.status.success() {
         return Err(BackupError::unsound(
             file,
@@ -364,7 +364,7 @@ pub(super) fn verify(file: &Path) -> Result<Content, BackupError> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| BackupError::Tool(format!("cannot run pg_restore: {e}")))?;
+        .map_err(BackupError::run("pg_restore"))?;
     let stderr = child.stderr.take();
     let stderr_reader = std::thread::spawn(move || {
         let mut text = String::new();
@@ -380,7 +380,7 @@ pub(super) fn verify(file: &Path) -> Result<Content, BackupError> {
         .transpose();
     let status = child
         .wait()
-        .map_err(|e| BackupError::Tool(format!("pg_restore did not finish: {e}")))?;
+        .map_err(BackupError::run("pg_restore to the end"))?;
     let errors = stderr_reader.join().unwrap_or_default();
     let parsed = parsed.map_err(BackupError::io(format!(
         "cannot read pg_restore's output for {}",
@@ -535,7 +535,7 @@ pub(super) fn restore(
         || None,
         || run(command, "pg_restore"),
     )
-    .map_err(|e| BackupError::Tool(format!("{e}; the database was left unchanged")))?;
+    .map_err(|e| BackupError::RestoreRolledBack(Box::new(e)))?;
     tracing::info!(from = %file.display(), "PostgreSQL database restored");
     Ok(kept.path)
 }

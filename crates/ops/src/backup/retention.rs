@@ -58,10 +58,7 @@ pub fn prune(
     if failures.is_empty() {
         Ok(removed)
     } else {
-        Err(BackupError::Io {
-            context: format!("cannot delete old backup(s) {}", failures.join("; ")),
-            source: std::io::Error::other("retention incomplete"),
-        })
+        Err(BackupError::Retention(failures))
     }
 }
 

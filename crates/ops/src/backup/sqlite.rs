@@ -134,12 +134,8 @@ fn snapshot(source: &Path, target: &Path) -> Result<(Vec<String>, Option<Writeba
     use rusqlite::OpenFlags;
     use rusqlite::backup::{Backup, StepResult};
 
-    let failed = |context: String| {
-        move |e: rusqlite::Error| BackupError::Snapshot {
-            context,
-            message: e.to_string(),
-        }
-    };
+    let failed =
+        |context: String| move |source: rusqlite::Error| BackupError::Sqlite { context, source };
     let reading = format!("cannot read the SQLite database {}", source.display());
     let writing = format!("cannot write the backup {}", target.display());
     let from = source_target(source)?;
@@ -216,7 +212,7 @@ fn snapshot(source: &Path, target: &Path) -> Result<(Vec<String>, Option<Writeba
                 _ => {
                     return Err(BackupError::Snapshot {
                         context: writing,
-                        message: format!(
+                        reason: format!(
                             "the database stayed locked for {} s",
                             BUSY_TIMEOUT.as_secs()
                         ),
@@ -234,7 +230,7 @@ fn snapshot(source: &Path, target: &Path) -> Result<(Vec<String>, Option<Writeba
     if !mode.eq_ignore_ascii_case("delete") {
         return Err(BackupError::Snapshot {
             context: finishing,
-            message: format!("journal mode stayed {mode}"),
+            reason: format!("journal mode stayed {mode}"),
         });
     }
     drop(dst);
@@ -261,9 +257,10 @@ fn read_snapshot_versions(src: &rusqlite::Connection) -> Result<Vec<String>, rus
 pub(super) fn verify(file: &Path) -> Result<Content, BackupError> {
     let uri = uri(file, "mode=ro&immutable=1")?;
     let open = || {
-        let mut conn = SqliteConnection::establish(&uri).map_err(|e| {
-            BackupError::unsound(file, format!("cannot open it as an SQLite database: {e}"))
-        })?;
+        let mut conn = SqliteConnection::establish(&uri).map_err(BackupError::unreadable(
+            file,
+            "cannot open it as an SQLite database",
+        ))?;
         // Pages are read through a memory map: about a third faster than `read` calls.
         conn.batch_execute(&format!("PRAGMA mmap_size = {MMAP_BYTES};"))
             .map_err(unsound(file, "cannot open it as an SQLite database"))?;
@@ -284,8 +281,7 @@ pub(super) fn verify(file: &Path) -> Result<Content, BackupError> {
 }
 
 fn unsound(file: &Path, what: &str) -> impl FnOnce(diesel::result::Error) -> BackupError {
-    let (file, what) = (file.to_path_buf(), what.to_owned());
-    move |e| BackupError::unsound(&file, format!("{what}: {e}"))
+    BackupError::unreadable(file, what)
 }
 
 /// `PRAGMA integrity_check`: every page, every b-tree, every index entry.
