@@ -13,7 +13,7 @@ use secrecy::SecretString;
 use wetech_app::Environment;
 use wetech_payments::settings::PaymentsMode;
 use wetech_persistence::Backend;
-use wetech_persistence::test_support::TestDb;
+use wetech_test_db::TestDb;
 use wetech_web::Application;
 
 use crate::helpers::{spawn_app, test_settings};
