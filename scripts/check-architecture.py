@@ -38,6 +38,10 @@ FORBIDDEN = {
     ],
     "wetech-persistence": ["actix-web", "reqwest", "wetech-payments", "wetech-app", "wetech-ops"],
     "wetech-ops": ["actix-web", "wetech-app", "wetech-payments", "wetech-runtime"],
+    # The throwaway-database test support is only ever a dev-dependency.
+    "wetech-runtime": ["wetech-test-db"],
+    "wetech-web": ["wetech-test-db"],
+    "wetech-ops-cli": ["wetech-test-db"],
 }
 
 

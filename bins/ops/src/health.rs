@@ -82,21 +82,7 @@ fn no_create_uri(path: &Path) -> Result<String, Failure> {
     if text.starts_with("file:") {
         return Ok(text.to_owned());
     }
-    let absolute = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir()?.join(path)
-    };
-    let mut uri = String::from("file:");
-    for b in absolute.to_string_lossy().bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'_' | b'-' | b'~') {
-            uri.push(char::from(b));
-        } else {
-            uri.push_str(&format!("%{b:02X}"));
-        }
-    }
-    uri.push_str("?mode=rw");
-    Ok(uri)
+    Ok(wetech_ops::sqlite_file_uri(path, "mode=rw")?)
 }
 
 /// What `--url --json` prints.

@@ -86,15 +86,16 @@ pub enum CatalogError {
     #[error("price must be greater than zero")]
     ZeroPrice,
     /// A stored row cannot be shown (unknown currency or negative price).
-    #[error("service {code} has an invalid stored price: {reason}")]
+    #[error("service {code} has an invalid stored price")]
     InvalidStoredPrice {
         /// The service.
         code: String,
-        /// What is wrong.
-        reason: String,
+        /// What is wrong with the currency or the amount.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
-    /// The database failed.
-    #[error("database error: {0}")]
+    /// The catalogue could not be read or changed in the database.
+    #[error("the catalogue could not be read or changed")]
     Database(#[from] PersistenceError),
 }
 
@@ -102,13 +103,14 @@ impl TryFrom<ServiceRow> for CatalogEntry {
     type Error = CatalogError;
 
     fn try_from(row: ServiceRow) -> Result<Self, Self::Error> {
-        let invalid = |reason: String| CatalogError::InvalidStoredPrice {
-            code: row.code.to_string(),
-            reason,
-        };
+        let invalid =
+            |source: Box<dyn std::error::Error + Send + Sync>| CatalogError::InvalidStoredPrice {
+                code: row.code.to_string(),
+                source,
+            };
         let currency = row.currency;
         let price =
-            Money::from_minor(row.price_minor, currency).map_err(|e| invalid(e.to_string()))?;
+            Money::from_minor(row.price_minor, currency).map_err(|e| invalid(Box::new(e)))?;
         Ok(CatalogEntry {
             price: price.to_decimal_string(),
             currency: currency.as_str().to_owned(),

@@ -5,7 +5,9 @@ pub mod backup;
 pub mod catalog;
 pub mod health;
 pub mod settings;
+mod sqlite_uri;
 
 pub use backup::{BackupError, BackupKind, BackupReport, RestoreReport, VerifyReport};
 pub use health::{HealthContext, HealthReport, ReadinessReport, Status};
 pub use settings::{BackupSettings, HealthSettings, InvalidSetting, StorageSettings};
+pub use sqlite_uri::sqlite_file_uri;

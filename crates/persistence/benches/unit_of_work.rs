@@ -5,7 +5,7 @@
 //!
 //! `cargo bench -p wetech-persistence` (PostgreSQL cases run when the test support can start or
 //! reach a server). Results: docs/benchmarks.md.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "benchmark")]
+#![expect(clippy::unwrap_used, reason = "benchmark")]
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -16,10 +16,10 @@ use wetech_domain::InvoiceStatus;
 use wetech_persistence::clients::NewClient;
 use wetech_persistence::invoices::NewInvoice;
 use wetech_persistence::leads::NewLead;
-use wetech_persistence::test_support::TestDb;
 use wetech_persistence::{
     DbConnection, PersistenceError, clients, invoices, leads, now_utc, services,
 };
+use wetech_test_db::TestDb;
 
 /// What `POST /api/v1/leads` writes, in one transaction.
 fn submit_lead(conn: &mut DbConnection, n: u64) -> Result<i64, PersistenceError> {
@@ -152,7 +152,7 @@ fn median(samples: &mut [Duration]) -> Duration {
 /// durable defaults instead (an external `WETECH_TEST_POSTGRES_URL` server is left as it is).
 fn make_postgres_durable(db: &TestDb) {
     let mut conn = db.conn();
-    if std::env::var(wetech_persistence::test_support::POSTGRES_URL_ENV).is_err() {
+    if std::env::var(wetech_test_db::POSTGRES_URL_ENV).is_err() {
         for sql in [
             "ALTER SYSTEM SET fsync = on",
             "ALTER SYSTEM SET synchronous_commit = on",

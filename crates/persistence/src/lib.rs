@@ -10,8 +10,6 @@
 //!   `&mut DbConnection` with primitive-typed rows; a unique violation is
 //!   [`PersistenceError::Conflict`], and state changes are conditional updates returning
 //!   whether they won.
-//! - `test_support` (feature `test-support`): `TestDb` on a temporary SQLite file or a fresh
-//!   PostgreSQL database, and `backend_tests!` to run one test on both.
 
 mod connection;
 mod error;
@@ -21,9 +19,6 @@ pub mod schema;
 mod settings;
 mod time;
 mod unit_of_work;
-
-#[cfg(feature = "test-support")]
-pub mod test_support;
 
 pub use connection::{
     Backend, ConnectError, DbConnection, DbConnectionManager, Pool, PooledConnection,

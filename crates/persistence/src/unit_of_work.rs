@@ -12,7 +12,7 @@ use crate::error::PersistenceError;
 /// make a network call inside the closure.
 ///
 /// ```
-/// use wetech_persistence::test_support::TestDb;
+/// use wetech_test_db::TestDb;
 /// use wetech_persistence::{PersistenceError, app_settings};
 ///
 /// let db = TestDb::sqlite();

@@ -1,6 +1,6 @@
 //! Runs the real `ops` binary with a temporary configuration, as an operator or a script would.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+#![expect(clippy::unwrap_used, reason = "tests")]
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpListener;
@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use wetech_persistence::test_support::TestDb;
+use wetech_test_db::TestDb;
 
 /// A temporary installation: a config file naming a database, logs, media and backups in one
 /// directory.

@@ -12,8 +12,8 @@ use reqwest::header::HeaderMap;
 use secrecy::SecretString;
 use wetech_payments::settings::PaymentsMode;
 use wetech_persistence::Backend;
-use wetech_persistence::test_support::TestDb;
 use wetech_runtime::Environment;
+use wetech_test_db::TestDb;
 use wetech_web::Application;
 
 use crate::helpers::{spawn_app, test_settings};

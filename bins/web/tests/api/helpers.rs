@@ -7,8 +7,8 @@ use serde_json::Value;
 use wetech_app::UseCases;
 use wetech_payments::simulator::SimulatorHandle;
 use wetech_persistence::Backend;
-use wetech_persistence::test_support::TestDb;
 use wetech_runtime::Settings;
+use wetech_test_db::TestDb;
 use wetech_web::Application;
 
 /// A running server and what a test needs to drive it.

@@ -9,7 +9,9 @@ use std::time::Instant;
 
 use sha2::{Digest as _, Sha256};
 
-use super::files::{self, TempFile};
+use super::file_ops;
+use super::progress;
+use super::publish::TempFile;
 use super::{BackupError, Progress, Stage};
 
 /// Hex SHA-256 of a file, reporting the bytes read.
@@ -19,13 +21,13 @@ pub(crate) fn sha256_file(
     started: Instant,
 ) -> Result<String, BackupError> {
     let read = AtomicU64::new(0);
-    files::watch(
+    progress::watch(
         progress,
         Stage::Checksumming,
         started,
         || Some(read.load(Ordering::Relaxed)),
         || {
-            let mut f = files::open_regular(path)?;
+            let mut f = file_ops::open_regular(path)?;
             let mut hasher = Sha256::new();
             let mut buf = vec![0_u8; 1 << 20];
             loop {
@@ -58,8 +60,8 @@ pub(crate) fn check(
     started: Instant,
 ) -> Result<(String, bool), BackupError> {
     let actual = sha256_file(file, progress, started)?;
-    let sum_path = files::checksum_path(file);
-    let sum_file = match files::open_regular(&sum_path) {
+    let sum_path = file_ops::checksum_path(file);
+    let sum_file = match file_ops::open_regular(&sum_path) {
         Ok(f) => f,
         Err(BackupError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
             return Ok((actual, false));
@@ -71,12 +73,10 @@ pub(crate) fn check(
     sum_file
         .take(MAX_SUM_FILE_BYTES)
         .read_to_string(&mut text)
-        .map_err(|e| {
-            BackupError::unsound(
-                file,
-                format!("cannot read {} as a checksum file: {e}", sum_path.display()),
-            )
-        })?;
+        .map_err(BackupError::unreadable(
+            file,
+            &format!("cannot read {} as a checksum file", sum_path.display()),
+        ))?;
     let expected = parse_sum(&text).ok_or_else(|| {
         BackupError::unsound(
             file,
@@ -151,7 +151,7 @@ mod tests {
             h,
             "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
         );
-        std::fs::write(files::checksum_path(&f), format!("{h}  b.sqlite3\n")).unwrap();
+        std::fs::write(file_ops::checksum_path(&f), format!("{h}  b.sqlite3\n")).unwrap();
         assert!(
             check(&f, &super::super::no_progress, Instant::now())
                 .unwrap()

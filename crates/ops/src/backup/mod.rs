@@ -20,9 +20,18 @@
 //! Every long step reports [`Progress`] to a callback, so a command line can show it.
 
 mod checksum;
-mod files;
+mod error;
+mod file_ops;
+mod migrations;
+mod names;
 mod postgres;
+mod priority;
+mod progress;
+mod publish;
+mod retention;
 mod sqlite;
+#[cfg(test)]
+mod test_dir;
 mod writeback;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,7 +42,10 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use wetech_persistence::{Backend, DatabaseSettings};
 
-pub use files::{BackupName, is_own_backup_name, prune};
+pub use error::BackupError;
+pub use names::{BackupName, is_own_backup_name};
+pub use progress::{Progress, Stage, no_progress};
+pub use retention::prune;
 
 /// What kind of backup a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -85,49 +97,6 @@ impl fmt::Display for BackupKind {
         })
     }
 }
-
-/// A step of a long operation, for progress displays.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
-    /// Taking the snapshot (SQLite online backup / `pg_dump`).
-    Dumping,
-    /// Checking the written file.
-    Verifying,
-    /// Computing the file's SHA-256.
-    Checksumming,
-    /// Keeping the current database before a restore.
-    PreRestoreBackup,
-    /// Writing the restored database.
-    Restoring,
-}
-
-impl Stage {
-    /// A short lower-case label, e.g. `"verifying"`.
-    #[must_use]
-    pub const fn label(self) -> &'static str {
-        match self {
-            Stage::Dumping => "writing backup",
-            Stage::Verifying => "verifying",
-            Stage::Checksumming => "computing checksum",
-            Stage::PreRestoreBackup => "backing up the current database",
-            Stage::Restoring => "restoring",
-        }
-    }
-}
-
-/// A progress report, sent about twice a second during a long step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Progress {
-    /// What is being done.
-    pub stage: Stage,
-    /// Bytes written (or read) so far in this step, when known.
-    pub bytes: Option<u64>,
-    /// Time since the whole operation started.
-    pub elapsed: Duration,
-}
-
-/// A progress callback that ignores every report.
-pub fn no_progress(_: Progress) {}
 
 /// The outcome of [`backup`].
 #[derive(Debug, Clone, Serialize)]
@@ -213,117 +182,6 @@ fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error
     s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
-/// Why a backup, verification or restore failed. Messages never contain a database password.
-#[derive(Debug, thiserror::Error)]
-pub enum BackupError {
-    /// The database settings are unusable.
-    #[error(transparent)]
-    Settings(#[from] wetech_persistence::InvalidDatabaseSetting),
-    /// A file operation failed.
-    #[error("{context}: {source}")]
-    Io {
-        /// What was being done, with the path.
-        context: String,
-        /// The operating system's error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// A database statement failed.
-    #[error("{context}: {source}")]
-    Database {
-        /// What was being done.
-        context: String,
-        /// The database's error.
-        #[source]
-        source: diesel::result::Error,
-    },
-    /// A database could not be opened.
-    #[error("{context}: {source}")]
-    Connect {
-        /// Which database.
-        context: String,
-        /// The driver's error (SQLite's or libpq's message).
-        #[source]
-        source: diesel::ConnectionError,
-    },
-    /// SQLite's online backup of the live database failed.
-    #[error("{context}: {message}")]
-    Snapshot {
-        /// What was being done, with the path.
-        context: String,
-        /// SQLite's message.
-        message: String,
-    },
-    /// The SQLite database to back up does not exist.
-    #[error("the SQLite database {0} does not exist")]
-    MissingDatabase(PathBuf),
-    /// A PostgreSQL client program is missing, too old, or failed.
-    #[error("{0}")]
-    Tool(String),
-    /// The file is damaged or is not a complete wetech backup.
-    #[error("{path} is not a sound backup: {reason}")]
-    Unsound {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The path names something other than a regular file (a FIFO, a device, a directory).
-    #[error("{} is {what}, not a regular file: a backup must be a regular file", path.display())]
-    NotAFile {
-        /// The path given.
-        path: PathBuf,
-        /// What it is instead (`"a FIFO (named pipe)"`, `"a directory"`, …).
-        what: &'static str,
-    },
-    /// The file is neither an SQLite database nor a `pg_dump` custom-format archive.
-    #[error(
-        "{0} is not a wetech backup (neither an SQLite database nor a pg_dump custom-format archive)"
-    )]
-    UnknownFormat(PathBuf),
-    /// The backup is of another kind than the configured database.
-    #[error("{path} is a {kind} backup, but database.url names a {backend} database")]
-    WrongKind {
-        /// The backup.
-        path: PathBuf,
-        /// Its kind.
-        kind: BackupKind,
-        /// The configured backend.
-        backend: Backend,
-    },
-    /// Another process has the SQLite database open.
-    #[error(
-        "the database {0} is in use by another process; stop `web` (and anything else using it) before restoring"
-    )]
-    InUse(PathBuf),
-    /// The database URL is an SQLite `file:` URI, which restore cannot replace safely.
-    #[error(
-        "restore needs database.url to name a plain SQLite file path (sqlite://PATH), not a file: URI"
-    )]
-    UnsupportedUrl,
-}
-
-impl BackupError {
-    pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> BackupError {
-        let context = context.into();
-        move |source| BackupError::Io { context, source }
-    }
-
-    pub(crate) fn db(
-        context: impl Into<String>,
-    ) -> impl FnOnce(diesel::result::Error) -> BackupError {
-        let context = context.into();
-        move |source| BackupError::Database { context, source }
-    }
-
-    pub(crate) fn unsound(path: &Path, reason: impl Into<String>) -> BackupError {
-        BackupError::Unsound {
-            path: path.to_path_buf(),
-            reason: reason.into(),
-        }
-    }
-}
-
 /// Takes a backup of the database `db` names into `dir` (created if missing), then deletes the
 /// oldest of its own backups of the same kind beyond `keep` (at least the new one is kept).
 ///
@@ -356,18 +214,18 @@ pub fn backup(
     let started = Instant::now();
     let backend = db.backend()?;
     let kind = BackupKind::of(backend);
-    files::create_dir(dir)?;
+    file_ops::create_dir(dir)?;
     // On a thread of its own, so that its lowered priorities stay with the backup.
     let written = std::thread::scope(|scope| {
         scope
             .spawn(|| {
-                files::lower_priority();
+                priority::lower();
                 match backend {
                     Backend::Sqlite => {
-                        sqlite::backup(db, dir, files::BACKUP_PREFIX, started, progress)
+                        sqlite::backup(db, dir, names::BACKUP_PREFIX, started, progress)
                     }
                     Backend::Postgres => {
-                        postgres::backup(db, dir, files::BACKUP_PREFIX, started, progress)
+                        postgres::backup(db, dir, names::BACKUP_PREFIX, started, progress)
                     }
                 }
             })
@@ -375,9 +233,9 @@ pub fn backup(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })?;
     let step = Instant::now();
-    let (removed, retention_error) = match files::prune(dir, kind, keep.max(1), &written.path) {
+    let (removed, retention_error) = match retention::prune(dir, kind, keep.max(1), &written.path) {
         Ok(removed) => (removed, None),
-        Err(e) => (Vec::new(), Some(e.to_string())),
+        Err(e) => (Vec::new(), Some(error::chain_text(&e))),
     };
     let mut timings = written.timings;
     timings.retention = step.elapsed();
@@ -417,14 +275,14 @@ pub(crate) fn verify_inner(
     started: Instant,
     strict: bool,
 ) -> Result<VerifyReport, BackupError> {
-    let kind = files::sniff(file)?;
+    let kind = file_ops::sniff(file)?;
     let size_bytes = std::fs::metadata(file)
         .map_err(BackupError::io(format!("cannot read {}", file.display())))?
         .len();
     // The checksum and the content checks read the file side by side.
     let (checksum, content) = std::thread::scope(|scope| {
         let checksum = scope.spawn(|| checksum::check(file, progress, started));
-        let content = files::watch(
+        let content = progress::watch(
             progress,
             Stage::Verifying,
             started,
@@ -446,9 +304,12 @@ pub(crate) fn verify_inner(
         BackupKind::Sqlite => Backend::Sqlite,
         BackupKind::Postgres => Backend::Postgres,
     })
-    .map_err(|e| BackupError::unsound(file, format!("cannot list this build's migrations: {e}")))?;
+    .map_err(BackupError::unreadable(
+        file,
+        "cannot list this build's migrations",
+    ))?;
     let (migrations, pending_migrations) =
-        files::match_migrations(file, &content.versions, &known, strict)?;
+        migrations::match_migrations(file, &content.versions, &known, strict)?;
     // A wetech backup holds exactly the tables and columns its migrations create (the copy kept
     // before a restore holds whatever the database had).
     if strict {
@@ -512,7 +373,7 @@ pub fn restore(
 
 /// A snapshot written under a temporary name, not yet checked.
 struct Snapshot {
-    tmp: files::TempFile,
+    tmp: publish::TempFile,
     /// When the snapshot began (the time in the final name).
     taken_at: chrono::DateTime<chrono::Utc>,
     /// How long writing it took.
@@ -554,20 +415,20 @@ fn finish_backup(
     let (verified, synced) = std::thread::scope(|scope| {
         let synced = scope.spawn(|| {
             if let Some(writeback) = writeback {
-                let report = writeback.finish(files::size_of(tmp.path()).unwrap_or(0));
+                let report = writeback.finish(file_ops::size_of(tmp.path()).unwrap_or(0));
                 tracing::info!(
                     fast_bytes = report.fast_bytes,
                     gentle_bytes = report.gentle_bytes,
                     "backup written out (gentle while others synced to the disk)"
                 );
             }
-            files::sync_file(tmp.path())
+            file_ops::sync_file(tmp.path())
         });
         let verified = verify_inner(
             tmp.path(),
             progress,
             started,
-            prefix == files::BACKUP_PREFIX,
+            prefix == names::BACKUP_PREFIX,
         );
         let synced = synced
             .join()
@@ -592,7 +453,7 @@ fn finish_backup(
         ));
     }
     let step = Instant::now();
-    let path = files::publish(dir, prefix, taken_at, kind, tmp, &verified.sha256)?;
+    let path = publish::publish(dir, prefix, taken_at, kind, tmp, &verified.sha256)?;
     verified.path.clone_from(&path);
     tracing::info!(path = %path.display(), size_bytes = verified.size_bytes, %kind, "backup written");
     Ok(Written {

@@ -18,7 +18,10 @@ use diesel::{Connection as _, QueryableByName, RunQueryDsl as _};
 use secrecy::ExposeSecret as _;
 use wetech_persistence::DatabaseSettings;
 
-use super::files::{self, PRE_RESTORE_PREFIX, TempFile};
+use super::file_ops;
+use super::names::PRE_RESTORE_PREFIX;
+use super::progress;
+use super::publish::TempFile;
 use super::{BackupError, BackupKind, Content, Progress, Stage, Written};
 
 const MIGRATIONS_TABLE: &str = "__diesel_schema_migrations";
@@ -108,27 +111,11 @@ fn split_password(full: &str) -> (String, Option<String>) {
     (parsed.to_string(), password)
 }
 
+/// Decodes the `%XX` sequences of a URL's password (invalid ones are kept as written).
 fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Finds a PostgreSQL client program on `PATH`, else in the newest `/usr/lib/postgresql/*/bin`.
@@ -195,7 +182,7 @@ fn tool_major(program: &Path) -> Result<u32, BackupError> {
         .arg("--version")
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| BackupError::Tool(format!("cannot run {}: {e}", program.display())))?;
+        .map_err(BackupError::run(program.display().to_string()))?;
     let text = String::from_utf8_lossy(&out.stdout);
     parse_tool_major(&text).ok_or_else(|| {
         BackupError::Tool(format!(
@@ -235,7 +222,7 @@ fn run(mut command: Command, what: &str) -> Result<(), BackupError> {
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .output()
-        .map_err(|e| BackupError::Tool(format!("cannot run {what}: {e}")))?;
+        .map_err(BackupError::run(what))?;
     if out.status.success() {
         Ok(())
     } else {
@@ -282,11 +269,11 @@ fn backup_to(
         .arg(tmp.path())
         .arg("--dbname")
         .arg(&target.url);
-    files::watch(
+    progress::watch(
         progress,
         stage,
         started,
-        || files::size_of(tmp.path()),
+        || file_ops::size_of(tmp.path()),
         || run(command, "pg_dump"),
     )?;
     let took = step.elapsed();
@@ -338,7 +325,7 @@ pub(super) fn verify(file: &Path) -> Result<Content, BackupError> {
         .arg(file)
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| BackupError::Tool(format!("cannot run pg_restore: {e}")))?;
+        .map_err(BackupError::run("pg_restore"))?;
     if !listing.status.success() {
         return Err(BackupError::unsound(
             file,
@@ -361,7 +348,7 @@ pub(super) fn verify(file: &Path) -> Result<Content, BackupError> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| BackupError::Tool(format!("cannot run pg_restore: {e}")))?;
+        .map_err(BackupError::run("pg_restore"))?;
     let stderr = child.stderr.take();
     let stderr_reader = std::thread::spawn(move || {
         let mut text = String::new();
@@ -377,7 +364,7 @@ pub(super) fn verify(file: &Path) -> Result<Content, BackupError> {
         .transpose();
     let status = child
         .wait()
-        .map_err(|e| BackupError::Tool(format!("pg_restore did not finish: {e}")))?;
+        .map_err(BackupError::run("pg_restore to the end"))?;
     let errors = stderr_reader.join().unwrap_or_default();
     let parsed = parsed.map_err(BackupError::io(format!(
         "cannot read pg_restore's output for {}",
@@ -503,7 +490,7 @@ pub(super) fn restore(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<PathBuf, BackupError> {
     let pg_restore = locate("pg_restore")?;
-    files::create_dir(backup_dir)?;
+    file_ops::create_dir(backup_dir)?;
     let kept = backup_to(
         db,
         backup_dir,
@@ -525,14 +512,14 @@ pub(super) fn restore(
         .arg("--dbname")
         .arg(&target.url)
         .arg(file);
-    files::watch(
+    progress::watch(
         progress,
         Stage::Restoring,
         started,
         || None,
         || run(command, "pg_restore"),
     )
-    .map_err(|e| BackupError::Tool(format!("{e}; the database was left unchanged")))?;
+    .map_err(|e| BackupError::RestoreRolledBack(Box::new(e)))?;
     tracing::info!(from = %file.display(), "PostgreSQL database restored");
     Ok(kept.path)
 }

@@ -12,7 +12,10 @@ use diesel::sqlite::SqliteConnection;
 use diesel::{Connection as _, QueryableByName, RunQueryDsl as _};
 use wetech_persistence::DatabaseSettings;
 
-use super::files::{self, PRE_RESTORE_PREFIX, TempFile};
+use super::file_ops;
+use super::names::PRE_RESTORE_PREFIX;
+use super::progress;
+use super::publish::TempFile;
 use super::writeback::Writeback;
 use super::{BackupError, BackupKind, Content, Progress, Stage, VerifyReport, Written};
 
@@ -83,11 +86,11 @@ fn backup_file(
     let taken_at = Utc::now();
     let tmp = TempFile::new_name(dir, "wetech-backup");
     let step = Instant::now();
-    let (source_versions, writeback) = files::watch(
+    let (source_versions, writeback) = progress::watch(
         progress,
         stage,
         started,
-        || files::size_of(tmp.path()),
+        || file_ops::size_of(tmp.path()),
         || snapshot(source, tmp.path()),
     )?;
     super::finish_backup(
@@ -131,12 +134,8 @@ fn snapshot(source: &Path, target: &Path) -> Result<(Vec<String>, Option<Writeba
     use rusqlite::OpenFlags;
     use rusqlite::backup::{Backup, StepResult};
 
-    let failed = |context: String| {
-        move |e: rusqlite::Error| BackupError::Snapshot {
-            context,
-            message: e.to_string(),
-        }
-    };
+    let failed =
+        |context: String| move |source: rusqlite::Error| BackupError::Sqlite { context, source };
     let reading = format!("cannot read the SQLite database {}", source.display());
     let writing = format!("cannot write the backup {}", target.display());
     let from = source_target(source)?;
@@ -184,7 +183,7 @@ fn snapshot(source: &Path, target: &Path) -> Result<(Vec<String>, Option<Writeba
     let pages: i64 = src
         .query_row("PRAGMA page_count", [], |row| row.get(0))
         .map_err(failed(reading.clone()))?;
-    files::preallocate(
+    file_ops::preallocate(
         target,
         u64::try_from(pages.saturating_mul(page_size)).unwrap_or(0),
     );
@@ -202,7 +201,7 @@ fn snapshot(source: &Path, target: &Path) -> Result<(Vec<String>, Option<Writeba
                 StepResult::Done => break,
                 StepResult::More => {
                     if let Some(writeback) = &writeback {
-                        writeback.grew(files::size_of(target).unwrap_or(0));
+                        writeback.grew(file_ops::size_of(target).unwrap_or(0));
                     }
                     deadline = Instant::now() + BUSY_TIMEOUT;
                 }
@@ -213,7 +212,7 @@ fn snapshot(source: &Path, target: &Path) -> Result<(Vec<String>, Option<Writeba
                 _ => {
                     return Err(BackupError::Snapshot {
                         context: writing,
-                        message: format!(
+                        reason: format!(
                             "the database stayed locked for {} s",
                             BUSY_TIMEOUT.as_secs()
                         ),
@@ -231,7 +230,7 @@ fn snapshot(source: &Path, target: &Path) -> Result<(Vec<String>, Option<Writeba
     if !mode.eq_ignore_ascii_case("delete") {
         return Err(BackupError::Snapshot {
             context: finishing,
-            message: format!("journal mode stayed {mode}"),
+            reason: format!("journal mode stayed {mode}"),
         });
     }
     drop(dst);
@@ -258,9 +257,10 @@ fn read_snapshot_versions(src: &rusqlite::Connection) -> Result<Vec<String>, rus
 pub(super) fn verify(file: &Path) -> Result<Content, BackupError> {
     let uri = uri(file, "mode=ro&immutable=1")?;
     let open = || {
-        let mut conn = SqliteConnection::establish(&uri).map_err(|e| {
-            BackupError::unsound(file, format!("cannot open it as an SQLite database: {e}"))
-        })?;
+        let mut conn = SqliteConnection::establish(&uri).map_err(BackupError::unreadable(
+            file,
+            "cannot open it as an SQLite database",
+        ))?;
         // Pages are read through a memory map: about a third faster than `read` calls.
         conn.batch_execute(&format!("PRAGMA mmap_size = {MMAP_BYTES};"))
             .map_err(unsound(file, "cannot open it as an SQLite database"))?;
@@ -281,8 +281,7 @@ pub(super) fn verify(file: &Path) -> Result<Content, BackupError> {
 }
 
 fn unsound(file: &Path, what: &str) -> impl FnOnce(diesel::result::Error) -> BackupError {
-    let (file, what) = (file.to_path_buf(), what.to_owned());
-    move |e| BackupError::unsound(&file, format!("{what}: {e}"))
+    BackupError::unreadable(file, what)
 }
 
 /// `PRAGMA integrity_check`: every page, every b-tree, every index entry.
@@ -425,7 +424,7 @@ pub(super) fn restore(
     if db_path.to_str().is_some_and(|s| s.starts_with("file:")) {
         return Err(BackupError::UnsupportedUrl);
     }
-    let db_dir = files::parent_dir(&db_path).to_path_buf();
+    let db_dir = file_ops::parent_dir(&db_path).to_path_buf();
     std::fs::create_dir_all(&db_dir).map_err(BackupError::io(format!(
         "cannot create the database directory {}",
         db_dir.display()
@@ -433,7 +432,7 @@ pub(super) fn restore(
     let exists = db_path.exists();
     let pre_restore = if exists {
         ensure_not_in_use(&db_path)?;
-        files::create_dir(backup_dir)?;
+        file_ops::create_dir(backup_dir)?;
         let kept = backup_file(
             &db_path,
             backup_dir,
@@ -451,11 +450,11 @@ pub(super) fn restore(
         .and_then(|n| n.to_str())
         .unwrap_or("database");
     let tmp = TempFile::new_name(&db_dir, &format!("{stem}.restore"));
-    files::watch(
+    progress::watch(
         progress,
         Stage::Restoring,
         started,
-        || files::size_of(tmp.path()),
+        || file_ops::size_of(tmp.path()),
         || {
             std::fs::copy(file, tmp.path()).map_err(BackupError::io(format!(
                 "cannot copy {} to {}",
@@ -474,14 +473,14 @@ pub(super) fn restore(
             "it changed while it was being restored",
         ));
     }
-    files::sync_file(tmp.path())?;
+    file_ops::sync_file(tmp.path())?;
     if exists {
         checkpoint(&db_path)?;
         ensure_not_in_use(&db_path)?;
         // Stale logs of the old database would be replayed into the restored one: remove them
         // before the rename (the old database was checkpointed, so it stays complete).
         for side in ["-wal", "-shm", "-journal"] {
-            files::remove_if_exists(&side_file(&db_path, side))?;
+            file_ops::remove_if_exists(&side_file(&db_path, side))?;
         }
     }
     std::fs::rename(tmp.path(), &db_path).map_err(BackupError::io(format!(
@@ -489,7 +488,7 @@ pub(super) fn restore(
         db_path.display()
     )))?;
     tmp.keep();
-    files::sync_dir(&db_dir)?;
+    file_ops::sync_dir(&db_dir)?;
     tracing::info!(from = %file.display(), database = %db_path.display(), "SQLite database restored");
     Ok(pre_restore)
 }
@@ -599,37 +598,12 @@ fn side_file(db_path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-fn path_text(path: &Path) -> Result<String, BackupError> {
-    path.to_str()
-        .map(str::to_owned)
-        .ok_or_else(|| BackupError::Io {
-            context: format!("{} is not valid UTF-8", path.display()),
-            source: std::io::Error::from(std::io::ErrorKind::InvalidInput),
-        })
-}
-
-/// A `file:` URI for `path` (made absolute) with `params`, every unusual byte percent-encoded.
+/// A `file:` URI for `path` with `params`.
 fn uri(path: &Path, params: &str) -> Result<String, BackupError> {
-    let absolute = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .map_err(BackupError::io("cannot read the current directory"))?
-            .join(path)
-    };
-    let text = path_text(&absolute)?;
-    let mut out = String::with_capacity(text.len() + 16);
-    out.push_str("file:");
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'_' | b'-' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out.push('?');
-    out.push_str(params);
-    Ok(out)
+    crate::sqlite_uri::sqlite_file_uri(path, params).map_err(BackupError::io(format!(
+        "cannot name {} in an SQLite URI",
+        path.display()
+    )))
 }
 
 /// `'text'` with embedded quotes doubled.
@@ -647,12 +621,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn uris_escape_everything_unusual() {
-        assert_eq!(
-            uri(Path::new("/a b/c?d#e%.db"), "mode=ro").unwrap(),
-            "file:/a%20b/c%3Fd%23e%25.db?mode=ro"
-        );
-        assert!(uri(Path::new("rel.db"), "x").unwrap().starts_with("file:/"));
+    fn identifiers_are_quoted() {
         assert_eq!(quote("we\"ird"), "\"we\"\"ird\"");
     }
 

@@ -1,7 +1,7 @@
 //! Backup, verify and restore against real databases: a temporary SQLite file and a throwaway
 //! PostgreSQL (skipped loudly when PostgreSQL is not installed, a failure under `CI=true`).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use diesel::RunQueryDsl;
 use wetech_ops::backup::{self, BackupError, BackupKind, Progress, Stage, no_progress};
-use wetech_persistence::test_support::TestDb;
 use wetech_persistence::{
     Backend, DatabaseSettings, DbConnection, app_settings, connect, run_migrations,
 };
+use wetech_test_db::TestDb;
 
 /// Adds `rows` rows of about 1 KiB to `app_settings`, so that a backup takes a little while.
 fn seed(conn: &mut DbConnection, rows: u32) {
@@ -95,7 +95,7 @@ fn flip_middle(file: &Path) {
     std::fs::write(file, bytes).unwrap();
 }
 
-wetech_persistence::backend_tests! {
+wetech_test_db::backend_tests! {
     fn a_backup_during_continuous_writes_holds_every_earlier_commit(db: &TestDb) {
         seed(&mut db.conn(), 20_000);
         let committed = Arc::new(AtomicU64::new(0));

@@ -1,5 +1,5 @@
 //! A throwaway PostgreSQL server owned by one test, so that the test may stop, start, freeze and
-//! thaw it (the shared server of `wetech_persistence::test_support` must keep running for the other
+//! thaw it (the shared server of `wetech_test_db` must keep running for the other
 //! tests of the process). Same recipe as the test support: `initdb` / `pg_ctl` as the `postgres`
 //! user when running as root, a free port, a temporary directory, and a watchdog shell that stops
 //! the server and deletes the directory when the test process ends, however it ends.

@@ -1,15 +1,15 @@
 //! Health checks against real databases: a healthy database passes, a pending migration fails
 //! readiness, and a stopped, frozen, unresponsive or corrupt database makes the probe *fail*
 //! promptly (well under two seconds) instead of hanging it — then pass again once it is back.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+#![expect(clippy::unwrap_used, reason = "tests")]
 
 mod cluster;
 
 use std::time::{Duration, Instant};
 
 use wetech_ops::{HealthContext, HealthReport, HealthSettings, ReadinessReport, Status};
-use wetech_persistence::test_support::TestDb;
 use wetech_persistence::{DatabaseSettings, Pool};
+use wetech_test_db::TestDb;
 
 use cluster::Cluster;
 

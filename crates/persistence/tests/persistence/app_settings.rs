@@ -1,9 +1,9 @@
 //! Key-value settings.
 
 use wetech_persistence::app_settings;
-use wetech_persistence::test_support::TestDb;
+use wetech_test_db::TestDb;
 
-wetech_persistence::backend_tests! {
+wetech_test_db::backend_tests! {
     fn set_get_replace_delete(db: &TestDb) {
         let mut conn = db.conn();
         assert_eq!(app_settings::get(&mut conn, "pesapal.ipn_id").unwrap(), None);

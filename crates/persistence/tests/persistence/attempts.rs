@@ -6,8 +6,8 @@ use chrono::Duration;
 use wetech_domain::{AttemptStatus, Gateway};
 use wetech_persistence::attempts::{self, AttemptUpdate, NewAttempt};
 use wetech_persistence::invoices::InvoiceRow;
-use wetech_persistence::test_support::TestDb;
 use wetech_persistence::{DbConnection, PersistenceError, now_utc};
+use wetech_test_db::TestDb;
 
 use crate::support::{submit_lead, unique};
 
@@ -34,7 +34,7 @@ fn new_attempt<'a>(invoice: &InvoiceRow, reference: &'a str, gateway: Gateway) -
     }
 }
 
-wetech_persistence::backend_tests! {
+wetech_test_db::backend_tests! {
     fn insert_find_and_list(db: &TestDb) {
         let mut conn = db.conn();
         let inv = invoice(&mut conn);

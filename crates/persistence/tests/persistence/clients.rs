@@ -1,11 +1,11 @@
 //! Clients by e-mail, case-insensitively.
 
 use wetech_persistence::clients::{self, NewClient};
-use wetech_persistence::test_support::TestDb;
+use wetech_test_db::TestDb;
 
 use crate::support::count;
 
-wetech_persistence::backend_tests! {
+wetech_test_db::backend_tests! {
     fn resubmission_in_another_case_keeps_one_client_and_updates_it(db: &TestDb) {
         let mut conn = db.conn();
         let first = clients::upsert_by_email(

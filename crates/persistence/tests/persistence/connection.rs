@@ -3,10 +3,10 @@
 use std::time::{Duration, Instant};
 
 use diesel::RunQueryDsl;
-use wetech_persistence::test_support::TestDb;
 use wetech_persistence::{
     Backend, ConnectError, DatabaseSettings, DbConnection, PersistenceError, connect, leads,
 };
+use wetech_test_db::TestDb;
 
 #[derive(diesel::QueryableByName)]
 struct Pragmas {
@@ -60,7 +60,7 @@ fn every_sqlite_connection_has_the_durable_pragmas() {
     }
 }
 
-wetech_persistence::backend_tests! {
+wetech_test_db::backend_tests! {
     fn foreign_keys_are_enforced(db: &TestDb) {
         let err = leads::insert(
             &mut db.conn(),

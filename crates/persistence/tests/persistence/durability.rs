@@ -7,8 +7,8 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
-use wetech_persistence::test_support::TestDb;
 use wetech_persistence::{DatabaseSettings, UnitOfWork, app_settings, connect};
+use wetech_test_db::TestDb;
 
 const URL_ENV: &str = "WETECH_DURABILITY_CHILD_URL";
 const PG_ENV: &str = "WETECH_PG_LIFETIME_CHILD";
@@ -92,7 +92,7 @@ fn child_writer() {
     std::thread::sleep(Duration::from_secs(60));
 }
 
-wetech_persistence::backend_tests! {
+wetech_test_db::backend_tests! {
     fn committed_row_survives_sigkill(db: &TestDb) {
         let mut writer = Helper::spawn("durability::child_writer", (URL_ENV, db.url()));
         writer.wait_for("committed");
@@ -119,7 +119,7 @@ fn child_with_postgres() {
 
 #[test]
 fn throwaway_postgres_stops_when_its_process_is_killed() {
-    if std::env::var(wetech_persistence::test_support::POSTGRES_URL_ENV).is_ok() {
+    if std::env::var(wetech_test_db::POSTGRES_URL_ENV).is_ok() {
         return; // an external server is not ours to stop
     }
     // Skips (loudly) or fails under CI exactly like the other PostgreSQL tests.

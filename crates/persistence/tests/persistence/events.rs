@@ -4,8 +4,8 @@ use std::sync::Barrier;
 
 use wetech_domain::Gateway;
 use wetech_persistence::events::{self, EventInsert, NewEvent};
-use wetech_persistence::test_support::TestDb;
 use wetech_persistence::{PersistenceError, now_utc};
+use wetech_test_db::TestDb;
 
 use crate::support::count;
 
@@ -21,7 +21,7 @@ fn event<'a>(gateway: Gateway, key: &'a str, payload: &'a str) -> NewEvent<'a> {
     }
 }
 
-wetech_persistence::backend_tests! {
+wetech_test_db::backend_tests! {
     fn a_redelivered_event_is_already_recorded_and_the_transaction_goes_on(db: &TestDb) {
         let uow = db.unit_of_work();
         let (first, second, third) = uow

@@ -2,8 +2,8 @@
 
 use chrono::Duration;
 use wetech_persistence::idempotency::{self, NewIdempotencyRecord};
-use wetech_persistence::test_support::TestDb;
 use wetech_persistence::{PersistenceError, app_settings, now_utc};
+use wetech_test_db::TestDb;
 
 fn record<'a>(key: &'a str, body: &'a str, ttl: Duration) -> NewIdempotencyRecord<'a> {
     let now = now_utc();
@@ -18,7 +18,7 @@ fn record<'a>(key: &'a str, body: &'a str, ttl: Duration) -> NewIdempotencyRecor
     }
 }
 
-wetech_persistence::backend_tests! {
+wetech_test_db::backend_tests! {
     fn first_response_is_kept_and_a_second_insert_conflicts(db: &TestDb) {
         let uow = db.unit_of_work();
         let mut conn = db.conn();

@@ -6,12 +6,12 @@ use std::sync::Barrier;
 use chrono::NaiveDate;
 use wetech_domain::InvoiceStatus;
 use wetech_persistence::invoices::{self, NewInvoice};
-use wetech_persistence::test_support::TestDb;
 use wetech_persistence::{PersistenceError, connect, now_utc};
+use wetech_test_db::TestDb;
 
 use crate::support::submit_lead;
 
-wetech_persistence::backend_tests! {
+wetech_test_db::backend_tests! {
     fn sixteen_threads_get_distinct_invoice_numbers(db: &TestDb) {
         // A pool as large as the thread count, so every thread really writes at the same time.
         let pool = connect(&db.settings().with_pool_size(16)).unwrap();

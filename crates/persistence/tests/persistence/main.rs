@@ -1,7 +1,7 @@
 //! Integration tests of wetech-persistence. Every repository and unit-of-work test runs on
 //! SQLite and on PostgreSQL (`backend_tests!`); PostgreSQL tests are skipped loudly when it is
 //! unavailable, and fail under `CI=true`.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+#![expect(clippy::unwrap_used, reason = "tests")]
 
 mod app_settings;
 mod attempts;

@@ -4,11 +4,11 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use diesel::RunQueryDsl;
-use wetech_persistence::test_support::TestDb;
 use wetech_persistence::{
     Backend, DbConnection, applied_migrations, migration_names, pending_migrations,
     revert_last_migration, run_migrations, run_next_migration, services,
 };
+use wetech_test_db::TestDb;
 
 #[derive(diesel::QueryableByName)]
 struct Line {
@@ -210,7 +210,7 @@ macro_rules! on_empty_databases {
 
 on_empty_databases!(down_reverses_up, concurrent_migrators_apply_once);
 
-wetech_persistence::backend_tests! {
+wetech_test_db::backend_tests! {
     fn the_default_catalogue_is_seeded(db: &TestDb) {
         let list = services::list_active(&mut db.conn()).unwrap();
         let got: Vec<(&str, &str, i64, &str)> = list

@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 use wetech_domain::InvoiceStatus;
 use wetech_persistence::clients::NewClient;
 use wetech_persistence::leads::{LeadWithInvoice, record_many_with_invoice, record_with_invoice};
-use wetech_persistence::test_support::TestDb;
 use wetech_persistence::{DbConnection, PersistenceError, clients, invoices, leads, services};
+use wetech_test_db::TestDb;
 
 use crate::support::count;
 
@@ -76,7 +76,7 @@ fn record(
     )
 }
 
-wetech_persistence::backend_tests! {
+wetech_test_db::backend_tests! {
     fn records_client_lead_and_unpaid_invoice(db: &TestDb) {
         let mut conn = db.conn();
         let public_id = wetech_domain::PublicId::generate().to_string();

@@ -1,12 +1,12 @@
 //! The catalogue.
 
 use wetech_persistence::services::NewService;
-use wetech_persistence::test_support::TestDb;
 use wetech_persistence::{PersistenceError, invoices, services};
+use wetech_test_db::TestDb;
 
 use crate::support::{submit_lead, unique};
 
-wetech_persistence::backend_tests! {
+wetech_test_db::backend_tests! {
     fn upsert_creates_then_replaces_by_code(db: &TestDb) {
         let mut conn = db.conn();
         let created = services::upsert(

@@ -1,7 +1,7 @@
 //! The unit of work: all or nothing.
 
-use wetech_persistence::test_support::TestDb;
 use wetech_persistence::{PersistenceError, app_settings, in_write_transaction, invoices};
+use wetech_test_db::TestDb;
 
 use crate::support::{count, submit_lead};
 
@@ -18,7 +18,7 @@ impl From<PersistenceError> for UseCaseError {
     }
 }
 
-wetech_persistence::backend_tests! {
+wetech_test_db::backend_tests! {
     fn a_committed_unit_of_work_is_visible(db: &TestDb) {
         let uow = db.unit_of_work();
         let (client, lead, invoice) = uow.write(|tx| submit_lead(tx, "ok@example.com", "WEB-PRO")).unwrap();
