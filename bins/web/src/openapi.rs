@@ -1,166 +1,139 @@
-//! The OpenAPI 3 document of the JSON API, generated from the handlers' annotations and these
-//! schema types (which mirror the use cases' read models and the error shape).
-
-#![allow(
-    dead_code,
-    reason = "schema-only types: read by utoipa, never constructed"
-)]
+//! The OpenAPI document of the JSON API, derived from the handlers' annotations and the types they
+//! really read and write ([`crate::routes::input`], [`crate::routes::api::dto`],
+//! [`crate::error::ErrorBody`]). Enumerations are built from the domain's own lists, so a new
+//! status, gateway, provider or currency appears in the document by itself. In development the
+//! document is also shown for people at [`DOCS_PATH`] (Scalar).
 
 use actix_web::HttpResponse;
-use utoipa::{OpenApi, ToSchema};
+use actix_web::http::header;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::path::ParameterIn;
+use utoipa::openapi::schema::{
+    AdditionalProperties, Object, ObjectBuilder, Schema, SchemaType, Type,
+};
+use utoipa::{Modify, OpenApi};
+use wetech_domain::{AttemptStatus, Currency, Gateway, InvoiceStatus};
+use wetech_payments::MobileProvider;
 
-/// A catalogue entry.
-#[derive(ToSchema)]
-pub struct ServiceDoc {
-    #[schema(example = "WEB-BASIC")]
-    code: String,
-    #[schema(example = "Business website")]
-    name: String,
-    #[schema(example = "500000.00")]
-    price: String,
-    #[schema(example = "TZS")]
-    currency: String,
+use crate::error::ERROR_CODES;
+
+/// Where the document is served.
+pub const DOCUMENT_PATH: &str = "/api/openapi.json";
+
+/// Where the document is shown for people (development only).
+pub const DOCS_PATH: &str = "/api/docs";
+
+fn string_enum<'a>(values: impl IntoIterator<Item = &'a str>) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(values.into_iter().map(str::to_owned)))
+        .build()
 }
 
-/// `POST /api/v1/leads` body. Unknown fields are refused.
-#[derive(ToSchema)]
-pub struct LeadRequestDoc {
-    /// 1–120 characters.
-    #[schema(example = "Asha Mwakyusa")]
-    name: String,
-    #[schema(example = "asha@example.co.tz")]
-    email: String,
-    /// East-African mobile: `+2557…`, `2557…`, `07…`; stored in E.164.
-    #[schema(example = "0754123456")]
-    phone: String,
-    company: Option<String>,
-    /// An active service code.
-    #[schema(example = "WEB-BASIC")]
-    service: String,
-    /// At most 2000 characters.
-    message: Option<String>,
+/// `pesapal` | `azampay`.
+#[must_use]
+pub fn gateway_schema() -> Object {
+    string_enum(Gateway::ALL.iter().map(|g| g.as_str()))
 }
 
-/// The invoice in a lead receipt.
-#[derive(ToSchema)]
-pub struct InvoiceSummaryDoc {
-    /// Unguessable public id.
-    id: String,
-    #[schema(example = "INV-2026-000001")]
-    number: String,
-    #[schema(example = "unpaid")]
-    status: String,
-    #[schema(example = "500000.00")]
-    amount: String,
-    #[schema(example = "TZS")]
-    currency: String,
-    url: String,
+/// The invoice states.
+#[must_use]
+pub fn invoice_status_schema() -> Object {
+    string_enum(InvoiceStatus::ALL.iter().map(|s| s.as_str()))
 }
 
-/// `201` of `POST /api/v1/leads`.
-#[derive(ToSchema)]
-pub struct LeadReceiptDoc {
-    lead_id: i64,
-    client_id: i64,
-    invoice: InvoiceSummaryDoc,
+/// The payment attempt states.
+#[must_use]
+pub fn attempt_status_schema() -> Object {
+    string_enum(AttemptStatus::ALL.iter().map(|s| s.as_str()))
 }
 
-/// One payment attempt.
-#[derive(ToSchema)]
-pub struct PaymentDoc {
-    id: String,
-    #[schema(example = "pesapal")]
-    gateway: String,
-    #[schema(example = "pending")]
-    status: String,
-    amount: String,
-    created_at: String,
+/// The AzamPay mobile networks.
+#[must_use]
+pub fn provider_schema() -> Object {
+    string_enum(MobileProvider::ALL.iter().map(|p| p.as_str()))
 }
 
-/// `GET /api/v1/invoices/{id}`.
-#[derive(ToSchema)]
-pub struct InvoiceDoc {
-    id: String,
-    number: String,
-    /// `unpaid`, `pending`, `paid` or `reversed`.
-    status: String,
-    amount: String,
-    currency: String,
-    /// The service code.
-    service: String,
-    service_name: String,
-    issued_at: String,
-    paid_at: Option<String>,
-    payments: Vec<PaymentDoc>,
+/// The ISO 4217 codes of the currencies amounts may be in.
+#[must_use]
+pub fn currency_schema() -> Object {
+    string_enum(Currency::ALL.iter().map(|c| c.as_str()))
 }
 
-/// `POST /api/v1/invoices/{id}/payments` body: `{"gateway":"pesapal"}` or
-/// `{"gateway":"azampay","phone":"2557…","provider":"Airtel|Tigo|Halopesa|Azampesa|Mpesa"}`.
-#[derive(ToSchema)]
-pub struct PaymentRequestDoc {
-    #[schema(example = "azampay")]
-    gateway: String,
-    #[schema(example = "255754123456")]
-    phone: Option<String>,
-    #[schema(example = "Airtel")]
-    provider: Option<String>,
-}
-
-/// `201` of a payment start.
-#[derive(ToSchema)]
-pub struct PaymentStartedDoc {
-    payment_id: String,
-    gateway: String,
-    #[schema(example = "pending")]
-    status: String,
-    /// Pesapal: the hosted payment page.
-    redirect_url: Option<String>,
-    /// AzamPay: what to tell the customer.
-    message: Option<String>,
-}
-
-/// The body of every error.
-#[derive(ToSchema)]
-pub struct ErrorDoc {
-    error: ErrorDetailDoc,
-}
-
-/// Error details.
-#[derive(ToSchema)]
-pub struct ErrorDetailDoc {
-    #[schema(example = "validation_failed")]
-    code: String,
-    message: String,
-    /// Per-field messages (validation failures).
-    fields: Option<std::collections::BTreeMap<String, String>>,
+/// The error codes.
+#[must_use]
+pub fn error_code_schema() -> Object {
+    string_enum(ERROR_CODES)
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "wetech API",
-        description = "Leads, invoices and payments of the wetech site."
+        description = "Leads, invoices and payments of the wetech site. Every error has the shape \
+            `{\"error\": {\"code\", \"message\", \"fields\"?}}`; a method a path does not take is \
+            answered 405 with `Allow`."
     ),
     paths(
-        crate::routes::api::services,
-        crate::routes::api::create_lead,
-        crate::routes::api::invoice,
-        crate::routes::api::start_payment,
+        crate::routes::api::handlers::services,
+        crate::routes::api::handlers::create_lead,
+        crate::routes::api::handlers::invoice,
+        crate::routes::api::handlers::start_payment,
     ),
-    components(schemas(
-        ServiceDoc,
-        LeadRequestDoc,
-        LeadReceiptDoc,
-        InvoiceSummaryDoc,
-        InvoiceDoc,
-        PaymentDoc,
-        PaymentRequestDoc,
-        PaymentStartedDoc,
-        ErrorDoc,
-        ErrorDetailDoc
-    ))
+    modifiers(&Exact),
+    tags(
+        (name = "catalogue", description = "The services on offer"),
+        (name = "leads", description = "A customer's request, with the invoice it issues"),
+        (name = "invoices", description = "Invoices and their payments"),
+    )
 )]
 struct ApiDoc;
+
+/// What the derive cannot say: each variant of [`PaymentRequest`] refuses unknown fields
+/// (`PaymentRequest::read` and `Fields::finish` do), and an optional header is absent, never null.
+///
+/// [`PaymentRequest`]: crate::routes::input::PaymentRequest
+struct Exact;
+
+impl Modify for Exact {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = doc.components.as_mut()
+            && let Some(RefOr::T(Schema::OneOf(one_of))) =
+                components.schemas.get_mut("PaymentRequest")
+        {
+            for variant in &mut one_of.items {
+                if let RefOr::T(Schema::Object(object)) = variant {
+                    object.additional_properties =
+                        Some(Box::new(AdditionalProperties::FreeForm(false)));
+                }
+            }
+        }
+        for item in doc.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    if parameter.parameter_in == ParameterIn::Header
+                        && let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut()
+                    {
+                        object.schema_type = SchemaType::Type(Type::String);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The document.
+#[must_use]
+pub fn document_value() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
 
 /// The document as JSON.
 #[must_use]
@@ -175,4 +148,27 @@ pub async fn document() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
         .body(json())
+}
+
+/// Where the Scalar page loads its script from (utoipa-scalar's page).
+pub const DOCS_SCRIPT_ORIGIN: &str = "https://cdn.jsdelivr.net";
+
+/// The page's own Content-Security-Policy: the site's policy plus Scalar's script (and the styles
+/// and fonts it injects). The page embeds the document; it fetches nothing else from this site.
+pub const DOCS_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
+script-src 'self' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.scalar.com; \
+font-src 'self' data: https://cdn.jsdelivr.net https://fonts.scalar.com; img-src 'self' data:; connect-src 'self'; \
+object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// `GET /api/docs` (development only): the document for people.
+pub async fn docs_page() -> HttpResponse {
+    let html = utoipa_scalar::Scalar::new(ApiDoc::openapi()).to_html();
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            DOCS_CONTENT_SECURITY_POLICY,
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(html)
 }
