@@ -138,9 +138,40 @@ pub fn document_value() -> utoipa::openapi::OpenApi {
 /// The document as JSON.
 #[must_use]
 pub fn json() -> String {
-    ApiDoc::openapi()
-        .to_json()
-        .unwrap_or_else(|_| "{}".to_owned())
+    let Ok(mut doc) = serde_json::to_value(ApiDoc::openapi()) else {
+        return "{}".to_owned();
+    };
+    fix_link_keys(&mut doc);
+    doc.to_string()
+}
+
+/// utoipa 5 writes a response link's fields in snake case (`operation_id`); OpenAPI (and every
+/// tool following links, schemathesis's stateful phase among them) reads `operationId`.
+fn fix_link_keys(doc: &mut serde_json::Value) {
+    const RENAMES: [(&str, &str); 3] = [
+        ("operation_id", "operationId"),
+        ("operation_ref", "operationRef"),
+        ("request_body", "requestBody"),
+    ];
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    let links = paths
+        .values_mut()
+        .filter_map(|item| item.as_object_mut())
+        .flat_map(|item| item.values_mut())
+        .filter_map(|op| op.get_mut("responses").and_then(|r| r.as_object_mut()))
+        .flat_map(|responses| responses.values_mut())
+        .filter_map(|response| response.get_mut("links").and_then(|l| l.as_object_mut()))
+        .flat_map(|links| links.values_mut())
+        .filter_map(|link| link.as_object_mut());
+    for link in links {
+        for (from, to) in RENAMES {
+            if let Some(value) = link.remove(from) {
+                link.insert(to.to_owned(), value);
+            }
+        }
+    }
 }
 
 /// `GET /api/openapi.json`
@@ -162,7 +193,10 @@ object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 /// `GET /api/docs` (development only): the document for people.
 pub async fn docs_page() -> HttpResponse {
-    let html = utoipa_scalar::Scalar::new(ApiDoc::openapi()).to_html();
+    let html = utoipa_scalar::Scalar::new(
+        serde_json::from_str::<serde_json::Value>(&json()).unwrap_or_default(),
+    )
+    .to_html();
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((

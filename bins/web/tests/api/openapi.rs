@@ -303,6 +303,23 @@ async fn the_document_describes_every_answer() {
     assert!(resp.headers().contains_key("retry-after"));
     doc.check(LEADS, "post", resp).await;
 
+    // The links from a new lead name operations that exist, in OpenAPI's own spelling.
+    let operation_ids: BTreeSet<String> = doc.doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|op| op["operationId"].as_str().map(str::to_owned))
+        .collect();
+    let links = doc.doc["paths"][LEADS]["post"]["responses"]["201"]["links"]
+        .as_object()
+        .unwrap();
+    assert!(!links.is_empty());
+    for (name, link) in links {
+        let target = link["operationId"].as_str().unwrap_or_default();
+        assert!(operation_ids.contains(target), "link {name}: {link}");
+    }
+
     // Each operation documents exactly what it is meant to answer, and everything but the
     // internal error was seen above.
     let documented = doc.statuses();

@@ -34,7 +34,13 @@ pub async fn services(app: web::Data<UseCases>) -> ApiResult<HttpResponse> {
         description = "1–64 visible ASCII characters; a retry with the same key and body returns the first response and creates nothing")),
     responses(
         (status = 201, description = "Lead recorded, invoice issued (or the replay of the first answer to this Idempotency-Key)", body = dto::LeadReceipt,
-            headers(("Idempotent-Replayed" = String, description = "`true` when this is a replay"))),
+            headers(("Idempotent-Replayed" = String, description = "`true` when this is a replay")),
+            links(
+                ("invoice" = (operation_id = "invoice", parameters(("id" = "$response.body#/invoice/id")),
+                    description = "The invoice issued")),
+                ("pay" = (operation_id = "start_payment", parameters(("id" = "$response.body#/invoice/id")),
+                    description = "Start paying it")),
+            )),
         (status = 400, description = "Malformed JSON, or not a JSON object", body = ErrorBody),
         (status = 409, description = "The Idempotency-Key was used for a different request", body = ErrorBody),
         (status = 413, description = "Body over 64 KiB", body = ErrorBody),
@@ -66,7 +72,8 @@ pub async fn create_lead(
 
 /// `GET /api/v1/invoices/{id}`
 #[utoipa::path(get, path = "/api/v1/invoices/{id}", tag = "invoices",
-    params(("id" = String, Path, description = "The invoice's public id")),
+    params(("id" = String, Path, pattern = "^[A-Za-z0-9_-]{22}$",
+        description = "The invoice's public id (a malformed one names no invoice: 404)")),
     responses(
         (status = 200, description = "The invoice", body = dto::Invoice),
         (status = 404, description = "No such invoice", body = ErrorBody),
@@ -79,7 +86,8 @@ pub async fn invoice(app: web::Data<UseCases>, id: InvoiceId) -> ApiResult<HttpR
 
 /// `POST /api/v1/invoices/{id}/payments`
 #[utoipa::path(post, path = "/api/v1/invoices/{id}/payments", tag = "invoices",
-    params(("id" = String, Path, description = "The invoice's public id")),
+    params(("id" = String, Path, pattern = "^[A-Za-z0-9_-]{22}$",
+        description = "The invoice's public id (a malformed one names no invoice: 404)")),
     request_body = PaymentRequest,
     responses(
         (status = 201, description = "Payment started", body = dto::PaymentStarted),
