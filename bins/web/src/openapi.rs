@@ -9,7 +9,8 @@ use actix_web::http::header;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::schema::{
-    AdditionalProperties, Object, ObjectBuilder, Schema, SchemaType, Type,
+    AdditionalProperties, KnownFormat, Object, ObjectBuilder, Schema, SchemaFormat, SchemaType,
+    Type,
 };
 use utoipa::{Modify, OpenApi};
 use wetech_domain::{AttemptStatus, Currency, Gateway, InvoiceStatus};
@@ -27,6 +28,58 @@ fn string_enum<'a>(values: impl IntoIterator<Item = &'a str>) -> Object {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .enum_values(Some(values.into_iter().map(str::to_owned)))
+        .build()
+}
+
+fn string_matching(pattern: &str, example: &str) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(pattern))
+        .examples([example])
+        .build()
+}
+
+/// A [`wetech_domain::PublicId`]: 22 characters of URL-safe base64.
+#[must_use]
+pub fn public_id_schema() -> Object {
+    string_matching("^[A-Za-z0-9_-]{22}$", "q3Zt0kR2b9XyW1aM4nP7sQ")
+}
+
+/// An [`wetech_domain::InvoiceNumber`].
+#[must_use]
+pub fn invoice_number_schema() -> Object {
+    string_matching("^INV-[0-9]{4}-[0-9]{6}$", "INV-2026-000001")
+}
+
+/// A [`wetech_domain::ServiceCode`] as the server writes it (upper case).
+#[must_use]
+pub fn service_code_schema() -> Object {
+    string_matching("^[A-Z0-9-]{2,32}$", "WEB-BASIC")
+}
+
+/// An amount: a decimal string with the currency's decimals (CONTRACT.md §3).
+#[must_use]
+pub fn amount_schema() -> Object {
+    string_matching(r"^[0-9]+(\.[0-9]+)?$", "500000.00")
+}
+
+/// A [`wetech_domain::MerchantReference`]: the id of one payment attempt.
+#[must_use]
+pub fn merchant_reference_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(wetech_domain::MAX_MERCHANT_REFERENCE_LEN))
+        .build()
+}
+
+/// An instant: RFC 3339 in UTC, to the second.
+#[must_use]
+pub fn instant_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+        .examples(["2026-03-03T14:05:00Z"])
         .build()
 }
 

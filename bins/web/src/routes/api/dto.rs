@@ -32,12 +32,12 @@ fn rfc3339_opt<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, 
 /// An active service of the catalogue.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Service {
-    #[schema(value_type = String, pattern = "^[A-Z0-9-]{2,32}$", example = "WEB-BASIC")]
+    #[schema(schema_with = crate::openapi::service_code_schema)]
     code: ServiceCode,
     #[schema(example = "Business website")]
     name: String,
     /// The current price, a decimal string.
-    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", example = "500000.00")]
+    #[schema(schema_with = crate::openapi::amount_schema)]
     price: String,
     #[schema(schema_with = crate::openapi::currency_schema)]
     currency: Currency,
@@ -58,14 +58,14 @@ impl From<ServiceView> for Service {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InvoiceSummary {
     /// The unguessable public id used in every customer URL.
-    #[schema(value_type = String, pattern = "^[A-Za-z0-9_-]{22}$")]
+    #[schema(schema_with = crate::openapi::public_id_schema)]
     id: PublicId,
-    #[schema(value_type = String, pattern = "^INV-[0-9]{4}-[0-9]{6}$", example = "INV-2026-000001")]
+    #[schema(schema_with = crate::openapi::invoice_number_schema)]
     number: InvoiceNumber,
     /// `unpaid` when issued.
     #[schema(schema_with = crate::openapi::invoice_status_schema)]
     status: InvoiceStatus,
-    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", example = "500000.00")]
+    #[schema(schema_with = crate::openapi::amount_schema)]
     amount: String,
     #[schema(schema_with = crate::openapi::currency_schema)]
     currency: Currency,
@@ -110,39 +110,39 @@ impl From<&ReceiptView> for LeadReceipt {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Payment {
     /// The attempt's merchant reference.
-    #[schema(value_type = String, min_length = 1, max_length = 50)]
+    #[schema(schema_with = crate::openapi::merchant_reference_schema)]
     id: MerchantReference,
     #[schema(schema_with = crate::openapi::gateway_schema)]
     gateway: Gateway,
     #[schema(schema_with = crate::openapi::attempt_status_schema)]
     status: AttemptStatus,
-    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", example = "500000.00")]
+    #[schema(schema_with = crate::openapi::amount_schema)]
     amount: String,
     #[serde(serialize_with = "rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
+    #[schema(schema_with = crate::openapi::instant_schema)]
     created_at: DateTime<Utc>,
 }
 
 /// `GET /api/v1/invoices/{id}`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Invoice {
-    #[schema(value_type = String, pattern = "^[A-Za-z0-9_-]{22}$")]
+    #[schema(schema_with = crate::openapi::public_id_schema)]
     id: PublicId,
-    #[schema(value_type = String, pattern = "^INV-[0-9]{4}-[0-9]{6}$", example = "INV-2026-000001")]
+    #[schema(schema_with = crate::openapi::invoice_number_schema)]
     number: InvoiceNumber,
     #[schema(schema_with = crate::openapi::invoice_status_schema)]
     status: InvoiceStatus,
-    #[schema(pattern = r"^[0-9]+(\.[0-9]+)?$", example = "500000.00")]
+    #[schema(schema_with = crate::openapi::amount_schema)]
     amount: String,
     #[schema(schema_with = crate::openapi::currency_schema)]
     currency: Currency,
     /// The service code.
-    #[schema(value_type = String, pattern = "^[A-Z0-9-]{2,32}$", example = "WEB-BASIC")]
+    #[schema(schema_with = crate::openapi::service_code_schema)]
     service: ServiceCode,
     /// The service's name when the invoice was issued.
     service_name: String,
     #[serde(serialize_with = "rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
+    #[schema(schema_with = crate::openapi::instant_schema)]
     issued_at: DateTime<Utc>,
     /// `null` until paid.
     #[serde(serialize_with = "rfc3339_opt")]
@@ -187,7 +187,7 @@ pub enum PaymentStarted {
     /// Send the customer to Pesapal's payment page.
     #[serde(rename = "pesapal")]
     Pesapal {
-        #[schema(value_type = String, min_length = 1, max_length = 50)]
+        #[schema(schema_with = crate::openapi::merchant_reference_schema)]
         payment_id: MerchantReference,
         /// `pending`.
         #[schema(schema_with = crate::openapi::attempt_status_schema)]
@@ -199,7 +199,7 @@ pub enum PaymentStarted {
     /// A payment request was pushed to the customer's phone.
     #[serde(rename = "azampay")]
     AzamPay {
-        #[schema(value_type = String, min_length = 1, max_length = 50)]
+        #[schema(schema_with = crate::openapi::merchant_reference_schema)]
         payment_id: MerchantReference,
         /// `pending`.
         #[schema(schema_with = crate::openapi::attempt_status_schema)]
