@@ -182,12 +182,6 @@ impl Modify for Exact {
     }
 }
 
-/// The document.
-#[must_use]
-pub fn document_value() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
-}
-
 /// The document as JSON.
 #[must_use]
 pub fn json() -> String {
@@ -233,9 +227,6 @@ pub async fn document() -> HttpResponse {
         .content_type("application/json")
         .body(json())
 }
-
-/// Where the Scalar page loads its script from (utoipa-scalar's page).
-pub const DOCS_SCRIPT_ORIGIN: &str = "https://cdn.jsdelivr.net";
 
 /// The page's own Content-Security-Policy: the site's policy plus Scalar's script (and the styles
 /// and fonts it injects). The page embeds the document; it fetches nothing else from this site.
