@@ -93,7 +93,11 @@ pub(crate) fn register_ipn(settings: &Settings, url: Option<&str>, json: bool) -
         )));
     }
     let app = use_cases(settings)?;
-    let default_url = format!("{}/payments/pesapal/ipn", settings.server.public_base());
+    let default_url = format!(
+        "{}{}",
+        settings.server.public_base(),
+        wetech_app::paths::PESAPAL_IPN
+    );
     let url = url.unwrap_or(&default_url);
     let ipn_id = runtime()?.block_on(app.register_pesapal_ipn(Some(url)))?;
     if json {

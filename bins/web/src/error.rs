@@ -14,6 +14,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Everything a handler can answer with besides success.
 pub enum ApiError {
@@ -25,8 +26,12 @@ pub enum ApiError {
     CsrfFailed,
     /// No such resource.
     NotFound(String),
-    /// The resource exists but does not take this method.
-    MethodNotAllowed(String),
+    /// The resource exists but does not take this method. `allow` lists the methods it takes
+    /// (the `Allow` header, RFC 9110 §15.5.6), when the route table knows them.
+    MethodNotAllowed {
+        message: String,
+        allow: Option<String>,
+    },
     /// The request conflicts with the resource's state (e.g. already paid).
     Conflict(String),
     /// The body is over the limit.
@@ -50,15 +55,40 @@ pub enum ApiError {
     Internal(anyhow::Error),
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
+/// Every machine-readable error code, as listed in CONTRACT.md §4 (and `method_not_allowed`).
+pub const ERROR_CODES: [&str; 14] = [
+    "malformed_request",
+    "unauthorized",
+    "csrf_failed",
+    "not_found",
+    "method_not_allowed",
+    "conflict",
+    "payload_too_large",
+    "unsupported_media_type",
+    "validation_failed",
+    "rate_limited",
+    "internal",
+    "gateway_error",
+    "gateway_unavailable",
+    "gateway_timeout",
+];
+
+/// The body of every error response.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody<'a> {
     error: ErrorDetail<'a>,
 }
 
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
+/// What went wrong.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail<'a> {
+    /// Machine-readable; one of the codes of CONTRACT.md §4.
+    #[schema(schema_with = crate::openapi::error_code_schema, example = "validation_failed")]
     code: &'static str,
+    /// For a person; never a stack trace, SQL or a secret.
     message: &'a str,
+    /// Per-field messages of a validation failure, by field name.
     #[serde(skip_serializing_if = "Option::is_none")]
     fields: Option<&'a BTreeMap<String, String>>,
 }
@@ -86,7 +116,9 @@ impl ApiError {
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::CsrfFailed => (StatusCode::FORBIDDEN, "csrf_failed"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            ApiError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            ApiError::MethodNotAllowed { .. } => {
+                (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
+            }
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::UnsupportedMediaType(_) => {
@@ -109,7 +141,7 @@ impl ApiError {
             ApiError::Malformed(m)
             | ApiError::Unauthorized(m)
             | ApiError::NotFound(m)
-            | ApiError::MethodNotAllowed(m)
+            | ApiError::MethodNotAllowed { message: m, .. }
             | ApiError::Conflict(m)
             | ApiError::UnsupportedMediaType(m)
             | ApiError::GatewayError(m)
@@ -163,11 +195,29 @@ impl ResponseError for ApiError {
                 fields,
             },
         };
-        let mut resp = HttpResponse::build(status);
-        if let ApiError::RateLimited { retry_after_secs } = self {
-            resp.insert_header((header::RETRY_AFTER, HeaderValue::from(*retry_after_secs)));
+        let mut resp = HttpResponse::build(status).json(body);
+        self.add_headers(resp.headers_mut());
+        resp
+    }
+}
+
+impl ApiError {
+    /// The headers that belong to the error whatever its body: `Retry-After` on 429, `Allow` on
+    /// 405. Shared with the HTML error pages.
+    pub fn add_headers(&self, headers: &mut header::HeaderMap) {
+        match self {
+            ApiError::RateLimited { retry_after_secs } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            }
+            ApiError::MethodNotAllowed {
+                allow: Some(allow), ..
+            } => {
+                if let Ok(value) = HeaderValue::from_str(allow) {
+                    headers.insert(header::ALLOW, value);
+                }
+            }
+            _ => {}
         }
-        resp.json(body)
     }
 }
 
@@ -259,6 +309,52 @@ mod tests {
             body["error"]["fields"]["email"],
             "not a valid e-mail address"
         );
+    }
+
+    #[actix_web::test]
+    async fn method_not_allowed_has_allow() {
+        let resp = ApiError::MethodNotAllowed {
+            message: "DELETE is not allowed here".to_owned(),
+            allow: Some("GET, HEAD".to_owned()),
+        }
+        .error_response();
+        assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(resp.headers().get("allow").unwrap(), "GET, HEAD");
+    }
+
+    #[test]
+    fn every_code_is_documented() {
+        let errors = [
+            ApiError::Malformed(String::new()),
+            ApiError::Unauthorized(String::new()),
+            ApiError::CsrfFailed,
+            ApiError::NotFound(String::new()),
+            ApiError::MethodNotAllowed {
+                message: String::new(),
+                allow: None,
+            },
+            ApiError::Conflict(String::new()),
+            ApiError::PayloadTooLarge,
+            ApiError::UnsupportedMediaType(String::new()),
+            ApiError::field("x", "y"),
+            ApiError::RateLimited {
+                retry_after_secs: 1,
+            },
+            ApiError::GatewayError(String::new()),
+            ApiError::GatewayUnavailable(String::new()),
+            ApiError::GatewayTimeout(String::new()),
+            ApiError::internal(anyhow::anyhow!("x")),
+        ];
+        let codes: Vec<&str> = errors.iter().map(|e| e.parts().1).collect();
+        for code in &codes {
+            assert!(
+                ERROR_CODES.contains(code),
+                "{code} missing from ERROR_CODES"
+            );
+        }
+        for code in ERROR_CODES {
+            assert!(codes.contains(&code), "{code} is listed but never answered");
+        }
     }
 
     #[actix_web::test]

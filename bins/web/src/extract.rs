@@ -1,5 +1,6 @@
-//! Strict request bodies: at most 64 KiB, JSON objects (or forms) read field by field, so that a
-//! missing field, a field of the wrong type and an unknown field are all reported by name (422).
+//! Strict request input: bodies of at most 64 KiB, JSON objects (or forms) read field by field, so
+//! that a missing field, a field of the wrong type and an unknown field are all reported by name
+//! (422); the invoice id of a path and the `Idempotency-Key` header parsed into their domain types.
 
 use std::collections::BTreeMap;
 use std::fmt::Display;
@@ -12,7 +13,40 @@ use actix_web::{FromRequest, HttpRequest};
 use futures_util::StreamExt;
 use serde_json::{Map, Value};
 
+use wetech_domain::{IdempotencyKey, PublicId};
+
 use crate::error::ApiError;
+
+/// The `{id}` segment of an invoice route, parsed. A malformed id names no invoice: 404.
+pub struct InvoiceId(pub PublicId);
+
+impl FromRequest for InvoiceId {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(
+            req.match_info()
+                .get("id")
+                .and_then(|id| PublicId::parse(id).ok())
+                .map(InvoiceId)
+                .ok_or_else(|| ApiError::NotFound("invoice not found".to_owned())),
+        )
+    }
+}
+
+/// The request's `Idempotency-Key` header, if it has one; a malformed one is a 422 naming it.
+pub fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError> {
+    let Some(raw) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    raw.to_str()
+        .ok()
+        .ok_or(wetech_domain::IdempotencyKeyError)
+        .and_then(IdempotencyKey::parse)
+        .map(Some)
+        .map_err(|e| ApiError::field("Idempotency-Key", e.to_string()))
+}
 
 /// The largest request body accepted, in bytes.
 pub const BODY_LIMIT: usize = 64 * 1024;

@@ -1,173 +1,224 @@
-//! The OpenAPI 3 document of the JSON API, generated from the handlers' annotations and these
-//! schema types (which mirror the use cases' read models and the error shape).
-
-#![allow(
-    dead_code,
-    reason = "schema-only types: read by utoipa, never constructed"
-)]
+//! The OpenAPI document of the JSON API, derived from the handlers' annotations and the types they
+//! really read and write ([`crate::routes::input`], [`crate::routes::api::dto`],
+//! [`crate::error::ErrorBody`]). Enumerations are built from the domain's own lists, so a new
+//! status, gateway, provider or currency appears in the document by itself. In development the
+//! document is also shown for people at [`DOCS_PATH`] (Scalar).
 
 use actix_web::HttpResponse;
-use utoipa::{OpenApi, ToSchema};
+use actix_web::http::header;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::path::ParameterIn;
+use utoipa::openapi::schema::{
+    AdditionalProperties, KnownFormat, Object, ObjectBuilder, Schema, SchemaFormat, SchemaType,
+    Type,
+};
+use utoipa::{Modify, OpenApi};
+use wetech_domain::{AttemptStatus, Currency, Gateway, InvoiceStatus};
+use wetech_payments::MobileProvider;
 
-/// A catalogue entry.
-#[derive(ToSchema)]
-pub struct ServiceDoc {
-    #[schema(example = "WEB-BASIC")]
-    code: String,
-    #[schema(example = "Business website")]
-    name: String,
-    #[schema(example = "500000.00")]
-    price: String,
-    #[schema(example = "TZS")]
-    currency: String,
+use crate::error::ERROR_CODES;
+
+/// Where the document is served.
+pub const DOCUMENT_PATH: &str = "/api/openapi.json";
+
+/// Where the document is shown for people (development only).
+pub const DOCS_PATH: &str = "/api/docs";
+
+fn string_enum<'a>(values: impl IntoIterator<Item = &'a str>) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(values.into_iter().map(str::to_owned)))
+        .build()
 }
 
-/// `POST /api/v1/leads` body. Unknown fields are refused.
-#[derive(ToSchema)]
-pub struct LeadRequestDoc {
-    /// 1–120 characters.
-    #[schema(example = "Asha Mwakyusa")]
-    name: String,
-    #[schema(example = "asha@example.co.tz")]
-    email: String,
-    /// East-African mobile: `+2557…`, `2557…`, `07…`; stored in E.164.
-    #[schema(example = "0754123456")]
-    phone: String,
-    company: Option<String>,
-    /// An active service code.
-    #[schema(example = "WEB-BASIC")]
-    service: String,
-    /// At most 2000 characters.
-    message: Option<String>,
+fn string_matching(pattern: &str, example: &str) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(pattern))
+        .examples([example])
+        .build()
 }
 
-/// The invoice in a lead receipt.
-#[derive(ToSchema)]
-pub struct InvoiceSummaryDoc {
-    /// Unguessable public id.
-    id: String,
-    #[schema(example = "INV-2026-000001")]
-    number: String,
-    #[schema(example = "unpaid")]
-    status: String,
-    #[schema(example = "500000.00")]
-    amount: String,
-    #[schema(example = "TZS")]
-    currency: String,
-    url: String,
+/// A [`wetech_domain::PublicId`]: 22 characters of URL-safe base64.
+#[must_use]
+pub fn public_id_schema() -> Object {
+    string_matching("^[A-Za-z0-9_-]{22}$", "q3Zt0kR2b9XyW1aM4nP7sQ")
 }
 
-/// `201` of `POST /api/v1/leads`.
-#[derive(ToSchema)]
-pub struct LeadReceiptDoc {
-    lead_id: i64,
-    client_id: i64,
-    invoice: InvoiceSummaryDoc,
+/// An [`wetech_domain::InvoiceNumber`].
+#[must_use]
+pub fn invoice_number_schema() -> Object {
+    string_matching("^INV-[0-9]{4}-[0-9]{6}$", "INV-2026-000001")
 }
 
-/// One payment attempt.
-#[derive(ToSchema)]
-pub struct PaymentDoc {
-    id: String,
-    #[schema(example = "pesapal")]
-    gateway: String,
-    #[schema(example = "pending")]
-    status: String,
-    amount: String,
-    created_at: String,
+/// A [`wetech_domain::ServiceCode`] as the server writes it (upper case).
+#[must_use]
+pub fn service_code_schema() -> Object {
+    string_matching("^[A-Z0-9-]{2,32}$", "WEB-BASIC")
 }
 
-/// `GET /api/v1/invoices/{id}`.
-#[derive(ToSchema)]
-pub struct InvoiceDoc {
-    id: String,
-    number: String,
-    /// `unpaid`, `pending`, `paid` or `reversed`.
-    status: String,
-    amount: String,
-    currency: String,
-    /// The service code.
-    service: String,
-    service_name: String,
-    issued_at: String,
-    paid_at: Option<String>,
-    payments: Vec<PaymentDoc>,
+/// An amount: a decimal string with the currency's decimals (CONTRACT.md §3).
+#[must_use]
+pub fn amount_schema() -> Object {
+    string_matching(r"^[0-9]+(\.[0-9]+)?$", "500000.00")
 }
 
-/// `POST /api/v1/invoices/{id}/payments` body: `{"gateway":"pesapal"}` or
-/// `{"gateway":"azampay","phone":"2557…","provider":"Airtel|Tigo|Halopesa|Azampesa|Mpesa"}`.
-#[derive(ToSchema)]
-pub struct PaymentRequestDoc {
-    #[schema(example = "azampay")]
-    gateway: String,
-    #[schema(example = "255754123456")]
-    phone: Option<String>,
-    #[schema(example = "Airtel")]
-    provider: Option<String>,
+/// A [`wetech_domain::MerchantReference`]: the id of one payment attempt.
+#[must_use]
+pub fn merchant_reference_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(wetech_domain::MAX_MERCHANT_REFERENCE_LEN))
+        .build()
 }
 
-/// `201` of a payment start.
-#[derive(ToSchema)]
-pub struct PaymentStartedDoc {
-    payment_id: String,
-    gateway: String,
-    #[schema(example = "pending")]
-    status: String,
-    /// Pesapal: the hosted payment page.
-    redirect_url: Option<String>,
-    /// AzamPay: what to tell the customer.
-    message: Option<String>,
+/// An instant: RFC 3339 in UTC, to the second.
+#[must_use]
+pub fn instant_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+        .examples(["2026-03-03T14:05:00Z"])
+        .build()
 }
 
-/// The body of every error.
-#[derive(ToSchema)]
-pub struct ErrorDoc {
-    error: ErrorDetailDoc,
+/// `pesapal` | `azampay`.
+#[must_use]
+pub fn gateway_schema() -> Object {
+    string_enum(Gateway::ALL.iter().map(|g| g.as_str()))
 }
 
-/// Error details.
-#[derive(ToSchema)]
-pub struct ErrorDetailDoc {
-    #[schema(example = "validation_failed")]
-    code: String,
-    message: String,
-    /// Per-field messages (validation failures).
-    fields: Option<std::collections::BTreeMap<String, String>>,
+/// The invoice states.
+#[must_use]
+pub fn invoice_status_schema() -> Object {
+    string_enum(InvoiceStatus::ALL.iter().map(|s| s.as_str()))
+}
+
+/// The payment attempt states.
+#[must_use]
+pub fn attempt_status_schema() -> Object {
+    string_enum(AttemptStatus::ALL.iter().map(|s| s.as_str()))
+}
+
+/// The AzamPay mobile networks.
+#[must_use]
+pub fn provider_schema() -> Object {
+    string_enum(MobileProvider::ALL.iter().map(|p| p.as_str()))
+}
+
+/// The ISO 4217 codes of the currencies amounts may be in.
+#[must_use]
+pub fn currency_schema() -> Object {
+    string_enum(Currency::ALL.iter().map(|c| c.as_str()))
+}
+
+/// The error codes.
+#[must_use]
+pub fn error_code_schema() -> Object {
+    string_enum(ERROR_CODES)
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "wetech API",
-        description = "Leads, invoices and payments of the wetech site."
+        description = "Leads, invoices and payments of the wetech site. Every error has the shape \
+            `{\"error\": {\"code\", \"message\", \"fields\"?}}`; a method a path does not take is \
+            answered 405 with `Allow`."
     ),
     paths(
-        crate::routes::api::services,
-        crate::routes::api::create_lead,
-        crate::routes::api::invoice,
-        crate::routes::api::start_payment,
+        crate::routes::api::handlers::services,
+        crate::routes::api::handlers::create_lead,
+        crate::routes::api::handlers::invoice,
+        crate::routes::api::handlers::start_payment,
     ),
-    components(schemas(
-        ServiceDoc,
-        LeadRequestDoc,
-        LeadReceiptDoc,
-        InvoiceSummaryDoc,
-        InvoiceDoc,
-        PaymentDoc,
-        PaymentRequestDoc,
-        PaymentStartedDoc,
-        ErrorDoc,
-        ErrorDetailDoc
-    ))
+    modifiers(&Exact),
+    tags(
+        (name = "catalogue", description = "The services on offer"),
+        (name = "leads", description = "A customer's request, with the invoice it issues"),
+        (name = "invoices", description = "Invoices and their payments"),
+    )
 )]
 struct ApiDoc;
+
+/// What the derive cannot say: each variant of [`PaymentRequest`] refuses unknown fields
+/// (`PaymentRequest::read` and `Fields::finish` do), and an optional header is absent, never null.
+///
+/// [`PaymentRequest`]: crate::routes::input::PaymentRequest
+struct Exact;
+
+impl Modify for Exact {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = doc.components.as_mut()
+            && let Some(RefOr::T(Schema::OneOf(one_of))) =
+                components.schemas.get_mut("PaymentRequest")
+        {
+            for variant in &mut one_of.items {
+                if let RefOr::T(Schema::Object(object)) = variant {
+                    object.additional_properties =
+                        Some(Box::new(AdditionalProperties::FreeForm(false)));
+                }
+            }
+        }
+        for item in doc.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    if parameter.parameter_in == ParameterIn::Header
+                        && let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut()
+                    {
+                        object.schema_type = SchemaType::Type(Type::String);
+                    }
+                }
+            }
+        }
+    }
+}
 
 /// The document as JSON.
 #[must_use]
 pub fn json() -> String {
-    ApiDoc::openapi()
-        .to_json()
-        .unwrap_or_else(|_| "{}".to_owned())
+    let Ok(mut doc) = serde_json::to_value(ApiDoc::openapi()) else {
+        return "{}".to_owned();
+    };
+    fix_link_keys(&mut doc);
+    doc.to_string()
+}
+
+/// utoipa 5 writes a response link's fields in snake case (`operation_id`); OpenAPI (and every
+/// tool following links, schemathesis's stateful phase among them) reads `operationId`.
+fn fix_link_keys(doc: &mut serde_json::Value) {
+    const RENAMES: [(&str, &str); 3] = [
+        ("operation_id", "operationId"),
+        ("operation_ref", "operationRef"),
+        ("request_body", "requestBody"),
+    ];
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    let links = paths
+        .values_mut()
+        .filter_map(|item| item.as_object_mut())
+        .flat_map(|item| item.values_mut())
+        .filter_map(|op| op.get_mut("responses").and_then(|r| r.as_object_mut()))
+        .flat_map(|responses| responses.values_mut())
+        .filter_map(|response| response.get_mut("links").and_then(|l| l.as_object_mut()))
+        .flat_map(|links| links.values_mut())
+        .filter_map(|link| link.as_object_mut());
+    for link in links {
+        for (from, to) in RENAMES {
+            if let Some(value) = link.remove(from) {
+                link.insert(to.to_owned(), value);
+            }
+        }
+    }
 }
 
 /// `GET /api/openapi.json`
@@ -175,4 +226,27 @@ pub async fn document() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
         .body(json())
+}
+
+/// The page's own Content-Security-Policy: the site's policy plus Scalar's script (and the styles
+/// and fonts it injects). The page embeds the document; it fetches nothing else from this site.
+pub const DOCS_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
+script-src 'self' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.scalar.com; \
+font-src 'self' data: https://cdn.jsdelivr.net https://fonts.scalar.com; img-src 'self' data:; connect-src 'self'; \
+object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// `GET /api/docs` (development only): the document for people.
+pub async fn docs_page() -> HttpResponse {
+    let html = utoipa_scalar::Scalar::new(
+        serde_json::from_str::<serde_json::Value>(&json()).unwrap_or_default(),
+    )
+    .to_html();
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            DOCS_CONTENT_SECURITY_POLICY,
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(html)
 }

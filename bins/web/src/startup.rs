@@ -77,8 +77,8 @@ impl Application {
         let simulator = (settings.payments_mode() == PaymentsMode::Simulator).then(|| {
             let callback_url = gateways.azampay_callback_token.as_ref().map(|t| {
                 format!(
-                    "{public_url}/payments/azampay/callback/{}",
-                    t.expose_secret()
+                    "{public_url}{}",
+                    wetech_app::paths::azampay_callback(t.expose_secret())
                 )
             });
             Simulator::new(SimulatorConfig {
@@ -132,7 +132,7 @@ impl Application {
                         sim.configure(cfg);
                     }
                 })
-                .configure(routes::configure)
+                .configure(|cfg| routes::configure(cfg, !production))
                 .default_service(web::to(routes::not_found))
                 .wrap(actix_web::middleware::Condition::new(
                     production,

@@ -8,8 +8,8 @@ use std::collections::{HashMap, HashSet};
 use std::num::NonZeroU32;
 use tracing::Instrument as _;
 use wetech_domain::{
-    CompanyName, Currency, EmailAddress, InvoiceNumber, InvoiceStatus, LeadMessage, Money,
-    PersonName, PhoneNumber, PublicId, ServiceCode,
+    CompanyName, Currency, EmailAddress, IdempotencyKey, InvoiceNumber, InvoiceStatus, LeadMessage,
+    Money, PersonName, PhoneNumber, PublicId, ServiceCode,
 };
 
 use wetech_persistence::repo::services::ServiceRow;
@@ -61,19 +61,19 @@ impl NewLead {
     }
 }
 
-/// The invoice part of a lead receipt.
+/// The invoice part of a lead receipt. Stored as the idempotent replay of the first answer, as
+/// `{"id","number","status","amount","currency","url"}` (the money flattened into its two fields).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvoiceSummary {
     /// Public id (unguessable).
-    pub id: String,
+    pub id: PublicId,
     /// `INV-YYYY-NNNNNN`.
-    pub number: String,
+    pub number: InvoiceNumber,
     /// `unpaid` when issued.
-    pub status: String,
-    /// Decimal string, e.g. `"500000.00"`.
-    pub amount: String,
-    /// ISO 4217.
-    pub currency: String,
+    pub status: InvoiceStatus,
+    /// The amount due.
+    #[serde(flatten)]
+    pub amount: Money,
     /// The customer's invoice page.
     pub url: String,
 }
@@ -115,7 +115,7 @@ impl UseCases {
     pub async fn submit_lead(
         &self,
         lead: NewLead,
-        idempotency_key: Option<String>,
+        idempotency_key: Option<IdempotencyKey>,
     ) -> Result<LeadOutcome, AppError> {
         let span = tracing::info_span!(
             "submit_lead",
@@ -156,7 +156,7 @@ impl UseCases {
 /// One lead waiting for the writer.
 pub(crate) struct Job {
     lead: NewLead,
-    key: Option<String>,
+    key: Option<IdempotencyKey>,
     public_base: String,
     span: tracing::Span,
 }
@@ -310,7 +310,7 @@ fn issue_batch(
     for job in jobs {
         let step = job.span.in_scope(|| prepare(tx, job, now, &mut services))?;
         // The same key twice in one group: the later one replays the earlier after the commit.
-        let step = match (step, job.key.as_deref()) {
+        let step = match (step, job.key.as_ref().map(IdempotencyKey::as_str)) {
             (Ok(Step::Issue { .. }), Some(key)) if !keys.insert(key) => Err(LeadError::LostRace),
             (step, _) => step.map_err(LeadError::App),
         };
@@ -443,15 +443,18 @@ impl Pending<'_> {
             lead_id: recorded.lead_id,
             client_id: recorded.client_id,
             invoice: InvoiceSummary {
-                id: public_id.as_str().to_owned(),
-                number: self.number.as_str().to_owned(),
-                status: InvoiceStatus::Unpaid.as_str().to_owned(),
-                amount: self.price.to_decimal_string(),
-                currency: self.price.currency().as_str().to_owned(),
-                url: format!("{}/invoices/{public_id}", self.job.public_base),
+                id: public_id.clone(),
+                number: self.number.clone(),
+                status: InvoiceStatus::Unpaid,
+                amount: self.price,
+                url: format!(
+                    "{}{}",
+                    self.job.public_base,
+                    crate::paths::invoice_page(public_id)
+                ),
             },
         };
-        if let Some(key) = self.job.key.as_deref() {
+        if let Some(key) = self.job.key.as_ref().map(IdempotencyKey::as_str) {
             let body = serde_json::to_string(&receipt).map_err(Internal::Encoding)?;
             let stored = idempotency::insert(
                 tx,
@@ -489,7 +492,7 @@ fn prepare<'j>(
 ) -> Result<Result<Step, AppError>, AppError> {
     let lead = &job.lead;
     let fingerprint = lead.fingerprint();
-    if let Some(key) = job.key.as_deref()
+    if let Some(key) = job.key.as_ref().map(IdempotencyKey::as_str)
         && let Some(rec) = idempotency::get(tx, IDEMPOTENCY_SCOPE, key, now)?
     {
         if rec.request_fingerprint != fingerprint {
@@ -553,5 +556,25 @@ impl From<PersistenceError> for LeadError {
 impl From<Internal> for LeadError {
     fn from(e: Internal) -> Self {
         LeadError::App(e.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Receipts stored before the read models were typed replay unchanged, and a new receipt is
+    /// stored in the same shape (the idempotency records live for a day across deployments).
+    #[test]
+    fn stored_receipts_keep_their_shape() {
+        let stored = r#"{"lead_id":7,"client_id":3,"invoice":{"id":"AAAAAAAAAAAAAAAAAAAAAA","number":"INV-2026-000042","status":"unpaid","amount":"500000.00","currency":"TZS","url":"http://127.0.0.1:8000/invoices/AAAAAAAAAAAAAAAAAAAAAA"}}"#;
+        let receipt: LeadReceipt = serde_json::from_str(stored).unwrap();
+        assert_eq!(receipt.invoice.status, InvoiceStatus::Unpaid);
+        assert_eq!(receipt.invoice.amount.minor(), 50_000_000);
+        assert_eq!(receipt.invoice.number.as_str(), "INV-2026-000042");
+        assert_eq!(serde_json::to_string(&receipt).unwrap(), stored);
+        // A stored body that no longer parses is refused, not half read.
+        let bad = stored.replace("\"unpaid\"", "\"lost\"");
+        assert!(serde_json::from_str::<LeadReceipt>(&bad).is_err());
     }
 }

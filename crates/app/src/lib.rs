@@ -10,10 +10,12 @@
 //! | [`settle`] | apply a gateway result; Pesapal IPN / return and AzamPay callback handling |
 //! | [`reconcile`] | re-check open attempts |
 //! | [`gateways`] | the enabled gateway clients (built by `wetech-runtime`) |
+//! | [`paths`] | the URL paths that the web routes serve and the use cases and `ops` build |
 
 pub mod error;
 pub mod gateways;
 pub mod leads;
+pub mod paths;
 pub mod payment;
 pub mod reconcile;
 pub mod settle;

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use tracing::Instrument as _;
 use wetech_domain::{
     AttemptEvent, AttemptStatus, Gateway, InvoiceEvent, InvoiceStatus, MerchantReference,
-    PhoneNumber,
+    PhoneNumber, PublicId,
 };
 use wetech_payments::pesapal::IpnNotificationType;
 use wetech_payments::{
@@ -17,6 +17,7 @@ use wetech_persistence::repo::{app_settings, attempts, clients, invoices};
 use wetech_persistence::{DbConnection, now_utc};
 
 use crate::error::{AppError, chain};
+use crate::paths;
 use crate::usecases::UseCases;
 
 /// Key of the stored Pesapal IPN id in the settings table.
@@ -37,7 +38,9 @@ pub enum PaymentChoice {
 }
 
 impl PaymentChoice {
-    fn gateway(&self) -> Gateway {
+    /// The gateway this choice goes through.
+    #[must_use]
+    pub const fn gateway(&self) -> Gateway {
         match self {
             PaymentChoice::Pesapal => Gateway::Pesapal,
             PaymentChoice::AzamPay { .. } => Gateway::AzamPay,
@@ -45,31 +48,28 @@ impl PaymentChoice {
     }
 }
 
-/// A started payment (the body of `201`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// A started payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentStarted {
     /// The attempt's merchant reference.
-    pub payment_id: String,
-    /// `pesapal` or `azampay`.
-    pub gateway: String,
+    pub payment_id: MerchantReference,
+    /// The gateway it went to.
+    pub gateway: Gateway,
     /// `pending`.
-    pub status: String,
-    /// Pesapal: where to send the customer.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub redirect_url: Option<String>,
-    /// AzamPay: what to tell the customer.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub status: AttemptStatus,
+    /// What the customer does next: go to the gateway's page, or approve on the phone.
+    pub next_step: NextStep,
 }
 
 struct Prepared {
     attempt_id: i64,
-    reference: String,
+    gateway: Gateway,
+    reference: MerchantReference,
     amount_minor: i64,
     currency: wetech_domain::Currency,
     service_name: String,
     invoice_number: wetech_domain::InvoiceNumber,
-    invoice_public_id: wetech_domain::PublicId,
+    invoice_public_id: PublicId,
     client_email: wetech_domain::EmailAddress,
     client_phone: PhoneNumber,
     client_name: String,
@@ -79,13 +79,10 @@ impl UseCases {
     /// Starts a payment of the invoice `public_id`.
     pub async fn start_payment(
         &self,
-        public_id: &str,
+        public_id: &PublicId,
         choice: PaymentChoice,
     ) -> Result<PaymentStarted, AppError> {
-        if wetech_domain::PublicId::parse(public_id).is_err() {
-            return Err(AppError::NotFound("invoice"));
-        }
-        let gateway_name = choice.gateway();
+        let gateway_name = choice.gateway().as_str();
         let gateway: std::sync::Arc<dyn PaymentGateway> = match &choice {
             PaymentChoice::Pesapal => match &self.gateways.pesapal {
                 Some(g) => g.clone(),
@@ -99,7 +96,7 @@ impl UseCases {
         let span = tracing::info_span!(
             "start_payment",
             invoice_id = %public_id,
-            gateway = gateway_name.as_str(),
+            gateway = gateway_name,
             payment_id = tracing::field::Empty,
         );
         async move {
@@ -162,7 +159,7 @@ impl UseCases {
         };
         let base = self.public_base();
         Ok(CheckoutRequest {
-            merchant_reference: p.reference.clone(),
+            merchant_reference: p.reference.as_str().to_owned(),
             amount,
             description: truncate(
                 &format!("{} — invoice {}", p.service_name, p.invoice_number),
@@ -175,8 +172,11 @@ impl UseCases {
                 last_name: last,
                 country_code: Some("TZ".to_owned()),
             },
-            callback_url: Some(format!("{base}/payments/pesapal/return")),
-            cancellation_url: Some(format!("{base}/invoices/{}", p.invoice_public_id)),
+            callback_url: Some(format!("{base}{}", paths::PESAPAL_RETURN)),
+            cancellation_url: Some(format!(
+                "{base}{}",
+                paths::invoice_page(&p.invoice_public_id)
+            )),
             provider,
         })
     }
@@ -185,17 +185,17 @@ impl UseCases {
     /// attempt in `initiated`.
     async fn prepare_attempt(
         &self,
-        public_id: &str,
+        public_id: &PublicId,
         choice: &PaymentChoice,
     ) -> Result<Prepared, AppError> {
-        let public_id = public_id.to_owned();
+        let public_id = public_id.clone();
         let choice = choice.clone();
         let stale_before = now_utc()
             - chrono::Duration::from_std(self.retry_after())
                 .unwrap_or(chrono::Duration::minutes(2));
         self.blocking(move |uow| {
             uow.write(|tx| {
-                let inv = invoices::find_by_public_id(tx, &public_id)?
+                let inv = invoices::find_by_public_id(tx, public_id.as_str())?
                     .ok_or(AppError::NotFound("invoice"))?;
                 match inv.status {
                     InvoiceStatus::Paid | InvoiceStatus::Reversed => {
@@ -248,12 +248,13 @@ impl UseCases {
                 );
                 Ok(Prepared {
                     attempt_id: attempt.id,
-                    reference: reference.as_str().to_owned(),
+                    gateway: choice.gateway(),
+                    reference,
                     amount_minor: inv.amount_minor,
                     currency: inv.currency,
                     service_name: inv.service_name,
                     invoice_number: inv.number,
-                    invoice_public_id: inv.public_id,
+                    invoice_public_id: public_id.clone(),
                     client_email: client.email,
                     client_phone: client.phone,
                     client_name: client.name,
@@ -292,21 +293,11 @@ impl UseCases {
         })
         .await?;
         tracing::info!(gateway_reference = %response.gateway_reference, "checkout accepted");
-        let (redirect_url, message) = match &response.next_step {
-            NextStep::Redirect { url } => (Some(url.clone()), None),
-            NextStep::ApproveOnPhone { message } => (None, Some(message.clone())),
-        };
         Ok(PaymentStarted {
             payment_id: p.reference.clone(),
-            gateway: if redirect_url.is_some() {
-                "pesapal"
-            } else {
-                "azampay"
-            }
-            .to_owned(),
-            status: AttemptStatus::Pending.as_str().to_owned(),
-            redirect_url,
-            message,
+            gateway: p.gateway,
+            status: AttemptStatus::Pending,
+            next_step: response.next_step.clone(),
         })
     }
 
@@ -367,7 +358,7 @@ impl UseCases {
         let Some(client) = self.gateways.pesapal.clone() else {
             return Err(GatewayError::Config("pesapal is not enabled".into()));
         };
-        let url = format!("{}/payments/pesapal/ipn", self.public_base());
+        let url = format!("{}{}", self.public_base(), paths::PESAPAL_IPN);
         let registration = client
             .find_or_register_ipn(&url, IpnNotificationType::Get)
             .await?;
@@ -395,7 +386,7 @@ impl UseCases {
             .clone()
             .ok_or(AppError::GatewayDisabled("pesapal"))?;
         let url = url.map_or_else(
-            || format!("{}/payments/pesapal/ipn", self.public_base()),
+            || format!("{}{}", self.public_base(), paths::PESAPAL_IPN),
             str::to_owned,
         );
         let registration = client

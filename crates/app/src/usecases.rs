@@ -3,8 +3,13 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use tracing::Instrument as _;
+use wetech_domain::{
+    AttemptStatus, Gateway, InvoiceNumber, InvoiceStatus, MerchantReference, Money, PublicId,
+    ServiceCode,
+};
 use wetech_persistence::UnitOfWork;
 use wetech_persistence::repo::{attempts, invoices, services};
 
@@ -44,54 +49,50 @@ pub struct UseCases {
 }
 
 /// An active service of the catalogue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceView {
     /// `WEB-BASIC`, …
-    pub code: String,
+    pub code: ServiceCode,
     /// Display name.
     pub name: String,
-    /// Decimal string.
-    pub price: String,
-    /// ISO 4217.
-    pub currency: String,
+    /// The current price.
+    pub price: Money,
 }
 
 /// One payment attempt as shown to the customer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentView {
     /// The attempt's merchant reference (unguessable; never the row id).
-    pub id: String,
-    /// `pesapal` or `azampay`.
-    pub gateway: String,
-    /// Attempt status.
-    pub status: String,
-    /// Decimal string.
-    pub amount: String,
-    /// RFC 3339 UTC.
-    pub created_at: String,
+    pub id: MerchantReference,
+    /// The gateway it went through.
+    pub gateway: Gateway,
+    /// Where the attempt stands.
+    pub status: AttemptStatus,
+    /// The amount asked for.
+    pub amount: Money,
+    /// When it was started.
+    pub created_at: DateTime<Utc>,
 }
 
 /// An invoice as shown to the customer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvoiceView {
     /// Public id.
-    pub id: String,
+    pub id: PublicId,
     /// `INV-YYYY-NNNNNN`.
-    pub number: String,
-    /// `unpaid`, `pending`, `paid` or `reversed`.
-    pub status: String,
-    /// Decimal string.
-    pub amount: String,
-    /// ISO 4217.
-    pub currency: String,
+    pub number: InvoiceNumber,
+    /// Where the invoice stands.
+    pub status: InvoiceStatus,
+    /// The amount due.
+    pub amount: Money,
     /// The service code.
-    pub service: String,
+    pub service: ServiceCode,
     /// The service name at the time of issue.
     pub service_name: String,
-    /// RFC 3339 UTC.
-    pub issued_at: String,
-    /// RFC 3339 UTC, when paid.
-    pub paid_at: Option<String>,
+    /// When it was issued.
+    pub issued_at: DateTime<Utc>,
+    /// When it was paid.
+    pub paid_at: Option<DateTime<Utc>>,
     /// Every attempt, oldest first.
     pub payments: Vec<PaymentView>,
 }
@@ -157,12 +158,10 @@ impl UseCases {
             let rows = uow.read(|c| services::list_active(c).map_err(AppError::from))?;
             rows.into_iter()
                 .map(|s| {
-                    let price = stored_money(s.price_minor, s.currency)?;
                     Ok(ServiceView {
-                        code: s.code.into(),
+                        code: s.code,
                         name: s.name,
-                        price: price.to_decimal_string(),
-                        currency: price.currency().as_str().to_owned(),
+                        price: stored_money(s.price_minor, s.currency)?,
                     })
                 })
                 .collect()
@@ -170,41 +169,35 @@ impl UseCases {
         .await
     }
 
-    /// The invoice with its payment attempts. `public_id` that is not a well-formed public id is
-    /// simply not found.
-    pub async fn invoice(&self, public_id: &str) -> Result<InvoiceView, AppError> {
-        if wetech_domain::PublicId::parse(public_id).is_err() {
-            return Err(AppError::NotFound("invoice"));
-        }
-        let public_id = public_id.to_owned();
+    /// The invoice with its payment attempts.
+    pub async fn invoice(&self, public_id: &PublicId) -> Result<InvoiceView, AppError> {
+        let public_id = public_id.clone();
         let span = tracing::debug_span!("invoice_view", invoice_id = %public_id);
         self.blocking(move |uow| {
             uow.read(|c| {
-                let inv = invoices::find_by_public_id(c, &public_id)?
+                let inv = invoices::find_by_public_id(c, public_id.as_str())?
                     .ok_or(AppError::NotFound("invoice"))?;
-                let amount = stored_money(inv.amount_minor, inv.currency)?;
                 let payments = attempts::list_for_invoice(c, inv.id)?
                     .into_iter()
                     .map(|a| {
                         Ok(PaymentView {
-                            id: a.merchant_reference.into(),
-                            gateway: a.gateway.as_str().to_owned(),
-                            status: a.status.as_str().to_owned(),
-                            amount: stored_money(a.amount_minor, a.currency)?.to_decimal_string(),
-                            created_at: rfc3339(a.created_at),
+                            id: a.merchant_reference,
+                            gateway: a.gateway,
+                            status: a.status,
+                            amount: stored_money(a.amount_minor, a.currency)?,
+                            created_at: a.created_at.and_utc(),
                         })
                     })
                     .collect::<Result<Vec<_>, AppError>>()?;
                 Ok(InvoiceView {
-                    id: inv.public_id.into(),
-                    number: inv.number.into(),
-                    status: inv.status.as_str().to_owned(),
-                    amount: amount.to_decimal_string(),
-                    currency: amount.currency().as_str().to_owned(),
-                    service: inv.service_code.into(),
+                    id: inv.public_id,
+                    number: inv.number,
+                    status: inv.status,
+                    amount: stored_money(inv.amount_minor, inv.currency)?,
+                    service: inv.service_code,
                     service_name: inv.service_name,
-                    issued_at: rfc3339(inv.issued_at),
-                    paid_at: inv.paid_at.map(rfc3339),
+                    issued_at: inv.issued_at.and_utc(),
+                    paid_at: inv.paid_at.map(|t| t.and_utc()),
                     payments,
                 })
             })
@@ -216,16 +209,16 @@ impl UseCases {
     /// The public id of the invoice a merchant reference belongs to.
     pub async fn invoice_for_reference(
         &self,
-        merchant_reference: &str,
-    ) -> Result<String, AppError> {
-        let reference = merchant_reference.to_owned();
+        merchant_reference: &MerchantReference,
+    ) -> Result<PublicId, AppError> {
+        let reference = merchant_reference.clone();
         self.blocking(move |uow| {
             uow.read(|c| {
-                let attempt = attempts::find_by_merchant_reference(c, &reference)?
+                let attempt = attempts::find_by_merchant_reference(c, reference.as_str())?
                     .ok_or(AppError::NotFound("payment"))?;
                 let inv = invoices::find_by_id(c, attempt.invoice_id)?
                     .ok_or(AppError::NotFound("invoice"))?;
-                Ok(inv.public_id.into())
+                Ok(inv.public_id)
             })
         })
         .await

@@ -18,6 +18,7 @@
 //! | [`PublicId`] | the unguessable id in customer-facing URLs |
 //! | [`MerchantReference`] | the reference of one payment attempt at a gateway |
 //! | [`Gateway`] | which payment gateway an attempt goes through |
+//! | [`IdempotencyKey`] | the client's key that makes a retried request safe |
 //! | [`InvoiceStatus`], [`AttemptStatus`] | the state machines ([`status`]) |
 
 #![deny(missing_docs)]
@@ -28,6 +29,7 @@ mod company_name;
 mod currency;
 mod email;
 mod gateway;
+mod idempotency_key;
 mod invoice_number;
 mod lead_message;
 mod mask;
@@ -43,6 +45,7 @@ pub use company_name::{CompanyName, CompanyNameError, MAX_COMPANY_NAME_CHARS};
 pub use currency::{Currency, CurrencyError};
 pub use email::{EmailAddress, EmailAddressError, MAX_EMAIL_LEN};
 pub use gateway::{Gateway, UnknownGateway};
+pub use idempotency_key::{IdempotencyKey, IdempotencyKeyError, MAX_IDEMPOTENCY_KEY_LEN};
 pub use invoice_number::{InvoiceNumber, InvoiceNumberError};
 pub use lead_message::{LeadMessage, LeadMessageError, MAX_LEAD_MESSAGE_CHARS};
 pub use mask::{MaskedEmail, MaskedPhone};

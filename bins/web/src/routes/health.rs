@@ -47,17 +47,33 @@ async fn live() -> HttpResponse {
     )
 }
 
-/// Mounts the health routes.
-/// (`GET`, and `HEAD` for monitors that only look at the status).
+/// Mounts the health routes (`GET`, and `HEAD` for monitors that only look at the status).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    fn get_or_head() -> actix_web::Route {
-        use actix_web::guard;
-        web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+    use actix_web::http::Method;
+
+    use crate::routes::methods::resource;
+    for path in ["/health", "/health/"] {
+        cfg.service(resource(
+            path,
+            [
+                (Method::GET, web::to(health)),
+                (Method::HEAD, web::to(health)),
+            ],
+        ));
     }
-    cfg.route("/health", get_or_head().to(health))
-        .route("/health/", get_or_head().to(health))
-        .route("/health/ready", get_or_head().to(ready))
-        .route("/health/ready/", get_or_head().to(ready))
-        .route("/health/live", get_or_head().to(live))
-        .route("/health/live/", get_or_head().to(live));
+    for path in ["/health/ready", "/health/ready/"] {
+        cfg.service(resource(
+            path,
+            [
+                (Method::GET, web::to(ready)),
+                (Method::HEAD, web::to(ready)),
+            ],
+        ));
+    }
+    for path in ["/health/live", "/health/live/"] {
+        cfg.service(resource(
+            path,
+            [(Method::GET, web::to(live)), (Method::HEAD, web::to(live))],
+        ));
+    }
 }

@@ -85,9 +85,15 @@ pub async fn pesapal_return(
             return Err(ApiError::NotFound("pesapal is not enabled".to_owned()));
         }
     };
+    // A reference that is not one of ours names no payment.
+    let reference = wetech_domain::MerchantReference::parse(&reference)
+        .map_err(|_| ApiError::NotFound("payment not found".to_owned()))?;
     let public_id = app.invoice_for_reference(&reference).await?;
     Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/invoices/{public_id}")))
+        .insert_header((
+            header::LOCATION,
+            wetech_app::paths::invoice_page(&public_id),
+        ))
         .finish())
 }
 
@@ -116,16 +122,30 @@ pub async fn azampay_callback(
 
 /// Mounts the notification routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/payments/pesapal/ipn", web::get().to(pesapal_ipn))
-        .route("/payments/pesapal/ipn", web::post().to(pesapal_ipn))
-        .route("/payments/pesapal/return", web::get().to(pesapal_return))
-        .route(
-            "/payments/azampay/callback/{token}",
-            web::post().to(azampay_callback),
-        )
-        // A callback without a token in the path is refused like a wrong one.
-        .route("/payments/azampay/callback", web::post().to(missing_token))
-        .route("/payments/azampay/callback/", web::post().to(missing_token));
+    use actix_web::http::Method;
+    use wetech_app::paths;
+
+    use crate::routes::methods::resource;
+    cfg.service(resource(
+        paths::PESAPAL_IPN,
+        [
+            (Method::GET, web::to(pesapal_ipn)),
+            (Method::POST, web::to(pesapal_ipn)),
+        ],
+    ))
+    .service(resource(
+        paths::PESAPAL_RETURN,
+        [(Method::GET, web::to(pesapal_return))],
+    ))
+    .service(resource(
+        paths::AZAMPAY_CALLBACK,
+        [(Method::POST, web::to(azampay_callback))],
+    ));
+    // A callback without a token in the path is refused like a wrong one.
+    let bare = format!("{}/", paths::AZAMPAY_CALLBACK_BASE);
+    for path in [paths::AZAMPAY_CALLBACK_BASE, bare.as_str()] {
+        cfg.service(resource(path, [(Method::POST, web::to(missing_token))]));
+    }
 }
 
 async fn missing_token() -> ApiResult<HttpResponse> {

@@ -327,3 +327,13 @@ async fn development_cookies_are_httponly_and_lax() {
     assert!(cookie.contains("samesite=lax"), "{cookie}");
     assert!(!cookie.contains("secure"), "{cookie}");
 }
+
+#[tokio::test]
+async fn the_api_docs_page_is_not_served_in_production() {
+    let app = spawn_production(true).await;
+    let resp = app.get("/api/docs", VIA_HTTPS).await;
+    assert_eq!(resp.status(), 404);
+    // The document itself is.
+    let resp = app.get("/api/openapi.json", VIA_HTTPS).await;
+    assert_eq!(resp.status(), 200);
+}

@@ -9,4 +9,5 @@ mod hardening;
 mod health;
 mod logs;
 mod notify;
+mod openapi;
 mod pages;

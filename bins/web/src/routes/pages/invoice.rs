@@ -1,0 +1,183 @@
+//! `GET /invoices/{id}`: the invoice, its payments, the pay forms while it can be paid; it
+//! refreshes itself while a payment is pending. Also rendered by [`super::pay`] with a refusal.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, web};
+use askama::Template;
+use wetech_app::{InvoiceView, UseCases};
+use wetech_domain::{AttemptStatus, Gateway, InvoiceStatus};
+use wetech_payments::MobileProvider;
+
+use super::errors::PageResult;
+use super::form::{Token, other_errors, query_param};
+use super::format::{
+    attempt_label, gateway_label, human_time, money, provider_label, status_label,
+};
+use super::html::render;
+use crate::csrf::Csrf;
+use crate::extract::InvoiceId;
+
+/// The simulator's AzamPay "phone" page (mounted only in simulator mode).
+const SIMULATOR_PHONE_PAGE: &str = "/_simulator/azampay/phone";
+
+/// The AzamPay form's values as typed.
+#[derive(Default)]
+pub struct PayForm {
+    /// The phone as typed.
+    pub phone: String,
+    /// The provider as chosen.
+    pub provider: String,
+}
+
+/// The fields the invoice page shows messages for next to them.
+const PAY_FIELDS: [&str; 4] = ["gateway", "payment", "phone", "provider"];
+
+/// A message box above the invoice.
+pub struct Notice {
+    /// `success`, `info`, `warn` or `error` (the CSS class).
+    pub kind: &'static str,
+    /// Its paragraphs.
+    pub lines: Vec<String>,
+}
+
+struct ProviderOption {
+    value: &'static str,
+    label: &'static str,
+}
+
+struct PaymentRow {
+    created_at: String,
+    gateway: &'static str,
+    status: &'static str,
+    amount: String,
+}
+
+#[derive(Template)]
+#[template(path = "invoice.html")]
+struct InvoicePage<'a> {
+    inv: &'a InvoiceView,
+    amount: String,
+    status_label: &'static str,
+    issued: String,
+    paid: Option<String>,
+    payments: Vec<PaymentRow>,
+    notice: Option<&'a Notice>,
+    can_pay: bool,
+    pending: bool,
+    pending_azampay: bool,
+    pending_pesapal: bool,
+    simulator: bool,
+    pesapal_enabled: bool,
+    azampay_enabled: bool,
+    providers: Vec<ProviderOption>,
+    pay: &'a PayForm,
+    errors: &'a BTreeMap<String, String>,
+    other_errors: Vec<(String, String)>,
+    csrf_token: &'a str,
+}
+
+/// Everything that varies between renderings of one invoice.
+#[derive(Default)]
+pub struct InvoiceExtras {
+    /// A message above the invoice.
+    pub notice: Option<Notice>,
+    /// The AzamPay form as typed.
+    pub pay: PayForm,
+    /// Messages by field.
+    pub errors: BTreeMap<String, String>,
+}
+
+/// Renders the invoice page with `status`.
+pub fn render_invoice(
+    req: &HttpRequest,
+    app: &UseCases,
+    csrf: &Csrf,
+    inv: &InvoiceView,
+    extras: &InvoiceExtras,
+    status: StatusCode,
+) -> PageResult {
+    let token = Token::for_request(csrf, req);
+    let (can_pay, pending) = match inv.status {
+        InvoiceStatus::Unpaid => (true, false),
+        InvoiceStatus::Pending => (true, true),
+        InvoiceStatus::Paid | InvoiceStatus::Reversed => (false, false),
+    };
+    let open_gateway = inv
+        .payments
+        .iter()
+        .rev()
+        .find(|p| match p.status {
+            AttemptStatus::Initiated | AttemptStatus::Pending => true,
+            AttemptStatus::Completed
+            | AttemptStatus::Failed
+            | AttemptStatus::Expired
+            | AttemptStatus::Reversed => false,
+        })
+        .map(|p| p.gateway);
+    let (pending_azampay, pending_pesapal) = match open_gateway {
+        Some(Gateway::AzamPay) => (true, false),
+        Some(Gateway::Pesapal) => (false, true),
+        None => (false, false),
+    };
+    let page = InvoicePage {
+        inv,
+        amount: money(&inv.amount),
+        status_label: status_label(inv.status),
+        issued: human_time(&inv.issued_at),
+        paid: inv.paid_at.as_ref().map(human_time),
+        payments: inv
+            .payments
+            .iter()
+            .map(|p| PaymentRow {
+                created_at: human_time(&p.created_at),
+                gateway: gateway_label(p.gateway),
+                status: attempt_label(p.status),
+                amount: money(&p.amount),
+            })
+            .collect(),
+        notice: extras.notice.as_ref(),
+        can_pay,
+        pending,
+        pending_azampay,
+        pending_pesapal,
+        simulator: req.resource_map().has_resource(SIMULATOR_PHONE_PAGE),
+        pesapal_enabled: app.gateways().pesapal.is_some(),
+        azampay_enabled: app.gateways().azampay.is_some(),
+        providers: MobileProvider::ALL
+            .iter()
+            .map(|p| ProviderOption {
+                value: p.as_str(),
+                label: provider_label(*p),
+            })
+            .collect(),
+        pay: &extras.pay,
+        errors: &extras.errors,
+        other_errors: other_errors(&extras.errors, &PAY_FIELDS),
+        csrf_token: &token.value,
+    };
+    let resp = render(&page, status)?;
+    Ok(token.attach(resp))
+}
+
+/// `GET /invoices/{id}` (`?sent=1` after an AzamPay push was sent).
+pub async fn invoice(
+    req: HttpRequest,
+    app: web::Data<UseCases>,
+    csrf: web::Data<Csrf>,
+    id: Result<InvoiceId, crate::error::ApiError>,
+) -> PageResult {
+    let inv = app.invoice(&id?.0).await?;
+    let mut extras = InvoiceExtras::default();
+    if inv.status == InvoiceStatus::Pending && query_param(&req, "sent").is_some_and(|v| v == "1") {
+        extras.notice = Some(Notice {
+            kind: "success",
+            lines: vec![
+                "We sent a payment request to your phone.".to_owned(),
+                "Unlock your phone and enter your mobile-money PIN to approve it.".to_owned(),
+            ],
+        });
+    }
+    render_invoice(&req, &app, &csrf, &inv, &extras, StatusCode::OK)
+}
