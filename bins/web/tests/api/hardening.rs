@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use reqwest::header::HeaderMap;
 use secrecy::SecretString;
-use wetech_payments::settings::PaymentsMode;
 use wetech_persistence::Backend;
 use wetech_persistence::test_support::TestDb;
 use wetech_runtime::Environment;
+use wetech_runtime::PaymentsMode;
 use wetech_web::Application;
 
 use crate::helpers::{spawn_app, test_settings};

@@ -60,9 +60,7 @@ use crate::http::{
 };
 use crate::lenient::json_number;
 use crate::money::{Currency, Money};
-use crate::settings::{
-    PaymentsMode, PaymentsSettings, PaymentsSettingsError, SIMULATOR_CALLBACK_TOKEN,
-};
+use crate::settings::{GatewayUrls, PaymentsSettings, PaymentsSettingsError};
 use crate::token::{TokenCache, parse_expiry};
 
 const TOKEN_PATH: &str = "/AppRegistration/GenerateToken";
@@ -138,42 +136,37 @@ impl AzamPayConfig {
         }
     }
 
-    /// Builds the configuration from the `payments` section. In simulator mode missing
-    /// credentials become placeholders and the callback token defaults to
-    /// [`SIMULATOR_CALLBACK_TOKEN`].
-    pub fn from_settings(
-        settings: &PaymentsSettings,
-        mode: PaymentsMode,
-        simulator_origin: &str,
+    /// Builds the configuration from the `payments` section; the hosts are the configured
+    /// overrides, else those of `urls` (see [`PaymentsSettings::gateway_urls`]).
+    pub fn from_settings<M>(
+        settings: &PaymentsSettings<M>,
+        urls: &GatewayUrls,
     ) -> Result<AzamPayConfig, PaymentsSettingsError> {
         let a = &settings.azampay;
-        let sim = mode == PaymentsMode::Simulator;
         let secret = |v: &Option<SecretString>,
                       key: &'static str|
          -> Result<SecretString, PaymentsSettingsError> {
             match v {
                 Some(s) if !s.expose_secret().trim().is_empty() => Ok(s.clone()),
-                _ if sim => Ok(SecretString::from("simulator")),
                 _ => Err(PaymentsSettingsError::required(key)),
             }
         };
         let app_name = match a.app_name.as_deref().map(str::trim) {
             Some(n) if !n.is_empty() => n.to_owned(),
-            _ if sim => "wetech-simulator".to_owned(),
             _ => return Err(PaymentsSettingsError::required("payments.azampay.app_name")),
         };
         let callback_token = match &a.callback_token {
             Some(t) if !t.expose_secret().trim().is_empty() => Some(t.clone()),
-            _ if sim => Some(SecretString::from(SIMULATOR_CALLBACK_TOKEN)),
             _ => {
                 return Err(PaymentsSettingsError::required(
                     "payments.azampay.callback_token",
                 ));
             }
         };
+        let urls = settings.gateway_urls(urls.clone());
         Ok(AzamPayConfig {
-            auth_base_url: settings.azampay_auth_base_url(mode, simulator_origin),
-            checkout_base_url: settings.azampay_checkout_base_url(mode, simulator_origin),
+            auth_base_url: urls.azampay_auth,
+            checkout_base_url: urls.azampay_checkout,
             app_name,
             client_id: secret(&a.client_id, "payments.azampay.client_id")?,
             client_secret: secret(&a.client_secret, "payments.azampay.client_secret")?,

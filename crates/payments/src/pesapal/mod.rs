@@ -62,7 +62,7 @@ use crate::http::{
 };
 use crate::lenient::json_number;
 use crate::money::Money;
-use crate::settings::{PaymentsMode, PaymentsSettings, PaymentsSettingsError};
+use crate::settings::{GatewayUrls, PaymentsSettings, PaymentsSettingsError};
 use crate::token::{TokenCache, parse_expiry};
 use wire::{ErrorObject, status_ok};
 
@@ -133,12 +133,11 @@ impl PesapalConfig {
         }
     }
 
-    /// Builds the configuration from the `payments` section. In simulator mode missing
-    /// credentials are replaced by placeholders the simulator accepts.
-    pub fn from_settings(
-        settings: &PaymentsSettings,
-        mode: PaymentsMode,
-        simulator_origin: &str,
+    /// Builds the configuration from the `payments` section; the base URL is the configured
+    /// override, else the one of `urls` (see [`PaymentsSettings::gateway_urls`]).
+    pub fn from_settings<M>(
+        settings: &PaymentsSettings<M>,
+        urls: &GatewayUrls,
     ) -> Result<PesapalConfig, PaymentsSettingsError> {
         let p = &settings.pesapal;
         let pick = |v: &Option<SecretString>,
@@ -146,12 +145,11 @@ impl PesapalConfig {
          -> Result<SecretString, PaymentsSettingsError> {
             match v {
                 Some(s) if !s.expose_secret().trim().is_empty() => Ok(s.clone()),
-                _ if mode == PaymentsMode::Simulator => Ok(SecretString::from("simulator")),
                 _ => Err(settings_missing(key)),
             }
         };
         Ok(PesapalConfig {
-            base_url: settings.pesapal_base_url(mode, simulator_origin),
+            base_url: settings.gateway_urls(urls.clone()).pesapal,
             consumer_key: pick(&p.consumer_key, "payments.pesapal.consumer_key")?,
             consumer_secret: pick(&p.consumer_secret, "payments.pesapal.consumer_secret")?,
             ipn_id: p.ipn_id.clone().filter(|s| !s.trim().is_empty()),
