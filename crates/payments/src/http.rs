@@ -14,7 +14,7 @@ use reqwest_retry::{
 };
 use tracing::Instrument;
 
-use crate::error::GatewayError;
+use crate::error::{ErrorCause, GatewayError};
 use crate::gateway::Gateway;
 
 /// Largest response body read from a gateway; larger answers are refused as invalid.
@@ -131,7 +131,10 @@ impl Http {
                 .user_agent(concat!("wetech-payments/", env!("CARGO_PKG_VERSION")))
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
-                .map_err(|e| GatewayError::Config(format!("cannot build HTTP client: {e}")))
+                .map_err(|e| GatewayError::HttpSetup {
+                    what: "client",
+                    source: ErrorCause::new(e),
+                })
         };
         let policy = || {
             ExponentialBackoff::builder()
@@ -249,7 +252,7 @@ impl Http {
 }
 
 async fn execute(kind: Idempotency, request: RequestBuilder) -> Result<RawResponse, GatewayError> {
-    let mut response = request.send().await.map_err(|e| classify(&e, kind))?;
+    let mut response = request.send().await.map_err(|e| classify(e, kind))?;
     let status = response.status();
     let mut body = Vec::new();
     loop {
@@ -290,15 +293,18 @@ fn innermost(err: &reqwest_middleware::Error) -> Option<&reqwest::Error> {
 }
 
 /// Maps a transport failure. Only a connect failure proves the request never left.
-fn classify(err: &reqwest_middleware::Error, _kind: Idempotency) -> GatewayError {
-    let Some(e) = innermost(err) else {
+fn classify(err: reqwest_middleware::Error, _kind: Idempotency) -> GatewayError {
+    let Some(e) = innermost(&err) else {
         return GatewayError::Unavailable {
             http_status: None,
             may_have_reached: true,
         };
     };
     if e.is_builder() {
-        return GatewayError::Config(format!("cannot build the request: {e}"));
+        return GatewayError::HttpSetup {
+            what: "request",
+            source: ErrorCause::new(err),
+        };
     }
     if e.is_connect() {
         if e.is_timeout() {

@@ -104,7 +104,7 @@ pub mod settings;
 mod token;
 
 pub use azampay::{AzamPayClient, AzamPayConfig, tokens_match};
-pub use error::GatewayError;
+pub use error::{ErrorCause, GatewayError};
 pub use gateway::{
     CheckoutRequest, CheckoutResponse, Gateway, GatewayFuture, GatewayStatus, IncomingNotification,
     MobileProvider, NextStep, Notification, NotificationMethod, Payer, PaymentDetails,

@@ -17,7 +17,7 @@ use super::requests::{
 };
 use super::signature::{parse_public_key, tokens_match, verify_signature};
 use super::wire;
-use crate::error::GatewayError;
+use crate::error::{ErrorCause, GatewayError};
 use crate::gateway::{
     CheckoutRequest, CheckoutResponse, Gateway, GatewayFuture, GatewayStatus, IncomingNotification,
     MobileProvider, NextStep, Notification, PaymentGateway, StatusQuery, StatusReport,
@@ -440,9 +440,11 @@ impl AzamPayClient {
         items
             .into_iter()
             .map(|v| {
-                let w: wire::PartnerWire = serde_json::from_value(v).map_err(|e| {
-                    GatewayError::InvalidResponse(format!("GetPaymentPartners item: {e}"))
-                })?;
+                let w: wire::PartnerWire =
+                    serde_json::from_value(v).map_err(|e| GatewayError::UnreadableAnswer {
+                        what: "GetPaymentPartners item",
+                        source: ErrorCause::new(e),
+                    })?;
                 let partner_name = w.partner_name.unwrap_or_default();
                 Ok(PaymentPartner {
                     checkout_provider: MobileProvider::parse(&partner_name),

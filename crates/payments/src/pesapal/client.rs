@@ -14,7 +14,7 @@ use super::requests::{
     BillingAddress, IpnRegistration, RedirectMode, RefundRequest, SubmitOrder, SubmittedOrder,
 };
 use super::wire::{self, ErrorObject, status_ok};
-use crate::error::GatewayError;
+use crate::error::{ErrorCause, GatewayError};
 use crate::gateway::{
     CheckoutRequest, CheckoutResponse, Gateway, GatewayFuture, IncomingNotification, NextStep,
     Notification, PaymentGateway, StatusQuery, StatusReport,
@@ -251,7 +251,10 @@ impl PesapalClient {
                 .into_iter()
                 .map(|v| {
                     serde_json::from_value::<wire::IpnWire>(v)
-                        .map_err(|e| GatewayError::InvalidResponse(format!("GetIpnList item: {e}")))
+                        .map_err(|e| GatewayError::UnreadableAnswer {
+                            what: "GetIpnList item",
+                            source: ErrorCause::new(e),
+                        })
                         .and_then(wire::IpnWire::into_registration)
                 })
                 .collect(),
