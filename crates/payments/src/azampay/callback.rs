@@ -1,4 +1,4 @@
-//! AzamPay callback parsing, for both schema generations (GATEWAYS.md B8).
+//! AzamPay callback parsing, for both schema generations (docs/payments.md).
 
 use std::fmt;
 
@@ -131,7 +131,7 @@ impl AzamPayCallback {
     }
 
     /// The text the signature covers: `utilityref + externalreference + transactionstatus +
-    /// operator`, no separators (GATEWAYS.md B9; an absent field counts as empty).
+    /// operator`, no separators (docs/payments.md; an absent field counts as empty).
     #[must_use]
     pub fn signed_text(&self) -> String {
         format!(

@@ -31,9 +31,9 @@ const TOKEN_PATH: &str = "/AppRegistration/GenerateToken";
 const MNO_CHECKOUT_PATH: &str = "/azampay/mno/checkout";
 const BANK_CHECKOUT_PATH: &str = "/azampay/bank/checkout";
 const PARTNERS_PATH: &str = "/api/v1/Partner/GetPaymentPartners";
-/// UNCONFIRMED for collections (GATEWAYS.md B10); the simulator serves it.
+/// UNCONFIRMED for collections (docs/payments.md); the simulator serves it.
 const STATUS_PATH: &str = "/azampay/gettransactionstatus";
-/// Largest amount of one checkout, in TZS (GATEWAYS.md B13.9).
+/// Largest amount of one checkout, in TZS (docs/payments.md).
 pub const MAX_CHECKOUT_TZS: i64 = 5_000_000;
 /// Longest `externalId`.
 pub const MAX_EXTERNAL_ID: usize = 128;
@@ -461,7 +461,7 @@ impl AzamPayClient {
     }
 
     /// Status of a checkout. UNCONFIRMED endpoint (`GET {checkout}/azampay/gettransactionstatus
-    /// ?pgReferenceId=…&bankName=…`, GATEWAYS.md B10); a "not found" answer is reported as
+    /// ?pgReferenceId=…&bankName=…`, docs/payments.md); a "not found" answer is reported as
     /// pending, and a success that states no amount is an [`GatewayError::InvalidResponse`]
     /// (wait for the callback instead).
     pub async fn transaction_status(

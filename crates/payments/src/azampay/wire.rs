@@ -1,4 +1,4 @@
-//! AzamPay JSON as it is on the wire (GATEWAYS.md part B).
+//! AzamPay JSON as it is on the wire (docs/payments.md).
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-//! Pesapal API 3.0 JSON, as it is on the wire (GATEWAYS.md part A), and its conversion into the
+//! Pesapal API 3.0 JSON, as it is on the wire (docs/payments.md), and its conversion into the
 //! crate's own types. Readers are tolerant: `status` may be a string or a number, `error` may be
 //! `null`, an object with `error_type` or `type`, or even a string.
 
@@ -245,7 +245,7 @@ pub(crate) struct SimpleResponse {
     pub message: Option<String>,
 }
 
-/// GetTransactionStatus (GATEWAYS.md A7).
+/// GetTransactionStatus (docs/payments.md).
 #[derive(Deserialize)]
 pub(crate) struct TransactionStatusWire {
     #[serde(default, deserialize_with = "opt_string")]
@@ -307,7 +307,7 @@ impl StatusCode {
     }
 }
 
-/// The one error code that means "not paid yet" (GATEWAYS.md A7, the pending trap).
+/// The one error code that means "not paid yet" (docs/payments.md, the pending trap).
 pub(crate) const PENDING_CODE: &str = "payment_details_not_found";
 
 impl TransactionStatusWire {
