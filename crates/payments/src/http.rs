@@ -362,3 +362,29 @@ pub(crate) fn check_base(name: &str, base: &str) -> Result<String, GatewayError>
         ))),
     }
 }
+
+/// Reads a JSON answer as `T`. An unreadable body is classified by its HTTP status: a 5xx, 408
+/// or 429 means the gateway is unavailable, a 4xx that it refused the request, anything else an
+/// answer this crate cannot interpret.
+pub(crate) fn parse_answer<T: serde::de::DeserializeOwned>(
+    resp: &RawResponse,
+    what: &str,
+) -> Result<T, GatewayError> {
+    serde_json::from_slice(&resp.body).map_err(|_| {
+        if resp.status.is_server_error()
+            || resp.status == StatusCode::TOO_MANY_REQUESTS
+            || resp.status == StatusCode::REQUEST_TIMEOUT
+        {
+            unavailable(resp.status)
+        } else if resp.status.is_client_error() {
+            // A 4xx answer: the gateway refused the request, whatever its body says.
+            refused(resp)
+        } else {
+            GatewayError::InvalidResponse(format!(
+                "{what}: HTTP {} with body `{}`",
+                resp.status.as_u16(),
+                resp.excerpt()
+            ))
+        }
+    })
+}

@@ -22,7 +22,9 @@ use crate::gateway::{
     CheckoutRequest, CheckoutResponse, Gateway, GatewayFuture, GatewayStatus, IncomingNotification,
     MobileProvider, NextStep, Notification, PaymentGateway, StatusQuery, StatusReport,
 };
-use crate::http::{Http, Idempotency, RawResponse, check_base, join, refused, unavailable};
+use crate::http::{
+    Http, Idempotency, RawResponse, check_base, join, parse_answer, refused, unavailable,
+};
 use crate::lenient::json_number;
 use crate::money::{Currency, Money};
 use crate::token::{TokenCache, parse_expiry};
@@ -80,29 +82,6 @@ impl fmt::Debug for AzamPayClient {
             .field("checkout_base_url", &self.inner.checkout_base)
             .finish_non_exhaustive()
     }
-}
-
-fn parse_body<T: serde::de::DeserializeOwned>(
-    resp: &RawResponse,
-    what: &str,
-) -> Result<T, GatewayError> {
-    serde_json::from_slice(&resp.body).map_err(|_| {
-        if resp.status.is_server_error()
-            || resp.status == StatusCode::TOO_MANY_REQUESTS
-            || resp.status == StatusCode::REQUEST_TIMEOUT
-        {
-            unavailable(resp.status)
-        } else if resp.status.is_client_error() {
-            // A 4xx answer: the gateway refused the request, whatever its body says.
-            refused(resp)
-        } else {
-            GatewayError::InvalidResponse(format!(
-                "{what}: HTTP {} with body `{}`",
-                resp.status.as_u16(),
-                resp.excerpt()
-            ))
-        }
-    })
 }
 
 /// Errors common to every AzamPay answer that is not a success.
@@ -230,7 +209,7 @@ impl AzamPayClient {
                 other => other,
             });
         }
-        let env: wire::Envelope<wire::TokenData> = parse_body(&resp, "GenerateToken")?;
+        let env: wire::Envelope<wire::TokenData> = parse_answer(&resp, "GenerateToken")?;
         match (env.success, env.data) {
             (
                 Some(true) | None,
@@ -276,7 +255,7 @@ impl AzamPayClient {
         if !resp.status.is_success() {
             return Err(error_for(resp, what));
         }
-        let parsed: wire::CheckoutResponseWire = parse_body(resp, what)?;
+        let parsed: wire::CheckoutResponseWire = parse_answer(resp, what)?;
         if parsed.success == Some(false) {
             return Err(GatewayError::Rejected {
                 code: "checkout_failed".into(),
@@ -426,7 +405,7 @@ impl AzamPayClient {
         if !resp.status.is_success() {
             return Err(error_for(&resp, "GetPaymentPartners"));
         }
-        let value: Value = parse_body(&resp, "GetPaymentPartners")?;
+        let value: Value = parse_answer(&resp, "GetPaymentPartners")?;
         let Value::Array(items) = value else {
             let message = value
                 .get("message")

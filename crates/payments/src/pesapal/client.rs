@@ -6,7 +6,6 @@ use std::sync::{Arc, RwLock};
 
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
-use serde::de::DeserializeOwned;
 
 use super::config::{IpnNotificationType, PesapalConfig};
 use super::ipn::parse_ipn;
@@ -19,7 +18,7 @@ use crate::gateway::{
     CheckoutRequest, CheckoutResponse, Gateway, GatewayFuture, IncomingNotification, NextStep,
     Notification, PaymentGateway, StatusQuery, StatusReport,
 };
-use crate::http::{Http, Idempotency, RawResponse, check_base, join, refused, unavailable};
+use crate::http::{Http, Idempotency, RawResponse, check_base, join, parse_answer, unavailable};
 use crate::lenient::json_number;
 use crate::token::{TokenCache, parse_expiry};
 
@@ -59,26 +58,6 @@ impl fmt::Debug for PesapalClient {
             .field("base_url", &self.inner.base)
             .finish_non_exhaustive()
     }
-}
-
-fn parse_json<T: DeserializeOwned>(resp: &RawResponse, what: &str) -> Result<T, GatewayError> {
-    serde_json::from_slice(&resp.body).map_err(|_| {
-        if resp.status.is_server_error()
-            || resp.status == StatusCode::TOO_MANY_REQUESTS
-            || resp.status == StatusCode::REQUEST_TIMEOUT
-        {
-            unavailable(resp.status)
-        } else if resp.status.is_client_error() {
-            // A 4xx answer: the gateway refused the request, whatever its body says.
-            refused(resp)
-        } else {
-            GatewayError::InvalidResponse(format!(
-                "{what}: HTTP {} with body `{}`",
-                resp.status.as_u16(),
-                resp.excerpt()
-            ))
-        }
-    })
 }
 
 fn http_error(resp: &RawResponse) -> Option<GatewayError> {
@@ -177,7 +156,7 @@ impl PesapalClient {
                 req,
             )
             .await?;
-        let parsed: wire::TokenResponse = match parse_json(&resp, "RequestToken") {
+        let parsed: wire::TokenResponse = match parse_answer(&resp, "RequestToken") {
             Ok(p) => p,
             Err(e) => return Err(http_error(&resp).unwrap_or(e)),
         };
@@ -245,7 +224,7 @@ impl PesapalClient {
                 c.get(&url)
             })
             .await?;
-        let value: serde_json::Value = parse_json(&resp, "GetIpnList")?;
+        let value: serde_json::Value = parse_answer(&resp, "GetIpnList")?;
         match value {
             serde_json::Value::Array(items) => items
                 .into_iter()
@@ -294,7 +273,7 @@ impl PesapalClient {
                 c.post(&endpoint).json(&body)
             })
             .await?;
-        let w: wire::IpnWire = parse_json(&resp, "RegisterIPN")?;
+        let w: wire::IpnWire = parse_answer(&resp, "RegisterIPN")?;
         if !status_ok(w.status.as_deref()) || ErrorObject::from_value(w.error.as_ref()).is_some() {
             return Err(match ErrorObject::from_value(w.error.as_ref()) {
                 Some(e) => e.into_error(),
@@ -433,7 +412,7 @@ impl PesapalClient {
                     .body(body.clone())
             })
             .await?;
-        let parsed: wire::SubmitOrderResponse = parse_json(&resp, "SubmitOrderRequest")?;
+        let parsed: wire::SubmitOrderResponse = parse_answer(&resp, "SubmitOrderRequest")?;
         let error = ErrorObject::from_value(parsed.error.as_ref());
         if !status_ok(parsed.status.as_deref()) || error.is_some() {
             return Err(match error {
@@ -479,7 +458,7 @@ impl PesapalClient {
                 |c| c.get(&endpoint).query(&[("orderTrackingId", id)]),
             )
             .await?;
-        let parsed: wire::TransactionStatusWire = parse_json(&resp, "GetTransactionStatus")?;
+        let parsed: wire::TransactionStatusWire = parse_answer(&resp, "GetTransactionStatus")?;
         parsed.into_report(id)
     }
 
@@ -522,7 +501,7 @@ impl PesapalClient {
 }
 
 fn simple_answer(resp: &RawResponse, what: &str) -> Result<String, GatewayError> {
-    let parsed: wire::SimpleResponse = parse_json(resp, what)?;
+    let parsed: wire::SimpleResponse = parse_answer(resp, what)?;
     let message = parsed.message.clone().unwrap_or_default();
     if status_ok(parsed.status.as_deref())
         && ErrorObject::from_value(parsed.error.as_ref()).is_none()
