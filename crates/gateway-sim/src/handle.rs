@@ -24,6 +24,9 @@ pub enum SimulatorError {
     /// The development key could not be used.
     #[error("signing failed")]
     Signing,
+    /// A callback body could not be written as JSON.
+    #[error("the callback body could not be encoded")]
+    Encoding,
 }
 
 /// Where a notification was sent.

@@ -584,7 +584,7 @@ pub(crate) fn callback_body(
             })
         }
     };
-    body.map_err(|_| SimulatorError::Signing)
+    body.map_err(|_| SimulatorError::Encoding)
 }
 
 /// Ends a pending push and sends the callback in the background.
