@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 use wetech_app::{ReconcileChange, UseCases};
 use wetech_persistence::UnitOfWork;
-use wetech_runtime::{Settings, build_gateways};
+use wetech_runtime::{Settings, build_gateways, simulator_urls};
 
 use crate::output;
 use crate::{Failure, Outcome};
@@ -16,7 +16,7 @@ use crate::{Failure, Outcome};
 fn use_cases(settings: &Settings) -> Result<UseCases, Failure> {
     let pool = crate::database::migrated_pool(&settings.database)?;
     let public = settings.server.public_base();
-    let gateways = build_gateways(settings, public)?;
+    let gateways = build_gateways(settings, Some(&simulator_urls(public)))?;
     Ok(UseCases::new(
         UnitOfWork::new(pool),
         gateways,

@@ -9,11 +9,13 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 
+#[cfg(feature = "simulator")]
 use secrecy::ExposeSecret as _;
 use wetech_app::UseCases;
+#[cfg(feature = "simulator")]
+use wetech_gateway_sim::{Simulator, SimulatorConfig, SimulatorHandle};
 use wetech_observability::{RequestTracing, SlowRequestLogger};
-use wetech_payments::settings::PaymentsMode;
-use wetech_payments::simulator::{Simulator, SimulatorConfig, SimulatorHandle};
+use wetech_payments::GatewayUrls;
 use wetech_persistence::{Pool, UnitOfWork};
 use wetech_runtime::{Environment, Settings, build_gateways};
 
@@ -26,18 +28,21 @@ pub struct Application {
     address: SocketAddr,
     pool: Pool,
     use_cases: UseCases,
+    #[cfg(feature = "simulator")]
     simulator: Option<SimulatorHandle>,
     public_url: String,
 }
 
 /// Origins a form may lead to by redirect: the Pesapal payment page's host (outside simulator
 /// mode; the simulator's page is on this site).
-fn form_action_origins(settings: &Settings, loopback_origin: &str) -> Vec<String> {
-    let mode = settings.payments_mode();
-    if mode == PaymentsMode::Simulator {
+fn form_action_origins(settings: &Settings) -> Vec<String> {
+    let Some(hosts) = settings.payments_mode().hosts() else {
         return Vec::new();
-    }
-    let base = settings.payments.pesapal_base_url(mode, loopback_origin);
+    };
+    let base = settings
+        .payments
+        .gateway_urls(GatewayUrls::hosted(hosts))
+        .pesapal;
     let mut parts = base.splitn(4, '/');
     match (parts.next(), parts.next(), parts.next()) {
         (Some(scheme), Some(""), Some(host)) if !host.is_empty() => {
@@ -73,8 +78,14 @@ impl Application {
         }
         let public_url = settings.server.public_base().to_owned();
         let loopback_origin = format!("http://{address}");
-        let gateways = build_gateways(&settings, &loopback_origin).context("payment gateways")?;
-        let simulator = (settings.payments_mode() == PaymentsMode::Simulator).then(|| {
+        // Without the `simulator` feature there is nothing to point simulator mode at, and
+        // `build_gateways` refuses it with a message naming the feature.
+        let simulator_urls =
+            cfg!(feature = "simulator").then(|| wetech_runtime::simulator_urls(&loopback_origin));
+        let gateways =
+            build_gateways(&settings, simulator_urls.as_ref()).context("payment gateways")?;
+        #[cfg(feature = "simulator")]
+        let simulator = (settings.payments_mode().hosts().is_none()).then(|| {
             let callback_url = gateways.azampay_callback_token.as_ref().map(|t| {
                 format!(
                     "{public_url}{}",
@@ -112,11 +123,12 @@ impl Application {
             settings.server.lead_rate_limit_per_minute,
             settings.server.trust_proxy,
         ));
+        #[cfg(feature = "simulator")]
         let sim = simulator.clone();
         let trust_proxy = settings.server.trust_proxy;
         let thresholds = settings.observability;
         let hardening = Hardening::new(&settings.server.public_url, trust_proxy)
-            .with_form_action_origins(&form_action_origins(&settings, &loopback_origin));
+            .with_form_action_origins(&form_action_origins(&settings));
         let shutdown = settings.server.shutdown_timeout_secs;
 
         let server = HttpServer::new(move || {
@@ -128,9 +140,12 @@ impl Application {
                 .app_data(csrf.clone())
                 .app_data(rate_limit.clone())
                 .configure(|cfg| {
+                    #[cfg(feature = "simulator")]
                     if let Some(sim) = &sim {
                         sim.configure(cfg);
                     }
+                    #[cfg(not(feature = "simulator"))]
+                    let _ = cfg;
                 })
                 .configure(|cfg| routes::configure(cfg, !production))
                 .default_service(web::to(routes::not_found))
@@ -152,6 +167,7 @@ impl Application {
         .shutdown_timeout(shutdown)
         .client_request_timeout(Duration::from_secs(10))
         .run();
+        #[cfg(feature = "simulator")]
         if simulator.is_some() {
             tracing::info!(url = %format!("{public_url}/_simulator/"), "payment simulator mounted (development only)");
         }
@@ -160,6 +176,7 @@ impl Application {
             address,
             pool,
             use_cases,
+            #[cfg(feature = "simulator")]
             simulator: simulator.map(|s| s.handle()),
             public_url,
         })
@@ -178,6 +195,7 @@ impl Application {
     }
 
     /// The mounted simulator's handle, in simulator mode.
+    #[cfg(feature = "simulator")]
     #[must_use]
     pub fn simulator(&self) -> Option<&SimulatorHandle> {
         self.simulator.as_ref()
@@ -199,5 +217,28 @@ impl Application {
     /// `server.shutdown_timeout_secs`).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+#[cfg(all(test, feature = "simulator"))]
+mod tests {
+    /// The composition repeats the simulator's mount paths (so it need not depend on the
+    /// simulator); they must be the simulator's own.
+    #[test]
+    fn simulator_urls_are_where_the_simulator_is_mounted() {
+        let urls = wetech_runtime::simulator_urls("http://127.0.0.1:8000");
+        let origin = "http://127.0.0.1:8000";
+        assert_eq!(
+            urls.pesapal,
+            format!("{origin}{}", wetech_gateway_sim::PESAPAL_PATH)
+        );
+        assert_eq!(
+            urls.azampay_auth,
+            format!("{origin}{}", wetech_gateway_sim::AZAMPAY_AUTH_PATH)
+        );
+        assert_eq!(
+            urls.azampay_checkout,
+            format!("{origin}{}", wetech_gateway_sim::AZAMPAY_CHECKOUT_PATH)
+        );
     }
 }

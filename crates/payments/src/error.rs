@@ -1,4 +1,47 @@
 //! The one error type of every gateway call, and what it says about repeating the call.
+//!
+//! Each message names this layer's own finding only; when another error caused it, that error
+//! is the [`std::error::Error::source`], never repeated in the message.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// Another library's error that caused a [`GatewayError`], shared so the error stays `Clone`.
+/// Two causes are equal when they are the same error value.
+#[derive(Clone)]
+pub struct ErrorCause(Arc<dyn std::error::Error + Send + Sync + 'static>);
+
+impl ErrorCause {
+    pub(crate) fn new(e: impl std::error::Error + Send + Sync + 'static) -> ErrorCause {
+        ErrorCause(Arc::new(e))
+    }
+}
+
+impl fmt::Debug for ErrorCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for ErrorCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for ErrorCause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl PartialEq for ErrorCause {
+    fn eq(&self, other: &ErrorCause) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for ErrorCause {}
 
 /// Why a gateway call or a notification check failed.
 ///
@@ -74,6 +117,26 @@ pub enum GatewayError {
     /// The gateway has no such operation (e.g. cancelling an AzamPay push).
     #[error("not supported by this gateway: {0}")]
     Unsupported(&'static str),
+    /// The HTTP client or a request could not be built (a configuration problem; nothing was
+    /// sent). The cause is the HTTP library's error.
+    #[error("the HTTP {what} could not be built")]
+    HttpSetup {
+        /// `client` or `request`.
+        what: &'static str,
+        /// The HTTP library's error.
+        #[source]
+        source: ErrorCause,
+    },
+    /// The gateway answered, but a part of the answer could not be read (like
+    /// [`GatewayError::InvalidResponse`]). The cause says why.
+    #[error("unexpected answer from the gateway: {what} could not be read")]
+    UnreadableAnswer {
+        /// Which part (`GetIpnList item`, `amount`, ...).
+        what: &'static str,
+        /// The reader's error.
+        #[source]
+        source: ErrorCause,
+    },
 }
 
 impl GatewayError {
@@ -86,13 +149,14 @@ impl GatewayError {
             | GatewayError::InvalidSignature(_)
             | GatewayError::InvalidNotification(_)
             | GatewayError::Unsupported(_)
+            | GatewayError::HttpSetup { .. }
             | GatewayError::Unauthorized { .. }
             | GatewayError::Rejected { .. } => false,
             GatewayError::Unavailable {
                 may_have_reached, ..
             }
             | GatewayError::Timeout { may_have_reached } => *may_have_reached,
-            GatewayError::InvalidResponse(_) => true,
+            GatewayError::InvalidResponse(_) | GatewayError::UnreadableAnswer { .. } => true,
         }
     }
 
@@ -108,7 +172,9 @@ impl GatewayError {
             | GatewayError::InvalidResponse(_)
             | GatewayError::InvalidSignature(_)
             | GatewayError::InvalidNotification(_)
-            | GatewayError::Unsupported(_) => false,
+            | GatewayError::Unsupported(_)
+            | GatewayError::HttpSetup { .. }
+            | GatewayError::UnreadableAnswer { .. } => false,
         }
     }
 
@@ -135,8 +201,15 @@ impl GatewayError {
                 http_status,
                 may_have_reached,
             } => *may_have_reached && http_status.is_none_or(|s| (200..300).contains(&s)),
-            GatewayError::InvalidResponse(_) => true,
-            _ => false,
+            GatewayError::InvalidResponse(_) | GatewayError::UnreadableAnswer { .. } => true,
+            GatewayError::Config(_)
+            | GatewayError::InvalidRequest(_)
+            | GatewayError::Unauthorized { .. }
+            | GatewayError::Rejected { .. }
+            | GatewayError::InvalidSignature(_)
+            | GatewayError::InvalidNotification(_)
+            | GatewayError::Unsupported(_)
+            | GatewayError::HttpSetup { .. } => false,
         }
     }
 
@@ -145,5 +218,26 @@ impl GatewayError {
     #[must_use]
     pub fn is_safe_to_retry(&self) -> bool {
         self.is_transient() && !self.may_have_reached_gateway()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn messages_name_this_layer_and_causes_are_sources() {
+        let json = serde_json::from_str::<u8>("[]").unwrap_err();
+        let shown = json.to_string();
+        let err = GatewayError::UnreadableAnswer {
+            what: "GetIpnList item",
+            source: ErrorCause::new(json),
+        };
+        assert!(!err.to_string().contains(&shown), "{err}");
+        assert_eq!(err.source().unwrap().to_string(), shown);
+        assert!(err.is_outcome_unknown() && !err.is_transient());
+        assert_eq!(err.clone(), err);
     }
 }

@@ -14,7 +14,7 @@ use reqwest_retry::{
 };
 use tracing::Instrument;
 
-use crate::error::GatewayError;
+use crate::error::{ErrorCause, GatewayError};
 use crate::gateway::Gateway;
 
 /// Largest response body read from a gateway; larger answers are refused as invalid.
@@ -131,7 +131,10 @@ impl Http {
                 .user_agent(concat!("wetech-payments/", env!("CARGO_PKG_VERSION")))
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
-                .map_err(|e| GatewayError::Config(format!("cannot build HTTP client: {e}")))
+                .map_err(|e| GatewayError::HttpSetup {
+                    what: "client",
+                    source: ErrorCause::new(e),
+                })
         };
         let policy = || {
             ExponentialBackoff::builder()
@@ -249,7 +252,7 @@ impl Http {
 }
 
 async fn execute(kind: Idempotency, request: RequestBuilder) -> Result<RawResponse, GatewayError> {
-    let mut response = request.send().await.map_err(|e| classify(&e, kind))?;
+    let mut response = request.send().await.map_err(|e| classify(e, kind))?;
     let status = response.status();
     let mut body = Vec::new();
     loop {
@@ -290,15 +293,18 @@ fn innermost(err: &reqwest_middleware::Error) -> Option<&reqwest::Error> {
 }
 
 /// Maps a transport failure. Only a connect failure proves the request never left.
-fn classify(err: &reqwest_middleware::Error, _kind: Idempotency) -> GatewayError {
-    let Some(e) = innermost(err) else {
+fn classify(err: reqwest_middleware::Error, _kind: Idempotency) -> GatewayError {
+    let Some(e) = innermost(&err) else {
         return GatewayError::Unavailable {
             http_status: None,
             may_have_reached: true,
         };
     };
     if e.is_builder() {
-        return GatewayError::Config(format!("cannot build the request: {e}"));
+        return GatewayError::HttpSetup {
+            what: "request",
+            source: ErrorCause::new(err),
+        };
     }
     if e.is_connect() {
         if e.is_timeout() {
@@ -355,4 +361,30 @@ pub(crate) fn check_base(name: &str, base: &str) -> Result<String, GatewayError>
             "{name} is not an absolute http(s) URL"
         ))),
     }
+}
+
+/// Reads a JSON answer as `T`. An unreadable body is classified by its HTTP status: a 5xx, 408
+/// or 429 means the gateway is unavailable, a 4xx that it refused the request, anything else an
+/// answer this crate cannot interpret.
+pub(crate) fn parse_answer<T: serde::de::DeserializeOwned>(
+    resp: &RawResponse,
+    what: &str,
+) -> Result<T, GatewayError> {
+    serde_json::from_slice(&resp.body).map_err(|_| {
+        if resp.status.is_server_error()
+            || resp.status == StatusCode::TOO_MANY_REQUESTS
+            || resp.status == StatusCode::REQUEST_TIMEOUT
+        {
+            unavailable(resp.status)
+        } else if resp.status.is_client_error() {
+            // A 4xx answer: the gateway refused the request, whatever its body says.
+            refused(resp)
+        } else {
+            GatewayError::InvalidResponse(format!(
+                "{what}: HTTP {} with body `{}`",
+                resp.status.as_u16(),
+                resp.excerpt()
+            ))
+        }
+    })
 }

@@ -5,8 +5,9 @@
 //! [`GatewayError`]s that say whether a call may be repeated, token caching that follows each
 //! gateway's stated expiry, retries with exponential backoff only where they are safe, and
 //! notification parsing and verification. It depends on no other crate of the workspace, so any
-//! Rust service can use it alone. With the `simulator` feature it also contains an actix-web
-//! simulator of both gateways (see `simulator`), for development and tests.
+//! Rust service can use it alone. It holds no simulator and no web framework: the development
+//! simulator of both gateways is the separate `wetech-gateway-sim` crate (its own wire code),
+//! which the examples below and the integration tests use.
 //!
 //! | module | what |
 //! |---|---|
@@ -16,14 +17,13 @@
 //! | [`money`] | exact amounts and currencies |
 //! | [`settings`] | the `payments` configuration section |
 //! | [`error`] | [`GatewayError`] |
-//! | `simulator` | (feature `simulator`) both gateways on your own port or mounted in an app |
 //!
-//! Pesapal, end to end against the built-in simulator:
+//! Pesapal, end to end against the simulator:
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use wetech_payments::simulator::Simulator;
+//! use wetech_gateway_sim::Simulator;
 //! use wetech_payments::pesapal::{IpnNotificationType, PesapalClient, PesapalConfig};
 //! use wetech_payments::{CheckoutRequest, Currency, GatewayStatus, Money, Payer, PaymentGateway, StatusQuery};
 //!
@@ -59,7 +59,7 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use wetech_payments::simulator::Simulator;
+//! use wetech_gateway_sim::Simulator;
 //! use wetech_payments::azampay::{AzamPayClient, AzamPayConfig};
 //! use wetech_payments::{CheckoutRequest, Currency, MobileProvider, Money, Payer, PaymentGateway};
 //!
@@ -101,12 +101,10 @@ mod lenient;
 pub mod money;
 pub mod pesapal;
 pub mod settings;
-#[cfg(feature = "simulator")]
-pub mod simulator;
 mod token;
 
 pub use azampay::{AzamPayClient, AzamPayConfig, tokens_match};
-pub use error::GatewayError;
+pub use error::{ErrorCause, GatewayError};
 pub use gateway::{
     CheckoutRequest, CheckoutResponse, Gateway, GatewayFuture, GatewayStatus, IncomingNotification,
     MobileProvider, NextStep, Notification, NotificationMethod, Payer, PaymentDetails,
@@ -116,6 +114,6 @@ pub use http::HttpOptions;
 pub use money::{Currency, Money, MoneyError};
 pub use pesapal::{PesapalClient, PesapalConfig};
 pub use settings::{
-    AzamPaySettings, EnabledGateways, PaymentsMode, PaymentsSettings, PaymentsSettingsError,
-    PesapalSettings,
+    AzamPaySettings, EnabledGateways, GatewayHosts, GatewayUrls, PaymentsSettings,
+    PaymentsSettingsError, PesapalSettings,
 };

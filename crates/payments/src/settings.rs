@@ -1,15 +1,20 @@
-//! The `payments` section of the configuration, its checks, and the base URLs each mode selects.
+//! The `payments` section of the configuration, its checks, and the base URLs each set of
+//! gateway hosts selects.
+//!
+//! This crate knows two sets of hosts, the gateways' `sandbox` and `live`. A composition crate
+//! may widen the `mode` key with modes of its own (the web binary adds `simulator`, whose URLs
+//! point at a mounted simulator) by choosing the type parameter of [`PaymentsSettings`] and
+//! passing the base URLs it wants as [`GatewayUrls`].
 //!
 //! ```
-//! use wetech_payments::{PaymentsMode, PaymentsSettings};
+//! use wetech_payments::{GatewayHosts, GatewayUrls, PaymentsSettings};
 //! let settings: PaymentsSettings = serde_json::from_str(r#"{"mode": "sandbox"}"#)?;
 //! assert_eq!(settings.timeout_ms, 15_000);
-//! assert_eq!(
-//!     settings.pesapal_base_url(PaymentsMode::Sandbox, "http://127.0.0.1:8000"),
-//!     "https://cybqa.pesapal.com/pesapalv3"
-//! );
-//! // Sandbox mode needs credentials: the error names the key.
-//! let err = settings.validate_credentials().unwrap_err();
+//! assert_eq!(settings.mode, Some(GatewayHosts::Sandbox));
+//! let urls = settings.gateway_urls(GatewayUrls::hosted(GatewayHosts::Sandbox));
+//! assert_eq!(urls.pesapal, "https://cybqa.pesapal.com/pesapalv3");
+//! // Sandbox hosts need credentials: the error names the key.
+//! let err = settings.validate_credentials(GatewayHosts::Sandbox).unwrap_err();
 //! assert_eq!(err.key(), "payments.pesapal.consumer_key");
 //! # Ok::<(), serde_json::Error>(())
 //! ```
@@ -19,63 +24,88 @@ use std::fmt;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-/// Callback token used in simulator mode when `payments.azampay.callback_token` is not set.
-/// Development only: validation refuses simulator mode in production anyway.
-pub const SIMULATOR_CALLBACK_TOKEN: &str = "simulator-callback-token";
-
-/// Pesapal sandbox base URL (GATEWAYS.md A1).
+/// Pesapal sandbox base URL (docs/payments.md).
 pub const PESAPAL_SANDBOX_BASE_URL: &str = "https://cybqa.pesapal.com/pesapalv3";
-/// Pesapal live base URL (GATEWAYS.md A1).
+/// Pesapal live base URL.
 pub const PESAPAL_LIVE_BASE_URL: &str = "https://pay.pesapal.com/v3";
-/// AzamPay sandbox authenticator host (GATEWAYS.md B1).
+/// AzamPay sandbox authenticator host.
 pub const AZAMPAY_SANDBOX_AUTH_BASE_URL: &str = "https://authenticator-sandbox.azampay.co.tz";
-/// AzamPay sandbox checkout host (GATEWAYS.md B1).
+/// AzamPay sandbox checkout host.
 pub const AZAMPAY_SANDBOX_CHECKOUT_BASE_URL: &str = "https://sandbox.azampay.co.tz";
-/// AzamPay live authenticator host (GATEWAYS.md B1).
+/// AzamPay live authenticator host.
 pub const AZAMPAY_LIVE_AUTH_BASE_URL: &str = "https://authenticator.azampay.co.tz";
-/// AzamPay live checkout host (GATEWAYS.md B1).
+/// AzamPay live checkout host.
 pub const AZAMPAY_LIVE_CHECKOUT_BASE_URL: &str = "https://checkout.azampay.co.tz";
 
-/// Path prefix under which the simulator serves Pesapal (append to the site's origin).
-pub const SIMULATOR_PESAPAL_PATH: &str = "/_simulator/pesapal";
-/// Path prefix under which the simulator serves AzamPay's authenticator host.
-pub const SIMULATOR_AZAMPAY_AUTH_PATH: &str = "/_simulator/azampay/auth";
-/// Path prefix under which the simulator serves AzamPay's checkout host.
-pub const SIMULATOR_AZAMPAY_CHECKOUT_PATH: &str = "/_simulator/azampay/checkout";
-
-/// Which gateways the clients talk to.
+/// Which of the gateways' own hosts the clients talk to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum PaymentsMode {
-    /// The built-in simulator (development only); no credentials needed.
-    Simulator,
+pub enum GatewayHosts {
     /// The gateways' public sandboxes.
     Sandbox,
     /// Real money.
     Live,
 }
 
-impl PaymentsMode {
-    /// `"simulator"`, `"sandbox"` or `"live"`.
+impl GatewayHosts {
+    /// `"sandbox"` or `"live"`.
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
-            PaymentsMode::Simulator => "simulator",
-            PaymentsMode::Sandbox => "sandbox",
-            PaymentsMode::Live => "live",
+            GatewayHosts::Sandbox => "sandbox",
+            GatewayHosts::Live => "live",
+        }
+    }
+}
+
+/// The three base URLs the clients need: Pesapal's (before `/api/...`) and AzamPay's two hosts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayUrls {
+    /// Pesapal base URL.
+    pub pesapal: String,
+    /// AzamPay authenticator host.
+    pub azampay_auth: String,
+    /// AzamPay checkout host.
+    pub azampay_checkout: String,
+}
+
+impl GatewayUrls {
+    /// The gateways' own URLs for these hosts.
+    #[must_use]
+    pub fn hosted(hosts: GatewayHosts) -> GatewayUrls {
+        let (pesapal, auth, checkout) = match hosts {
+            GatewayHosts::Sandbox => (
+                PESAPAL_SANDBOX_BASE_URL,
+                AZAMPAY_SANDBOX_AUTH_BASE_URL,
+                AZAMPAY_SANDBOX_CHECKOUT_BASE_URL,
+            ),
+            GatewayHosts::Live => (
+                PESAPAL_LIVE_BASE_URL,
+                AZAMPAY_LIVE_AUTH_BASE_URL,
+                AZAMPAY_LIVE_CHECKOUT_BASE_URL,
+            ),
+        };
+        GatewayUrls {
+            pesapal: pesapal.to_owned(),
+            azampay_auth: auth.to_owned(),
+            azampay_checkout: checkout.to_owned(),
         }
     }
 }
 
 /// The `payments` section.
 ///
-/// `mode` has no default of its own: the application chooses `simulator` in development and
-/// `live` in production when it is unset (see [`PaymentsSettings::mode_or`]).
+/// `mode` has no default of its own: the application decides when it is unset. Its type `M` is
+/// [`GatewayHosts`] unless a composition crate widens it (see the module documentation).
 #[derive(Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PaymentsSettings {
-    /// `simulator`, `sandbox` or `live`; `None` lets the application decide.
-    pub mode: Option<PaymentsMode>,
+#[serde(
+    default,
+    deny_unknown_fields,
+    bound(deserialize = "M: Deserialize<'de>")
+)]
+pub struct PaymentsSettings<M = GatewayHosts> {
+    /// `sandbox` or `live` (or the composition's own modes); `None` lets the application decide.
+    pub mode: Option<M>,
     /// Time limit of one gateway HTTP call, in milliseconds (default 15000).
     pub timeout_ms: u64,
     /// Pesapal credentials and URL.
@@ -84,7 +114,7 @@ pub struct PaymentsSettings {
     pub azampay: AzamPaySettings,
 }
 
-impl Default for PaymentsSettings {
+impl<M> Default for PaymentsSettings<M> {
     fn default() -> Self {
         PaymentsSettings {
             mode: None,
@@ -171,7 +201,7 @@ impl PaymentsSettingsError {
     }
 }
 
-/// Which gateways have credentials (or run against the simulator).
+/// Which gateways have credentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EnabledGateways {
     /// Pesapal can be used.
@@ -199,13 +229,7 @@ fn check_url(key: &str, value: Option<&String>) -> Result<(), PaymentsSettingsEr
     }
 }
 
-impl PaymentsSettings {
-    /// The configured mode, or `default` when unset.
-    #[must_use]
-    pub fn mode_or(&self, default: PaymentsMode) -> PaymentsMode {
-        self.mode.unwrap_or(default)
-    }
-
+impl<M> PaymentsSettings<M> {
     /// The per-call timeout.
     #[must_use]
     pub fn timeout(&self) -> std::time::Duration {
@@ -253,18 +277,13 @@ impl PaymentsSettings {
         Ok(())
     }
 
-    /// Checks that the gateways to be used have every credential. In simulator mode none is
-    /// needed. In sandbox and live mode a gateway with any credential set is "enabled" and must
-    /// have all of its credentials; at least one gateway must be enabled. Live mode requires
-    /// `https://` base URLs. The mode is [`PaymentsSettings::mode`], `live` when unset.
-    pub fn validate_credentials(&self) -> Result<EnabledGateways, PaymentsSettingsError> {
-        let mode = self.mode_or(PaymentsMode::Live);
-        if mode == PaymentsMode::Simulator {
-            return Ok(EnabledGateways {
-                pesapal: true,
-                azampay: true,
-            });
-        }
+    /// Checks that the gateways to be used on these hosts have every credential: a gateway
+    /// with any credential set is "enabled" and must have all of its credentials; at least one
+    /// gateway must be enabled. Live hosts require `https://` base URL overrides.
+    pub fn validate_credentials(
+        &self,
+        hosts: GatewayHosts,
+    ) -> Result<EnabledGateways, PaymentsSettingsError> {
         let p = &self.pesapal;
         let pesapal = is_set(p.consumer_key.as_ref()) || is_set(p.consumer_secret.as_ref());
         if pesapal {
@@ -305,7 +324,7 @@ impl PaymentsSettings {
         if !pesapal && !azampay {
             return Err(missing("payments.pesapal.consumer_key"));
         }
-        if mode == PaymentsMode::Live {
+        if hosts == GatewayHosts::Live {
             for (key, url) in [
                 ("payments.pesapal.base_url", &p.base_url),
                 ("payments.azampay.auth_base_url", &a.auth_base_url),
@@ -326,49 +345,24 @@ impl PaymentsSettings {
     }
 
     /// [`PaymentsSettings::validate_shape`] then [`PaymentsSettings::validate_credentials`].
-    pub fn validate(&self) -> Result<EnabledGateways, PaymentsSettingsError> {
+    pub fn validate(&self, hosts: GatewayHosts) -> Result<EnabledGateways, PaymentsSettingsError> {
         self.validate_shape()?;
-        self.validate_credentials()
+        self.validate_credentials(hosts)
     }
 
-    /// Pesapal base URL (before `/api/...`): the configured one, else the mode's. In simulator
-    /// mode it is `{simulator_origin}/_simulator/pesapal`.
+    /// The base URLs to use: each configured override (`payments.pesapal.base_url`,
+    /// `payments.azampay.auth_base_url`, `payments.azampay.checkout_base_url`), else the one of
+    /// `defaults`. Trailing slashes are dropped.
     #[must_use]
-    pub fn pesapal_base_url(&self, mode: PaymentsMode, simulator_origin: &str) -> String {
-        pick(
-            self.pesapal.base_url.as_ref(),
-            mode,
-            simulator_origin,
-            SIMULATOR_PESAPAL_PATH,
-            [PESAPAL_SANDBOX_BASE_URL, PESAPAL_LIVE_BASE_URL],
-        )
-    }
-
-    /// AzamPay authenticator host, chosen like [`PaymentsSettings::pesapal_base_url`].
-    #[must_use]
-    pub fn azampay_auth_base_url(&self, mode: PaymentsMode, simulator_origin: &str) -> String {
-        pick(
-            self.azampay.auth_base_url.as_ref(),
-            mode,
-            simulator_origin,
-            SIMULATOR_AZAMPAY_AUTH_PATH,
-            [AZAMPAY_SANDBOX_AUTH_BASE_URL, AZAMPAY_LIVE_AUTH_BASE_URL],
-        )
-    }
-
-    /// AzamPay checkout host, chosen like [`PaymentsSettings::pesapal_base_url`].
-    #[must_use]
-    pub fn azampay_checkout_base_url(&self, mode: PaymentsMode, simulator_origin: &str) -> String {
-        pick(
-            self.azampay.checkout_base_url.as_ref(),
-            mode,
-            simulator_origin,
-            SIMULATOR_AZAMPAY_CHECKOUT_PATH,
-            [
-                AZAMPAY_SANDBOX_CHECKOUT_BASE_URL,
-                AZAMPAY_LIVE_CHECKOUT_BASE_URL,
-            ],
-        )
+    pub fn gateway_urls(&self, defaults: GatewayUrls) -> GatewayUrls {
+        GatewayUrls {
+            pesapal: pick(self.pesapal.base_url.as_ref(), defaults.pesapal),
+            azampay_auth: pick(self.azampay.auth_base_url.as_ref(), defaults.azampay_auth),
+            azampay_checkout: pick(
+                self.azampay.checkout_base_url.as_ref(),
+                defaults.azampay_checkout,
+            ),
+        }
     }
 }
 
@@ -376,20 +370,10 @@ fn missing(key: &str) -> PaymentsSettingsError {
     PaymentsSettingsError::required(key)
 }
 
-fn pick(
-    configured: Option<&String>,
-    mode: PaymentsMode,
-    origin: &str,
-    sim_path: &str,
-    [sandbox, live]: [&str; 2],
-) -> String {
-    if let Some(url) = configured.filter(|u| !u.trim().is_empty()) {
-        return url.trim().trim_end_matches('/').to_owned();
-    }
-    match mode {
-        PaymentsMode::Simulator => format!("{}{sim_path}", origin.trim_end_matches('/')),
-        PaymentsMode::Sandbox => sandbox.to_owned(),
-        PaymentsMode::Live => live.to_owned(),
+fn pick(configured: Option<&String>, default: String) -> String {
+    match configured.filter(|u| !u.trim().is_empty()) {
+        Some(url) => url.trim().trim_end_matches('/').to_owned(),
+        None => default.trim_end_matches('/').to_owned(),
     }
 }
 
@@ -400,7 +384,7 @@ fn redact(value: Option<&SecretString>) -> &'static str {
     }
 }
 
-impl fmt::Debug for PaymentsSettings {
+impl<M: fmt::Debug> fmt::Debug for PaymentsSettings<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PaymentsSettings")
             .field("mode", &self.mode)
@@ -480,61 +464,74 @@ mod tests {
     }
 
     #[test]
-    fn base_urls_follow_the_mode() {
+    fn base_urls_follow_the_hosts_unless_configured() {
         let s = parse("{}");
-        let o = "http://127.0.0.1:8000/";
+        let live = s.gateway_urls(GatewayUrls::hosted(GatewayHosts::Live));
+        assert_eq!(live.pesapal, "https://pay.pesapal.com/v3");
+        assert_eq!(live.azampay_auth, "https://authenticator.azampay.co.tz");
+        assert_eq!(live.azampay_checkout, "https://checkout.azampay.co.tz");
+        let sandbox = s.gateway_urls(GatewayUrls::hosted(GatewayHosts::Sandbox));
+        assert_eq!(sandbox.azampay_checkout, "https://sandbox.azampay.co.tz");
         assert_eq!(
-            s.pesapal_base_url(PaymentsMode::Live, o),
-            "https://pay.pesapal.com/v3"
-        );
-        assert_eq!(
-            s.pesapal_base_url(PaymentsMode::Simulator, o),
-            "http://127.0.0.1:8000/_simulator/pesapal"
-        );
-        assert_eq!(
-            s.azampay_auth_base_url(PaymentsMode::Live, o),
-            "https://authenticator.azampay.co.tz"
-        );
-        assert_eq!(
-            s.azampay_checkout_base_url(PaymentsMode::Sandbox, o),
-            "https://sandbox.azampay.co.tz"
-        );
-        assert_eq!(
-            s.azampay_auth_base_url(PaymentsMode::Sandbox, o),
+            sandbox.azampay_auth,
             "https://authenticator-sandbox.azampay.co.tz"
         );
+        // A composition crate's own URLs (for example a mounted simulator) are used as given.
+        let own = s.gateway_urls(GatewayUrls {
+            pesapal: "http://127.0.0.1:8000/own/pesapal/".into(),
+            azampay_auth: "http://127.0.0.1:8000/a".into(),
+            azampay_checkout: "http://127.0.0.1:8000/c".into(),
+        });
+        assert_eq!(own.pesapal, "http://127.0.0.1:8000/own/pesapal");
         let custom = parse(r#"{"pesapal":{"base_url":"https://example.test/v3/"}}"#);
         assert_eq!(
-            custom.pesapal_base_url(PaymentsMode::Live, o),
+            custom
+                .gateway_urls(GatewayUrls::hosted(GatewayHosts::Live))
+                .pesapal,
             "https://example.test/v3"
         );
     }
 
     #[test]
+    fn the_mode_type_can_be_widened_by_the_composition() {
+        #[derive(Debug, PartialEq, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        enum Wider {
+            Simulator,
+            Live,
+        }
+        let s: PaymentsSettings<Wider> = serde_json::from_str(r#"{"mode":"simulator"}"#).unwrap();
+        assert_eq!(s.mode, Some(Wider::Simulator));
+        assert!(serde_json::from_str::<PaymentsSettings>(r#"{"mode":"simulator"}"#).is_err());
+        assert!(serde_json::from_str::<PaymentsSettings<Wider>>(r#"{"modus":"live"}"#).is_err());
+    }
+
+    #[test]
     fn validation_names_the_missing_key() {
-        assert!(parse(r#"{"mode":"simulator"}"#).validate().is_ok());
-        let err = parse(r#"{"mode":"live"}"#).validate().unwrap_err();
+        let live = GatewayHosts::Live;
+        let err = parse(r#"{"mode":"live"}"#).validate(live).unwrap_err();
         assert_eq!(err.key(), "payments.pesapal.consumer_key");
         let err = parse(r#"{"mode":"live","pesapal":{"consumer_key":"k"}}"#)
-            .validate()
+            .validate(live)
             .unwrap_err();
         assert_eq!(err.key(), "payments.pesapal.consumer_secret");
         let ok = parse(r#"{"mode":"live","pesapal":{"consumer_key":"k","consumer_secret":"s"}}"#);
         assert_eq!(
-            ok.validate().unwrap(),
+            ok.validate(live).unwrap(),
             EnabledGateways {
                 pesapal: true,
                 azampay: false
             }
         );
+        let sandbox = GatewayHosts::Sandbox;
         let err = parse(r#"{"mode":"sandbox","azampay":{"app_name":"a","client_id":"c"}}"#)
-            .validate()
+            .validate(sandbox)
             .unwrap_err();
         assert_eq!(err.key(), "payments.azampay.client_secret");
         let err = parse(
             r#"{"mode":"sandbox","azampay":{"app_name":"a","client_id":"c","client_secret":"s"}}"#,
         )
-        .validate()
+        .validate(sandbox)
         .unwrap_err();
         assert_eq!(err.key(), "payments.azampay.callback_token");
         let err = parse(r#"{"timeout_ms":0}"#).validate_shape().unwrap_err();
@@ -546,7 +543,7 @@ mod tests {
         let err = parse(
             r#"{"mode":"live","pesapal":{"consumer_key":"k","consumer_secret":"s","base_url":"http://x.test"}}"#,
         )
-        .validate()
+        .validate(live)
         .unwrap_err();
         assert_eq!(err.key(), "payments.pesapal.base_url");
     }

@@ -16,8 +16,9 @@ pub mod health;
 pub mod settings;
 
 pub use database::{StartError, open_database};
-pub use gateways::{GatewaySetupError, build_gateways};
+pub use gateways::{GatewaySetupError, build_gateways, simulator_urls};
 pub use health::health_context;
 pub use settings::{
-    CONFIG_FILE_ENV, DEVELOPMENT_SECRET_KEY, Environment, ServerSettings, Settings, SettingsError,
+    CONFIG_FILE_ENV, DEVELOPMENT_SECRET_KEY, Environment, PaymentsMode, ServerSettings, Settings,
+    SettingsError,
 };

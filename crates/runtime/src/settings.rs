@@ -14,7 +14,7 @@ use wetech_app::CheckoutSettings;
 use wetech_observability::{LogSettings, ObservabilitySettings};
 
 use wetech_ops::{BackupSettings, HealthSettings, StorageSettings};
-use wetech_payments::settings::{PaymentsMode, PaymentsSettings};
+use wetech_payments::{GatewayHosts, PaymentsSettings};
 use wetech_persistence::DatabaseSettings;
 
 /// The value of `server.secret_key` when none is configured. Good for development only: production
@@ -23,6 +23,43 @@ pub const DEVELOPMENT_SECRET_KEY: &str = "wetech-development-secret-key-do-not-u
 
 /// Name of the environment variable that may name the configuration file.
 pub const CONFIG_FILE_ENV: &str = "WETECH_CONFIG";
+
+/// `payments.mode`: the development simulator or one of the gateways' own sets of hosts.
+///
+/// The payments crate knows only the gateways' hosts; `simulator` is this composition's mode,
+/// whose base URLs the web binary gives when it mounts the simulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PaymentsMode {
+    /// The simulator mounted by the web binary (development only); no credentials needed.
+    Simulator,
+    /// The gateways' public sandboxes.
+    Sandbox,
+    /// Real money.
+    Live,
+}
+
+impl PaymentsMode {
+    /// `"simulator"`, `"sandbox"` or `"live"`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PaymentsMode::Simulator => "simulator",
+            PaymentsMode::Sandbox => "sandbox",
+            PaymentsMode::Live => "live",
+        }
+    }
+
+    /// The gateways' hosts this mode talks to; `None` for the simulator.
+    #[must_use]
+    pub const fn hosts(self) -> Option<GatewayHosts> {
+        match self {
+            PaymentsMode::Simulator => None,
+            PaymentsMode::Sandbox => Some(GatewayHosts::Sandbox),
+            PaymentsMode::Live => Some(GatewayHosts::Live),
+        }
+    }
+}
 
 /// `development` or `production`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -116,7 +153,7 @@ pub struct Settings {
     /// Database URL and pool.
     pub database: DatabaseSettings,
     /// Gateways.
-    pub payments: PaymentsSettings,
+    pub payments: PaymentsSettings<PaymentsMode>,
     /// Log files and level.
     pub log: LogSettings,
     /// Slow-request thresholds.
@@ -298,9 +335,11 @@ impl Settings {
             self.validate_production()?;
         }
         // Outside simulator mode the gateways in use need every credential, in any environment.
-        self.payments
-            .validate_credentials()
-            .map_err(|e| SettingsError::invalid(e.key(), e.message()))?;
+        if let Some(hosts) = self.payments_mode().hosts() {
+            self.payments
+                .validate_credentials(hosts)
+                .map_err(|e| SettingsError::invalid(e.key(), e.message()))?;
+        }
         Ok(())
     }
 

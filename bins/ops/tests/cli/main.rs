@@ -800,7 +800,7 @@ fn reconcile_on_an_idle_database_and_its_bad_usage() {
 fn pesapal_register_ipn_finds_or_registers_and_prints_the_id() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let sim = rt
-        .block_on(async { wetech_payments::simulator::Simulator::default().spawn() })
+        .block_on(async { wetech_gateway_sim::Simulator::default().spawn() })
         .unwrap();
     let s = Setup::sqlite();
     let mut config = std::fs::OpenOptions::new()

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use reqwest::header::HeaderMap;
 use secrecy::SecretString;
-use wetech_payments::settings::PaymentsMode;
 use wetech_persistence::Backend;
 use wetech_runtime::Environment;
+use wetech_runtime::PaymentsMode;
 use wetech_test_db::TestDb;
 use wetech_web::Application;
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use wetech_app::UseCases;
-use wetech_payments::simulator::SimulatorHandle;
+use wetech_gateway_sim::SimulatorHandle;
 use wetech_persistence::Backend;
 use wetech_runtime::Settings;
 use wetech_test_db::TestDb;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use wetech_payments::simulator::Endpoint;
+use wetech_gateway_sim::Endpoint;
 
 use crate::app_tests;
 use crate::helpers::TestApp;

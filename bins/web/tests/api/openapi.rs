@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use wetech_payments::simulator::Endpoint;
+use wetech_gateway_sim::Endpoint;
 use wetech_persistence::Backend;
 
 use crate::helpers::{TestApp, spawn_app, spawn_app_with};

@@ -2,7 +2,7 @@
 //! hostile text, HTML errors, and the security headers on every page.
 
 use serde_json::Value;
-use wetech_payments::simulator::Endpoint;
+use wetech_gateway_sim::Endpoint;
 
 use crate::app_tests;
 use crate::helpers::TestApp;

@@ -1,14 +1,13 @@
-//! AzamPay callback parsing, for both schema generations (GATEWAYS.md B8).
+//! AzamPay callback parsing, for both schema generations (docs/payments.md).
 
-use std::collections::HashMap;
 use std::fmt;
 
 use secrecy::SecretString;
 use serde_json::Value;
 
+use super::wire::{CallbackBodyError, CallbackWire, SignatureWire};
 use crate::error::GatewayError;
 use crate::gateway::{GatewayStatus, PaymentDetails, mask};
-use crate::lenient::value_to_string;
 use crate::money::{Currency, Money};
 
 /// Largest callback body accepted.
@@ -132,7 +131,7 @@ impl AzamPayCallback {
     }
 
     /// The text the signature covers: `utilityref + externalreference + transactionstatus +
-    /// operator`, no separators (GATEWAYS.md B9; an absent field counts as empty).
+    /// operator`, no separators (docs/payments.md; an absent field counts as empty).
     #[must_use]
     pub fn signed_text(&self) -> String {
         format!(
@@ -193,87 +192,79 @@ pub fn parse_callback(body: &[u8]) -> Result<AzamPayCallback, GatewayError> {
     if body.len() > MAX_CALLBACK_BODY {
         return Err(bad("callback too large"));
     }
-    let value: Value = serde_json::from_slice(body).map_err(|_| bad("body is not valid JSON"))?;
-    let Value::Object(map) = value else {
-        return Err(bad("body is not a JSON object"));
-    };
-    let mut fields: HashMap<String, Value> = HashMap::new();
-    for (k, v) in map {
-        fields.entry(k.to_ascii_lowercase()).or_insert(v);
-    }
-    let text = |key: &str| -> Result<Option<String>, GatewayError> {
-        match fields.get(key).and_then(value_to_string) {
-            Some(s) if s.chars().count() > MAX_FIELD_LEN || s.chars().any(char::is_control) => {
-                Err(bad(format!("{key} is malformed")))
-            }
-            Some(s) if s.trim().is_empty() => Ok(None),
-            other => Ok(other),
-        }
-    };
-    let required = |key: &str| -> Result<String, GatewayError> {
-        text(key)?.ok_or_else(|| bad(format!("missing {key}")))
-    };
-
-    let utility_ref = required("utilityref")?;
-    let raw_transaction_status = required("transactionstatus")?;
+    let (schema, w) = CallbackWire::read(body).map_err(|e| match e {
+        CallbackBodyError::NotJson => bad("body is not valid JSON"),
+        CallbackBodyError::NotAnObject => bad("body is not a JSON object"),
+    })?;
+    let utility_ref = required("utilityref", w.utilityref)?;
+    let raw_transaction_status = required("transactionstatus", w.transactionstatus)?;
     let transaction_status = match raw_transaction_status.trim().to_ascii_lowercase().as_str() {
         "success" | "successful" => CallbackStatus::Success,
         "failure" | "failed" | "fail" => CallbackStatus::Failure,
         _ => return Err(bad("unknown transactionstatus")),
     };
-    let amount_text = required("amount")?;
+    let amount_text = required("amount", w.amount)?;
     let amount = Money::parse_decimal(&amount_text, Currency::TZS)
         .map_err(|e| bad(format!("amount: {e}")))?;
     if amount.minor() < 0 {
         return Err(bad("negative amount"));
     }
-    let msisdn = required("msisdn")?;
-    let current_keys = [
-        "externalreference",
-        "transid",
-        "mnoreference",
-        "signature",
-        "user",
-        "password",
-        "clientid",
-    ];
-    let schema = if current_keys.iter().any(|k| fields.contains_key(*k)) {
-        CallbackSchema::Current
-    } else {
-        CallbackSchema::Legacy
-    };
-    let additional_properties = match fields.get("additionalproperties") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(v.clone()),
-    };
-    let signature = match fields.get("signature") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.trim().is_empty() => None,
-        Some(Value::String(s)) if s.len() <= 4096 => Some(s.clone()),
-        Some(_) => return Err(bad("signature is malformed")),
+    let msisdn = required("msisdn", w.msisdn)?;
+    let additional_properties = w.additionalproperties.filter(|v| !v.is_null());
+    let signature = match w.signature {
+        None => None,
+        Some(SignatureWire::Other(Value::Null)) => None,
+        Some(SignatureWire::Text(s)) if s.trim().is_empty() => None,
+        Some(SignatureWire::Text(s)) if s.len() <= 4096 => Some(s),
+        Some(SignatureWire::Text(_) | SignatureWire::Other(_)) => {
+            return Err(bad("signature is malformed"));
+        }
     };
     Ok(AzamPayCallback {
         schema,
         utility_ref,
-        reference: text("reference")?,
-        external_reference: text("externalreference")?,
-        transid: text("transid")?,
+        reference: identifier("reference", w.reference)?,
+        external_reference: identifier("externalreference", w.externalreference)?,
+        transid: identifier("transid", w.transid)?,
         transaction_status,
         raw_transaction_status,
-        operator: text("operator")?.unwrap_or_default(),
+        operator: free_text(w.operator).unwrap_or_default(),
         msisdn,
         amount,
-        message: text("message")?,
-        mno_reference: text("mnoreference")?,
-        fsp_reference_id: text("fspreferenceid")?,
-        submerchant_acc: text("submerchantacc")?,
+        message: free_text(w.message),
+        mno_reference: identifier("mnoreference", w.mnoreference)?,
+        fsp_reference_id: identifier("fspreferenceid", w.fspreferenceid)?,
+        submerchant_acc: identifier("submerchantacc", w.submerchantacc)?,
         additional_properties,
         signature,
-        user: text("user")?,
-        client_id: text("clientid")?,
-        password: text("password")?.map(SecretString::from),
+        user: identifier("user", w.user)?,
+        client_id: identifier("clientid", w.clientid)?,
+        password: identifier("password", w.password)?.map(SecretString::from),
         authenticity: Authenticity::NotChecked,
     })
+}
+
+/// An identifier or credential: at most [`MAX_FIELD_LEN`] characters, no control characters;
+/// blank reads as absent.
+fn identifier(key: &str, value: Option<String>) -> Result<Option<String>, GatewayError> {
+    match value {
+        Some(s) if s.chars().count() > MAX_FIELD_LEN || s.chars().any(char::is_control) => {
+            Err(bad(format!("{key} is malformed")))
+        }
+        Some(s) if s.trim().is_empty() => Ok(None),
+        other => Ok(other),
+    }
+}
+
+/// A required identifier.
+fn required(key: &str, value: Option<String>) -> Result<String, GatewayError> {
+    identifier(key, value)?.ok_or_else(|| bad(format!("missing {key}")))
+}
+
+/// Free text (`message`, `operator`): AzamPay documents no length or character limit, so none
+/// is imposed (the body as a whole is bounded by [`MAX_CALLBACK_BODY`]); blank reads as absent.
+fn free_text(value: Option<String>) -> Option<String> {
+    value.filter(|s| !s.trim().is_empty())
 }
 
 #[cfg(test)]
@@ -319,5 +310,27 @@ mod tests {
         ] {
             assert!(parse_callback(body).is_err(), "{}", String::from_utf8_lossy(body));
         }
+    }
+
+    #[test]
+    fn free_text_of_any_length_and_characters_is_kept() {
+        let long = "insufficient balance; ".repeat(40);
+        let body = serde_json::json!({
+            "utilityref": "INV-1-1", "amount": 2000, "msisdn": 255_712_345_678_i64,
+            "transactionstatus": "FAILED", "operator": "Mixx by Yas\tTigo",
+            "message": long, "reference": "abc", "source": "unknown fields are ignored"
+        });
+        let cb = parse_callback(body.to_string().as_bytes()).unwrap();
+        assert_eq!(cb.message.as_deref(), Some(long.as_str()));
+        assert_eq!(cb.operator, "Mixx by Yas\tTigo");
+        assert_eq!(cb.amount.minor(), 200_000);
+        assert_eq!(cb.msisdn, "255712345678");
+        assert_eq!(cb.transaction_status, CallbackStatus::Failure);
+        // Identifiers stay bounded.
+        let body = serde_json::json!({
+            "utilityref": "x".repeat(300), "amount": "1", "msisdn": "255712345678",
+            "transactionstatus": "success"
+        });
+        assert!(parse_callback(body.to_string().as_bytes()).is_err());
     }
 }

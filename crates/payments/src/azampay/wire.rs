@@ -1,4 +1,4 @@
-//! AzamPay JSON as it is on the wire (GATEWAYS.md part B).
+//! AzamPay JSON as it is on the wire (docs/payments.md).
 
 use std::collections::BTreeMap;
 
@@ -6,7 +6,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use super::callback::CallbackSchema;
+use crate::error::GatewayError;
+use crate::gateway::{GatewayStatus, MobileProvider, PaymentDetails, mask};
 use crate::lenient::{opt_bool, opt_i64, opt_string};
+use crate::money::{Currency, Money};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -171,4 +175,275 @@ pub(crate) struct PublicKeyWire {
     pub public_key: Option<String>,
     #[serde(default)]
     pub data: Option<Value>,
+}
+
+/// `data` of the status answer: an object describing the transaction, or (community stubs) a
+/// plain sentence such as `"Transaction successful."`.
+pub(crate) enum StatusData {
+    Transaction(Box<TransactionWire>),
+    Sentence(String),
+    Other,
+}
+
+/// The transaction object of the status answer. Every field may be a string or a number.
+#[derive(Deserialize)]
+pub(crate) struct TransactionWire {
+    #[serde(default, deserialize_with = "opt_string")]
+    transactionstatus: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    status: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    utilityref: Option<String>,
+    #[serde(default, rename = "externalId", deserialize_with = "opt_string")]
+    external_id: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    currency: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    amount: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    operator: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    mnoreference: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    reference: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    msisdn: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    message: Option<String>,
+}
+
+/// The status words AzamPay and the community clients have been seen to use.
+enum StatusWord {
+    Success,
+    Failure,
+    Pending,
+    Unknown,
+}
+
+impl StatusWord {
+    fn of(word: &str) -> StatusWord {
+        match word.trim().to_ascii_lowercase().as_str() {
+            "success" | "successful" | "completed" => StatusWord::Success,
+            "failure" | "failed" | "fail" | "cancelled" => StatusWord::Failure,
+            "pending" | "processing" | "inprogress" | "initiated" => StatusWord::Pending,
+            _ => StatusWord::Unknown,
+        }
+    }
+}
+
+/// A present, non-blank text.
+fn given(v: Option<String>) -> Option<String> {
+    v.filter(|s| !s.trim().is_empty())
+}
+
+impl StatusData {
+    /// Reads `data` of a status answer: only an object is a transaction, only a string a
+    /// sentence.
+    pub(crate) fn of(data: Option<Value>) -> StatusData {
+        match data {
+            Some(v @ Value::Object(_)) => serde_json::from_value(v)
+                .map(|t| StatusData::Transaction(Box::new(t)))
+                .unwrap_or(StatusData::Other),
+            Some(Value::String(s)) => StatusData::Sentence(s),
+            _ => StatusData::Other,
+        }
+    }
+
+    /// The status it reports and the merchant reference, when it states one. A success must
+    /// state its amount; a sentence that says "successful" states none, so it is an error (wait
+    /// for the callback instead).
+    pub(crate) fn into_status(
+        self,
+        provider: MobileProvider,
+    ) -> Result<(GatewayStatus, Option<String>), GatewayError> {
+        let t = match self {
+            StatusData::Transaction(t) => *t,
+            StatusData::Sentence(s) => return sentence_status(s),
+            StatusData::Other => {
+                return Err(GatewayError::InvalidResponse(
+                    "status answer without data".into(),
+                ));
+            }
+        };
+        let word = given(t.transactionstatus)
+            .or_else(|| given(t.status))
+            .unwrap_or_default();
+        let merchant_reference = given(t.utilityref).or_else(|| given(t.external_id));
+        let status = match StatusWord::of(&word) {
+            StatusWord::Success => {
+                let currency = Currency::parse(&given(t.currency).unwrap_or_else(|| "TZS".into()))
+                    .map_err(|e| GatewayError::InvalidResponse(e.to_string()))?;
+                let amount = given(t.amount)
+                    .ok_or_else(|| {
+                        GatewayError::InvalidResponse("completed status without amount".into())
+                    })
+                    .and_then(|a| {
+                        Money::parse_decimal(&a, currency)
+                            .map_err(|e| GatewayError::InvalidResponse(e.to_string()))
+                    })?;
+                GatewayStatus::Completed(PaymentDetails {
+                    amount,
+                    method: given(t.operator).unwrap_or_else(|| provider.as_str().to_owned()),
+                    confirmation_code: given(t.mnoreference)
+                        .or_else(|| given(t.reference))
+                        .unwrap_or_default(),
+                    payer_account: given(t.msisdn).map(|m| mask(&m)).unwrap_or_default(),
+                })
+            }
+            StatusWord::Failure => GatewayStatus::Failed {
+                reason: given(t.message).unwrap_or_else(|| word.to_ascii_lowercase()),
+            },
+            StatusWord::Pending => GatewayStatus::Pending,
+            StatusWord::Unknown => {
+                return Err(GatewayError::InvalidResponse(
+                    "unknown AzamPay transaction status".into(),
+                ));
+            }
+        };
+        Ok((status, merchant_reference))
+    }
+}
+
+/// A status stated as a sentence: only failure and pending can be taken from it.
+fn sentence_status(s: String) -> Result<(GatewayStatus, Option<String>), GatewayError> {
+    let l = s.to_ascii_lowercase();
+    if l.contains("fail") {
+        Ok((GatewayStatus::Failed { reason: s }, None))
+    } else if l.contains("pending") || l.contains("process") {
+        Ok((GatewayStatus::Pending, None))
+    } else if l.contains("success") {
+        Err(GatewayError::InvalidResponse(
+            "status says successful but states no amount; rely on the callback".into(),
+        ))
+    } else {
+        Err(GatewayError::InvalidResponse(
+            "unknown AzamPay transaction status".into(),
+        ))
+    }
+}
+
+/// Keys only the current callback generation carries (present, even as `null`).
+const CURRENT_CALLBACK_KEYS: [&str; 7] = [
+    "externalreference",
+    "transid",
+    "mnoreference",
+    "signature",
+    "user",
+    "password",
+    "clientid",
+];
+
+/// A callback body of either generation, keys lower-cased (AzamPay's clients disagree on case;
+/// the first spelling of a key wins). Every text may arrive as a string or a number; unknown
+/// fields are ignored.
+#[derive(Deserialize)]
+pub(crate) struct CallbackWire {
+    #[serde(default, deserialize_with = "opt_string")]
+    pub utilityref: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub transactionstatus: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub amount: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub msisdn: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub reference: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub externalreference: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub transid: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub operator: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub message: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub mnoreference: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub fspreferenceid: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub submerchantacc: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub user: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub clientid: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    pub password: Option<String>,
+    /// Free-form JSON echoed from the checkout; kept as JSON.
+    #[serde(default)]
+    pub additionalproperties: Option<Value>,
+    #[serde(default)]
+    pub signature: Option<SignatureWire>,
+}
+
+/// `signature`: base64 text, or something else (malformed).
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(crate) enum SignatureWire {
+    Text(String),
+    Other(Value),
+}
+
+/// Why a callback body could not be read as a callback.
+pub(crate) enum CallbackBodyError {
+    NotJson,
+    NotAnObject,
+}
+
+impl CallbackWire {
+    /// Reads a callback body and tells which generation it is.
+    pub(crate) fn read(body: &[u8]) -> Result<(CallbackSchema, CallbackWire), CallbackBodyError> {
+        let value: Value = serde_json::from_slice(body).map_err(|_| CallbackBodyError::NotJson)?;
+        let Value::Object(map) = value else {
+            return Err(CallbackBodyError::NotAnObject);
+        };
+        let mut lowered = serde_json::Map::new();
+        for (k, v) in map {
+            lowered.entry(k.to_ascii_lowercase()).or_insert(v);
+        }
+        let schema = if CURRENT_CALLBACK_KEYS
+            .iter()
+            .any(|k| lowered.contains_key(*k))
+        {
+            CallbackSchema::Current
+        } else {
+            CallbackSchema::Legacy
+        };
+        // Every field reads from any JSON value, so an object always converts.
+        let wire = serde_json::from_value(Value::Object(lowered))
+            .map_err(|_| CallbackBodyError::NotAnObject)?;
+        Ok((schema, wire))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(data: &str) -> Result<(GatewayStatus, Option<String>), GatewayError> {
+        StatusData::of(Some(serde_json::from_str(data).unwrap()))
+            .into_status(MobileProvider::Airtel)
+    }
+
+    #[test]
+    fn status_data_of_every_shape() {
+        let (s, reference) = status(
+            r#"{"transactionstatus":"Success","amount":2000,"currency":"TZS","utilityref":"INV-1","msisdn":255712345678,"extra":{}}"#,
+        )
+        .unwrap();
+        assert_eq!(reference.as_deref(), Some("INV-1"));
+        assert!(
+            matches!(s, GatewayStatus::Completed(d) if d.amount.minor() == 200_000 && d.method == "Airtel")
+        );
+        let (s, _) = status(r#"{"status":"processing"}"#).unwrap();
+        assert_eq!(s, GatewayStatus::Pending);
+        let (s, _) = status(r#"{"transactionstatus":"failed"}"#).unwrap();
+        assert!(matches!(s, GatewayStatus::Failed { reason } if reason == "failed"));
+        let (s, _) = status(r#""Transaction failed.""#).unwrap();
+        assert!(matches!(s, GatewayStatus::Failed { .. }));
+        assert!(status(r#""Transaction successful.""#).is_err());
+        assert!(status(r#"{"transactionstatus":"success"}"#).is_err());
+        assert!(status(r#"{"transactionstatus":"maybe"}"#).is_err());
+        assert!(status(r#"["success"]"#).is_err());
+        assert!(status("5").is_err());
+    }
 }

@@ -62,7 +62,7 @@ pub struct PesapalIpn {
 }
 
 impl PesapalIpn {
-    /// The acknowledgement body Pesapal expects (GATEWAYS.md A9): lower-camel-case echo of the
+    /// The acknowledgement body Pesapal expects (docs/payments.md): lower-camel-case echo of the
     /// three values plus an integer `status`, 200 when handled, 500 when not (Pesapal resends).
     ///
     /// ```

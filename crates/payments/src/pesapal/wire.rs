@@ -1,4 +1,4 @@
-//! Pesapal API 3.0 JSON, as it is on the wire (GATEWAYS.md part A), and its conversion into the
+//! Pesapal API 3.0 JSON, as it is on the wire (docs/payments.md), and its conversion into the
 //! crate's own types. Readers are tolerant: `status` may be a string or a number, `error` may be
 //! `null`, an object with `error_type` or `type`, or even a string.
 
@@ -10,6 +10,7 @@ use crate::error::GatewayError;
 use crate::gateway::{GatewayStatus, PaymentDetails, StatusReport};
 use crate::lenient::{opt_i64, opt_string, raw_money};
 use crate::money::Currency;
+use crate::pesapal::{IpnNotificationType, IpnRegistration};
 
 // ---------------------------------------------------------------- requests
 
@@ -244,7 +245,7 @@ pub(crate) struct SimpleResponse {
     pub message: Option<String>,
 }
 
-/// GetTransactionStatus (GATEWAYS.md A7).
+/// GetTransactionStatus (docs/payments.md).
 #[derive(Deserialize)]
 pub(crate) struct TransactionStatusWire {
     #[serde(default, deserialize_with = "opt_string")]
@@ -306,7 +307,7 @@ impl StatusCode {
     }
 }
 
-/// The one error code that means "not paid yet" (GATEWAYS.md A7, the pending trap).
+/// The one error code that means "not paid yet" (docs/payments.md, the pending trap).
 pub(crate) const PENDING_CODE: &str = "payment_details_not_found";
 
 impl TransactionStatusWire {
@@ -414,6 +415,39 @@ impl TransactionStatusWire {
 
 fn non_empty(s: String, fallback: &str) -> String {
     if s.is_empty() { fallback.to_owned() } else { s }
+}
+
+impl IpnWire {
+    /// The registration this entry describes; an entry without `ipn_id` is malformed.
+    pub(crate) fn into_registration(self) -> Result<IpnRegistration, GatewayError> {
+        let w = self;
+        let ipn_id = w
+            .ipn_id
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| GatewayError::InvalidResponse("IPN entry without ipn_id".to_owned()))?;
+        let notification_type = match (
+            w.notification_type,
+            w.ipn_notification_type_description.as_deref(),
+        ) {
+            (Some(0), _) => Some(IpnNotificationType::Get),
+            (Some(1), _) => Some(IpnNotificationType::Post),
+            (_, Some(d)) if d.eq_ignore_ascii_case("GET") => Some(IpnNotificationType::Get),
+            (_, Some(d)) if d.eq_ignore_ascii_case("POST") => Some(IpnNotificationType::Post),
+            _ => None,
+        };
+        let active = match (w.ipn_status, w.ipn_status_decription.as_deref()) {
+            (Some(n), _) => Some(n == 1),
+            (None, Some(d)) => Some(d.eq_ignore_ascii_case("active")),
+            (None, None) => None,
+        };
+        Ok(IpnRegistration {
+            ipn_id,
+            url: w.url.unwrap_or_default(),
+            created_date: w.created_date,
+            notification_type,
+            active,
+        })
+    }
 }
 
 #[cfg(test)]

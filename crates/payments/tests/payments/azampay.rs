@@ -3,12 +3,10 @@
 use std::time::Duration;
 
 use secrecy::SecretString;
+use wetech_gateway_sim::{DEV_PUBLIC_KEY_PEM, Endpoint, PushOutcome, Simulator, SimulatorConfig};
 use wetech_payments::azampay::{
     Authenticity, AzamPayClient, BankCheckout, BankProvider, CallbackSchema, CallbackStatus,
     MnoCheckout,
-};
-use wetech_payments::simulator::{
-    DEV_PUBLIC_KEY_PEM, Endpoint, PushOutcome, Simulator, SimulatorConfig,
 };
 use wetech_payments::{
     GatewayError, GatewayStatus, IncomingNotification, MobileProvider, Notification,
@@ -16,12 +14,12 @@ use wetech_payments::{
 };
 
 use crate::helpers::{
-    Receiver, azampay, azampay_checkout, azampay_config, sim_config, spawn_sim, tzs,
+    Receiver, azampay, azampay_checkout, azampay_config, money_of, sim_config, spawn_sim, tzs,
 };
 
 const TOKEN: &str = "callback-token-0123456789";
 
-fn with_token(sim: &wetech_payments::simulator::RunningSimulator) -> AzamPayClient {
+fn with_token(sim: &wetech_gateway_sim::RunningSimulator) -> AzamPayClient {
     let mut c = azampay_config(sim);
     c.callback_token = Some(SecretString::from(TOKEN));
     AzamPayClient::new(c).unwrap()
@@ -45,7 +43,7 @@ async fn mno_checkout_normalises_the_phone_and_sends_exact_amounts() {
         .azampay_transaction(&answer.gateway_reference)
         .unwrap();
     assert_eq!(txn.msisdn, "255712345678");
-    assert_eq!(txn.amount, tzs("120000"));
+    assert_eq!(money_of(txn.amount), tzs("120000"));
     assert_eq!(txn.provider, "Airtel");
     assert_eq!(txn.external_id, "INV-A-1");
 
@@ -442,7 +440,7 @@ async fn declined_push_and_legacy_failed_callbacks() {
     let receiver = Receiver::spawn();
     let sim = Simulator::new(SimulatorConfig {
         azampay_callback_url: Some(format!("{}/cb", receiver.url)),
-        azampay_callback_schema: CallbackSchema::Legacy,
+        azampay_callback_schema: wetech_gateway_sim::CallbackSchema::Legacy,
         azampay_failure_word: "Failed".into(),
         ..sim_config()
     })
@@ -493,7 +491,7 @@ async fn declined_push_and_legacy_failed_callbacks() {
     assert!(matches!(cb.status(), GatewayStatus::Failed { .. }));
     assert_eq!(
         sim.handle().approve_azampay(&answer.gateway_reference),
-        Err(wetech_payments::simulator::SimulatorError::WrongState(
+        Err(wetech_gateway_sim::SimulatorError::WrongState(
             answer.gateway_reference.clone()
         ))
     );

@@ -1,4 +1,4 @@
-//! Recorded and documented gateway answers (tests/fixtures, written from GATEWAYS.md), served
+//! Recorded and documented gateway answers (tests/fixtures, written from docs/payments.md), served
 //! byte for byte by a plain HTTP server, each interpreted by the real client.
 
 use std::collections::HashMap;

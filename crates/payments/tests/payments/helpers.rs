@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use wetech_gateway_sim::{RunningSimulator, Simulator, SimulatorConfig};
 use wetech_payments::azampay::{AzamPayClient, AzamPayConfig};
 use wetech_payments::pesapal::{IpnNotificationType, PesapalClient, PesapalConfig};
-use wetech_payments::simulator::{RunningSimulator, Simulator, SimulatorConfig};
 use wetech_payments::{CheckoutRequest, Currency, HttpOptions, MobileProvider, Money, Payer};
 
 /// Short timeouts and backoff so retry tests are quick.
@@ -67,6 +67,13 @@ pub fn azampay_config(sim: &RunningSimulator) -> AzamPayConfig {
 
 pub fn azampay(sim: &RunningSimulator) -> AzamPayClient {
     AzamPayClient::new(azampay_config(sim)).unwrap()
+}
+
+/// An amount the simulator holds, as the payments crate's `Money` (the simulator has its own
+/// amount type: it shares no code with the clients it tests).
+pub fn money_of(amount: wetech_gateway_sim::Amount) -> Money {
+    let currency = Currency::parse(amount.currency()).unwrap();
+    Money::parse_decimal(&amount.to_decimal_string(), currency).unwrap()
 }
 
 pub fn tzs(text: &str) -> Money {

@@ -2,12 +2,10 @@
 
 use std::time::Duration;
 
+use wetech_gateway_sim::{DeliveryKind, Endpoint, PostEncoding, Simulator, SimulatorConfig};
 use wetech_payments::pesapal::{
     BillingAddress, IpnNotificationType, PesapalClient, PesapalConfig, PesapalNotificationType,
     RefundRequest, SubmitOrder,
-};
-use wetech_payments::simulator::{
-    DeliveryKind, Endpoint, PostEncoding, Simulator, SimulatorConfig,
 };
 use wetech_payments::{
     Currency, GatewayError, GatewayStatus, IncomingNotification, Money, Notification,
@@ -15,8 +13,8 @@ use wetech_payments::{
 };
 
 use crate::helpers::{
-    Receiver, pesapal, pesapal_checkout, pesapal_config, pesapal_ready, quick, sim_config,
-    spawn_sim, tzs,
+    Receiver, money_of, pesapal, pesapal_checkout, pesapal_config, pesapal_ready, quick,
+    sim_config, spawn_sim, tzs,
 };
 
 fn query(tracking: &str) -> StatusQuery {
@@ -51,7 +49,7 @@ async fn checkout_then_status_through_every_outcome() {
         .handle()
         .pesapal_order(&checkout.gateway_reference)
         .unwrap();
-    assert_eq!(order.amount, tzs("500000.00"));
+    assert_eq!(money_of(order.amount), tzs("500000.00"));
 
     // Not yet paid: the "pending looks like an error" answer is pending.
     let report = client

@@ -4,10 +4,10 @@
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
+use wetech_gateway_sim::{Endpoint, Simulator};
 use wetech_payments::HttpOptions;
 use wetech_payments::azampay::AzamPayClient;
 use wetech_payments::pesapal::IpnNotificationType;
-use wetech_payments::simulator::{Endpoint, Simulator};
 use wetech_payments::{GatewayError, PaymentGateway, StatusQuery};
 
 use crate::helpers::{

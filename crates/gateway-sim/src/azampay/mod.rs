@@ -1,5 +1,7 @@
 //! Simulated AzamPay: authenticator host, checkout host, callbacks, and a "phone" page.
 
+mod wire;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -9,19 +11,17 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chrono::Utc;
-use rsa::Pkcs1v15Sign;
 use rsa::traits::PublicKeyParts;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
-use sha2::{Digest, Sha256};
 
-use super::html::{escape, page};
-use super::{
-    Delivery, DeliveryKind, Endpoint, PushOutcome, SimulatorError, State, TransactionView, lock,
-    signing_key, spawn,
-};
-use crate::azampay::CallbackSchema;
-use crate::lenient::value_to_string;
-use crate::money::{Currency, Money};
+use crate::amount::Amount;
+use crate::config::{CallbackSchema, PushOutcome};
+use crate::faults::Endpoint;
+use crate::handle::{Delivery, DeliveryKind, SimulatorError, TransactionView};
+use crate::html::{escape, page};
+use crate::keys::{DEV_PUBLIC_KEY_PEM, sign, signing_key};
+use crate::state::{State, lock, route_tail, spawn};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum TxnState {
@@ -33,7 +33,7 @@ enum TxnState {
 struct Txn {
     id: String,
     external_id: String,
-    amount: Money,
+    amount: Amount,
     msisdn: String,
     provider: String,
     additional: Option<Value>,
@@ -116,7 +116,7 @@ fn api_key_ok(state: &State, req: &HttpRequest) -> bool {
     req.headers()
         .get("X-API-Key")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|given| crate::tokens_match(given.trim(), &expected))
+        .is_some_and(|given| given.trim() == expected)
 }
 
 fn bearer_ok(state: &State, req: &HttpRequest) -> bool {
@@ -140,7 +140,7 @@ pub(crate) async fn auth_dispatch(
     body: web::Bytes,
     state: web::Data<State>,
 ) -> HttpResponse {
-    let tail = super::route_tail(&req);
+    let tail = route_tail(&req);
     let state = state.into_inner();
     match (req.method().as_str(), tail.as_str()) {
         ("POST", "appregistration/generatetoken") => {
@@ -169,15 +169,10 @@ fn generate_token(state: &Arc<State>, req: &HttpRequest, body: &[u8]) -> HttpRes
     if !api_key_ok(state, req) {
         return auth_error();
     }
-    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-    let field = |k: &str| {
-        v.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .trim()
-            .to_owned()
+    let (app, id, secret) = match serde_json::from_slice::<wire::TokenRequest>(body) {
+        Ok(r) => (r.app_name, r.client_id, r.client_secret),
+        Err(_) => (String::new(), String::new(), String::new()),
     };
-    let (app, id, secret) = (field("appName"), field("clientId"), field("clientSecret"));
     let mut missing = Vec::new();
     if app.is_empty() {
         missing.push(("AppName", "The AppName field is required."));
@@ -193,9 +188,7 @@ fn generate_token(state: &Arc<State>, req: &HttpRequest, body: &[u8]) -> HttpRes
     }
     let config = state.config();
     if let Some((a, i, s)) = &config.azampay_credentials
-        && !(crate::tokens_match(a, &app)
-            && crate::tokens_match(i, &id)
-            && crate::tokens_match(s, &secret))
+        && !(*a == app && *i == id && *s == secret)
     {
         return json_response(
             Http::LOCKED,
@@ -244,7 +237,7 @@ fn public_key(req: &HttpRequest) -> HttpResponse {
     }
     json_response(
         Http::OK,
-        &json!({"success": true, "format": "Pem", "publicKey": super::DEV_PUBLIC_KEY_PEM}),
+        &json!({"success": true, "format": "Pem", "publicKey": DEV_PUBLIC_KEY_PEM}),
     )
 }
 
@@ -254,7 +247,7 @@ pub(crate) async fn checkout_dispatch(
     body: web::Bytes,
     state: web::Data<State>,
 ) -> HttpResponse {
-    let tail = super::route_tail(&req);
+    let tail = route_tail(&req);
     let state = state.into_inner();
     let endpoint = match (req.method().as_str(), tail.as_str()) {
         ("POST", "azampay/mno/checkout") => Endpoint::AzamPayMnoCheckout,
@@ -279,34 +272,29 @@ pub(crate) async fn checkout_dispatch(
     }
 }
 
-fn object(body: &[u8], allowed: &[&str]) -> Result<Map<String, Value>, Box<HttpResponse>> {
-    let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
-        return Err(Box::new(problem(&[(
+/// A checkout body: a JSON object read as `T`. Unknown fields are ignored (see `wire`).
+fn object<T: DeserializeOwned>(body: &[u8]) -> Result<T, Box<HttpResponse>> {
+    let refused = || {
+        Box::new(problem(&[(
             "request",
             "A non-empty JSON object is required.",
-        )])));
+        )]))
     };
-    if let Some(extra) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
-        // The schema says additionalProperties: false.
-        let msg = format!(
-            "Unknown property `{}`.",
-            extra.chars().take(40).collect::<String>()
-        );
-        return Err(Box::new(problem(&[("request", msg.as_str())])));
+    match serde_json::from_slice::<Value>(body) {
+        Ok(v @ Value::Object(_)) => serde_json::from_value(v).map_err(|_| refused()),
+        _ => Err(refused()),
     }
-    Ok(map)
 }
 
-fn amount_of(v: Option<&Value>) -> Option<Money> {
-    let text = v.and_then(value_to_string)?;
-    let m = Money::parse_decimal(&text, Currency::TZS).ok()?;
+fn amount_of(text: &str) -> Option<Amount> {
+    let m = Amount::parse(text, "TZS")?;
     (m.minor() > 0 && m.minor() <= 5_000_000 * 100).then_some(m)
 }
 
-fn extras_of(v: Option<&Value>) -> Result<Option<Value>, ()> {
+fn extras_of(v: Option<Value>) -> Result<Option<Value>, ()> {
     match v {
         None | Some(Value::Null) => Ok(None),
-        Some(o @ Value::Object(_)) if o.to_string().len() <= 4096 => Ok(Some(o.clone())),
+        Some(o @ Value::Object(_)) if o.to_string().len() <= 4096 => Ok(Some(o)),
         Some(_) => Err(()),
     }
 }
@@ -319,22 +307,11 @@ fn accepted(id: &str) -> HttpResponse {
 }
 
 fn mno_checkout(state: &Arc<State>, body: &[u8]) -> HttpResponse {
-    let map = match object(
-        body,
-        &[
-            "accountNumber",
-            "amount",
-            "currency",
-            "externalId",
-            "provider",
-            "additionalProperties",
-        ],
-    ) {
-        Ok(m) => m,
-        Err(r) => return *r,
+    let r = match object::<wire::MnoCheckoutRequest>(body) {
+        Ok(r) => r,
+        Err(refused) => return *refused,
     };
-    let s = |k: &str| map.get(k).and_then(value_to_string).unwrap_or_default();
-    let account = s("accountNumber");
+    let account = r.account_number;
     let mut errors = Vec::new();
     if !(account.len() == 12
         && account.starts_with("255")
@@ -345,28 +322,28 @@ fn mno_checkout(state: &Arc<State>, body: &[u8]) -> HttpResponse {
             "accountNumber must be a 255XXXXXXXXX mobile number.",
         ));
     }
-    let amount = amount_of(map.get("amount"));
+    let amount = amount_of(&r.amount);
     if amount.is_none() {
         errors.push(("amount", "amount must be a number between 0 and 5000000."));
     }
-    if s("currency") != "TZS" {
+    if r.currency != "TZS" {
         errors.push(("currency", "Only TZS is supported."));
     }
-    let external_id = s("externalId");
+    let external_id = r.external_id;
     if external_id.trim().is_empty() || external_id.chars().count() > 128 {
         errors.push((
             "externalId",
             "externalId is required and must be at most 128 characters.",
         ));
     }
-    let provider = s("provider");
+    let provider = r.provider;
     if !["Airtel", "Tigo", "Halopesa", "Azampesa", "Mpesa"].contains(&provider.as_str()) {
         errors.push((
             "provider",
             "provider must be one of Airtel, Tigo, Halopesa, Azampesa, Mpesa.",
         ));
     }
-    let additional = extras_of(map.get("additionalProperties"));
+    let additional = extras_of(r.additional_properties);
     if additional.is_err() {
         errors.push((
             "additionalProperties",
@@ -382,50 +359,38 @@ fn mno_checkout(state: &Arc<State>, body: &[u8]) -> HttpResponse {
 }
 
 fn bank_checkout(state: &Arc<State>, body: &[u8]) -> HttpResponse {
-    let allowed = [
-        "amount",
-        "currencyCode",
-        "merchantAccountNumber",
-        "merchantMobileNumber",
-        "merchantName",
-        "otp",
-        "provider",
-        "referenceId",
-        "additionalProperties",
-    ];
-    let map = match object(body, &allowed) {
-        Ok(m) => m,
-        Err(r) => return *r,
+    let r = match object::<wire::BankCheckoutRequest>(body) {
+        Ok(r) => r,
+        Err(refused) => return *refused,
     };
-    let s = |k: &str| map.get(k).and_then(value_to_string).unwrap_or_default();
     let mut errors = Vec::new();
-    let amount = amount_of(map.get("amount"));
+    let amount = amount_of(&r.amount);
     if amount.is_none() {
         errors.push(("amount", "amount must be a number between 0 and 5000000."));
     }
-    if s("currencyCode") != "TZS" {
+    if r.currency_code != "TZS" {
         errors.push(("currencyCode", "Only TZS is supported."));
     }
-    let account = s("merchantAccountNumber");
+    let account = r.merchant_account_number;
     if account.trim().is_empty() || account.len() > 100 {
         errors.push((
             "merchantAccountNumber",
             "merchantAccountNumber is required.",
         ));
     }
-    let mobile = s("merchantMobileNumber");
+    let mobile = r.merchant_mobile_number;
     if mobile.trim().is_empty() || mobile.len() > 100 {
         errors.push(("merchantMobileNumber", "merchantMobileNumber is required."));
     }
-    let otp = s("otp");
+    let otp = r.otp;
     if otp.trim().is_empty() {
         errors.push(("otp", "otp is required."));
     }
-    let provider = s("provider");
+    let provider = r.provider;
     if provider != "CRDB" && provider != "NMB" {
         errors.push(("provider", "provider must be CRDB or NMB."));
     }
-    let additional = extras_of(map.get("additionalProperties"));
+    let additional = extras_of(r.additional_properties);
     if additional.is_err() {
         errors.push((
             "additionalProperties",
@@ -441,7 +406,7 @@ fn bank_checkout(state: &Arc<State>, body: &[u8]) -> HttpResponse {
             &json!({"success": false, "transactionId": null, "message": "Invalid OTP"}),
         );
     }
-    let reference = Some(s("referenceId"))
+    let reference = Some(r.reference_id)
         .filter(|r| !r.trim().is_empty())
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     match (amount, additional) {
@@ -455,7 +420,7 @@ fn bank_checkout(state: &Arc<State>, body: &[u8]) -> HttpResponse {
 fn create(
     state: &Arc<State>,
     external_id: String,
-    amount: Money,
+    amount: Amount,
     msisdn: String,
     provider: String,
     additional: Option<Value>,
@@ -539,7 +504,7 @@ fn status(state: &Arc<State>, req: &HttpRequest) -> HttpResponse {
         Http::OK,
         &json!({
             "data": {
-                "transactionstatus": word(t.state), "amount": t.amount.to_compact_decimal_string(), "currency": "TZS",
+                "transactionstatus": word(t.state), "amount": t.amount.to_compact_string(), "currency": "TZS",
                 "msisdn": t.msisdn, "operator": t.provider, "utilityref": t.external_id, "reference": t.id,
                 "mnoreference": if t.state == TxnState::Success { t.mno_reference.clone() } else { String::new() },
                 "message": match t.state { TxnState::Failure => "Transaction failed", TxnState::Success => "Transaction successful.", TxnState::Pending => "Transaction pending" }
@@ -549,14 +514,6 @@ fn status(state: &Arc<State>, req: &HttpRequest) -> HttpResponse {
             "statusCode": 200
         }),
     )
-}
-
-fn sign(text: &str) -> Option<String> {
-    let key = signing_key()?;
-    let hashed = Sha256::digest(text.as_bytes());
-    key.sign(Pkcs1v15Sign::new::<Sha256>(), &hashed)
-        .ok()
-        .map(|s| STANDARD.encode(s))
 }
 
 /// The callback body for `id` with outcome `success`, per the configuration.
@@ -581,34 +538,53 @@ pub(crate) fn callback_body(
     } else {
         "Transaction failed: insufficient balance"
     };
-    let amount = t.amount.to_compact_decimal_string();
+    let amount = t.amount.to_compact_string();
+    let mno_reference = if success {
+        t.mno_reference.as_str()
+    } else {
+        ""
+    };
     let body = match config.azampay_callback_schema {
-        CallbackSchema::Legacy => json!({
-            "msisdn": t.msisdn, "amount": amount, "message": message, "utilityref": t.external_id,
-            "operator": t.provider, "reference": t.id, "transactionstatus": status, "submerchantAcc": null,
-            "fspReferenceId": if success { Value::String(t.mno_reference.clone()) } else { Value::Null },
-            "additionalProperties": t.additional.clone().unwrap_or(Value::Null)
+        CallbackSchema::Legacy => serde_json::to_vec(&wire::LegacyCallback {
+            msisdn: &t.msisdn,
+            amount,
+            message,
+            utilityref: &t.external_id,
+            operator: &t.provider,
+            reference: &t.id,
+            transactionstatus: &status,
+            submerchant_acc: None,
+            fsp_reference_id: success.then_some(t.mno_reference.as_str()),
+            additional_properties: t.additional.as_ref(),
         }),
         CallbackSchema::Current => {
             let signed = format!("{}{}{}{}", t.external_id, t.id, status, t.provider);
             let signature = if config.azampay_sign_callbacks {
-                Value::String(sign(&signed).ok_or(SimulatorError::Signing)?)
+                Some(sign(&signed).ok_or(SimulatorError::Signing)?)
             } else {
-                Value::Null
+                None
             };
-            json!({
-                "message": message, "user": "azampay-simulator", "password": "simulator-password",
-                "clientId": "simulator-client", "transactionstatus": status, "operator": t.provider,
-                "reference": t.id, "externalreference": t.id, "utilityref": t.external_id, "amount": amount,
-                "transid": t.id, "msisdn": t.msisdn,
-                "mnoreference": if success { t.mno_reference.clone() } else { String::new() },
-                "submerchantAcc": null,
-                "additionalProperties": t.additional.clone().unwrap_or(Value::Null),
-                "signature": signature
+            serde_json::to_vec(&wire::CurrentCallback {
+                message,
+                user: "azampay-simulator",
+                password: "simulator-password",
+                client_id: "simulator-client",
+                transactionstatus: &status,
+                operator: &t.provider,
+                reference: &t.id,
+                externalreference: &t.id,
+                utilityref: &t.external_id,
+                amount,
+                transid: &t.id,
+                msisdn: &t.msisdn,
+                mnoreference: mno_reference,
+                submerchant_acc: None,
+                additional_properties: t.additional.as_ref(),
+                signature,
             })
         }
     };
-    Ok(body.to_string().into_bytes())
+    body.map_err(|_| SimulatorError::Encoding)
 }
 
 /// Ends a pending push and sends the callback in the background.

@@ -1,4 +1,7 @@
-//! Simulated Pesapal API 3.0.
+//! Simulated Pesapal API 3.0: token, IPN registration, orders, status, refunds, cancellation,
+//! the hosted payment page and IPN delivery.
+
+mod wire;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,16 +10,16 @@ use std::time::Instant;
 use actix_web::http::StatusCode as Http;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::html::{escape, page};
-use super::{
-    Delivery, DeliveryKind, Endpoint, OrderView, PostEncoding, SimulatorError, State, lock, spawn,
-};
-use crate::lenient::{raw_decimal_text, value_to_string};
-use crate::money::{Currency, Money};
+use crate::amount::Amount;
+use crate::config::PostEncoding;
+use crate::faults::Endpoint;
+use crate::handle::{Delivery, DeliveryKind, OrderView, SimulatorError};
+use crate::html::{escape, page};
+use crate::state::{State, lock, route_tail, spawn};
+use crate::text::{number, number_digits, scalar_text};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum IpnKind {
@@ -54,7 +57,7 @@ enum OrderState {
 struct Order {
     tracking_id: String,
     merchant_reference: String,
-    amount: Money,
+    amount: Amount,
     description: String,
     callback_url: String,
     cancellation_url: Option<String>,
@@ -174,7 +177,7 @@ pub(crate) async fn dispatch(
     body: web::Bytes,
     state: web::Data<State>,
 ) -> HttpResponse {
-    let tail = super::route_tail(&req);
+    let tail = route_tail(&req);
     let method = req.method().as_str().to_owned();
     let state = state.into_inner();
     let endpoint = match (method.as_str(), tail.as_str()) {
@@ -206,42 +209,45 @@ pub(crate) async fn dispatch(
     if !authorized(&state, &req) {
         return unauthorized();
     }
-    let json_body = || {
-        serde_json::from_slice::<Value>(&body)
-            .ok()
-            .filter(Value::is_object)
-    };
+    let not_an_object = || api_error("invalid_request", "Request body must be a JSON object");
     match endpoint {
-        Endpoint::PesapalRegisterIpn => match json_body() {
-            Some(v) => register_ipn(&state, &v),
-            None => api_error("invalid_request", "Request body must be a JSON object"),
+        Endpoint::PesapalRegisterIpn => match object(&body) {
+            Some(r) => register_ipn(&state, &r),
+            None => not_an_object(),
         },
         Endpoint::PesapalIpnList => ipn_list(&state),
         Endpoint::PesapalSubmitOrder => submit_order(&state, &req, &body),
         Endpoint::PesapalStatus => transaction_status(&state, &req),
-        Endpoint::PesapalRefund => match json_body() {
-            Some(v) => refund(&state, &v),
-            None => api_error("invalid_request", "Request body must be a JSON object"),
+        Endpoint::PesapalRefund => match object(&body) {
+            Some(r) => refund(&state, &r),
+            None => not_an_object(),
         },
-        Endpoint::PesapalCancel => match json_body() {
-            Some(v) => cancel(&state, &v),
-            None => api_error("invalid_request", "Request body must be a JSON object"),
+        Endpoint::PesapalCancel => match object(&body) {
+            Some(r) => cancel(&state, &r),
+            None => not_an_object(),
         },
         _ => api_error("not_found", "Not found"),
     }
 }
 
+/// A request body that is a JSON object, read as `T`; `None` for anything else.
+fn object<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(v @ Value::Object(_)) => serde_json::from_value(v).ok(),
+        _ => None,
+    }
+}
+
 fn request_token(state: &Arc<State>, body: &[u8]) -> HttpResponse {
-    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-    let key = v.get("consumer_key").and_then(Value::as_str).unwrap_or("");
-    let secret = v
-        .get("consumer_secret")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let (key, secret) = match object::<wire::TokenRequest>(body) {
+        Some(r) => (r.consumer_key, r.consumer_secret),
+        None => (String::new(), String::new()),
+    };
     let config = state.config();
+    // Plain comparison: the simulator's credentials are development placeholders.
     let valid = match &config.pesapal_credentials {
-        Some((k, s)) => crate::tokens_match(k, key) && crate::tokens_match(s, secret),
-        None => !key.trim().is_empty() && !secret.trim().is_empty(),
+        Some((k, s)) => *k == key && *s == secret,
+        None => !key.is_empty() && !secret.is_empty(),
     };
     if !valid {
         // One public test fake answers bad credentials with HTTP 200; the body is authoritative.
@@ -267,21 +273,11 @@ fn request_token(state: &Arc<State>, body: &[u8]) -> HttpResponse {
     }))
 }
 
-fn register_ipn(state: &Arc<State>, v: &Value) -> HttpResponse {
-    let url = v
-        .get("url")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .trim()
-        .to_owned();
-    let kind = match v
-        .get("ipn_notification_type")
-        .and_then(Value::as_str)
-        .map(str::to_ascii_uppercase)
-        .as_deref()
-    {
-        Some("GET") => IpnKind::Get,
-        Some("POST") => IpnKind::Post,
+fn register_ipn(state: &Arc<State>, r: &wire::RegisterIpnRequest) -> HttpResponse {
+    let url = r.url.clone();
+    let kind = match r.ipn_notification_type.to_ascii_uppercase().as_str() {
+        "GET" => IpnKind::Get,
+        "POST" => IpnKind::Post,
         _ => {
             return api_error(
                 "invalid_ipn_notification_type",
@@ -330,35 +326,6 @@ fn ipn_list(state: &Arc<State>) -> HttpResponse {
     ok(&Value::Array(items))
 }
 
-#[derive(Deserialize)]
-struct OrderIn {
-    #[serde(default)]
-    id: Option<Value>,
-    #[serde(default)]
-    currency: Option<Value>,
-    #[serde(default)]
-    amount: Option<Box<RawValue>>,
-    #[serde(default)]
-    description: Option<Value>,
-    #[serde(default)]
-    callback_url: Option<Value>,
-    #[serde(default)]
-    cancellation_url: Option<Value>,
-    #[serde(default)]
-    notification_id: Option<Value>,
-    #[serde(default)]
-    billing_address: Option<Value>,
-    #[serde(default)]
-    redirect_mode: Option<Value>,
-}
-
-fn text(v: Option<&Value>) -> String {
-    v.and_then(value_to_string)
-        .unwrap_or_default()
-        .trim()
-        .to_owned()
-}
-
 fn order_error(reference: &str, code: &str, message: &str) -> HttpResponse {
     ok(&json!({
         "order_tracking_id": null, "merchant_reference": reference, "redirect_url": null,
@@ -368,10 +335,10 @@ fn order_error(reference: &str, code: &str, message: &str) -> HttpResponse {
 }
 
 fn submit_order(state: &Arc<State>, req: &HttpRequest, body: &[u8]) -> HttpResponse {
-    let Ok(o) = serde_json::from_slice::<OrderIn>(body) else {
+    let Some(o) = object::<wire::SubmitOrderRequest>(body) else {
         return order_error("", "invalid_request", "Request body must be a JSON object");
     };
-    let id = text(o.id.as_ref());
+    let id = o.id;
     if id.is_empty() || id.chars().count() > 50 {
         return order_error(
             &id,
@@ -379,13 +346,13 @@ fn submit_order(state: &Arc<State>, req: &HttpRequest, body: &[u8]) -> HttpRespo
             "id is required and must be at most 50 characters",
         );
     }
-    let Ok(currency) = Currency::parse(&text(o.currency.as_ref())) else {
+    if !Amount::knows_currency(&o.currency) {
         return order_error(&id, "invalid_currency", "currency must be an ISO 4217 code");
-    };
+    }
     let amount = match o.amount.as_deref() {
         Some(raw) if !raw.get().trim_start().starts_with('"') => {
-            match raw_decimal_text(raw).map(|t| Money::parse_decimal(&t, currency)) {
-                Some(Ok(m)) if m.minor() > 0 => m,
+            match number_digits(raw).and_then(|digits| Amount::parse(&digits, &o.currency)) {
+                Some(m) if m.minor() > 0 => m,
                 _ => {
                     return order_error(
                         &id,
@@ -397,7 +364,7 @@ fn submit_order(state: &Arc<State>, req: &HttpRequest, body: &[u8]) -> HttpRespo
         }
         _ => return order_error(&id, "invalid_amount", "amount must be a JSON number"),
     };
-    let description = text(o.description.as_ref());
+    let description = o.description;
     if description.is_empty() || description.chars().count() > 100 {
         return order_error(
             &id,
@@ -405,7 +372,7 @@ fn submit_order(state: &Arc<State>, req: &HttpRequest, body: &[u8]) -> HttpRespo
             "description is required and must be at most 100 characters",
         );
     }
-    let callback_url = text(o.callback_url.as_ref());
+    let callback_url = o.callback_url;
     if url::Url::parse(&callback_url).is_err() {
         return order_error(
             &id,
@@ -413,7 +380,7 @@ fn submit_order(state: &Arc<State>, req: &HttpRequest, body: &[u8]) -> HttpRespo
             "callback_url must be an absolute URL",
         );
     }
-    if let Some(mode) = o.redirect_mode.as_ref().and_then(value_to_string)
+    if let Some(mode) = o.redirect_mode.as_ref().and_then(scalar_text)
         && mode != "TOP_WINDOW"
         && mode != "PARENT_WINDOW"
     {
@@ -423,16 +390,18 @@ fn submit_order(state: &Arc<State>, req: &HttpRequest, body: &[u8]) -> HttpRespo
             "redirect_mode must be TOP_WINDOW or PARENT_WINDOW",
         );
     }
-    let billing = o.billing_address.unwrap_or(Value::Null);
-    if text(billing.get("email_address")).is_empty() && text(billing.get("phone_number")).is_empty()
-    {
+    let billing: wire::BillingAddress = o
+        .billing_address
+        .and_then(|b| serde_json::from_value(b).ok())
+        .unwrap_or_default();
+    if billing.email_address.is_empty() && billing.phone_number.is_empty() {
         return order_error(
             &id,
             "invalid_billing_address",
             "billing_address needs email_address or phone_number",
         );
     }
-    let ipn_id = text(o.notification_id.as_ref());
+    let ipn_id = o.notification_id;
     let mut p = lock(&state.pesapal);
     if !p.ipns.iter().any(|r| r.ipn_id == ipn_id) {
         return order_error(
@@ -449,7 +418,7 @@ fn submit_order(state: &Arc<State>, req: &HttpRequest, body: &[u8]) -> HttpRespo
         );
     }
     let tracking_id = uuid::Uuid::new_v4().to_string();
-    let cancellation_url = Some(text(o.cancellation_url.as_ref())).filter(|s| !s.is_empty());
+    let cancellation_url = Some(o.cancellation_url).filter(|s| !s.is_empty());
     p.orders.insert(
         tracking_id.clone(),
         Order {
@@ -477,26 +446,6 @@ fn submit_order(state: &Arc<State>, req: &HttpRequest, body: &[u8]) -> HttpRespo
     }))
 }
 
-#[derive(Serialize)]
-struct StatusOut {
-    payment_method: String,
-    amount: Box<RawValue>,
-    created_date: String,
-    confirmation_code: String,
-    order_tracking_id: String,
-    payment_status_description: &'static str,
-    description: Option<String>,
-    message: &'static str,
-    payment_account: String,
-    call_back_url: String,
-    status_code: i64,
-    merchant_reference: String,
-    payment_status_code: String,
-    currency: &'static str,
-    error: Value,
-    status: &'static str,
-}
-
 fn transaction_status(state: &Arc<State>, req: &HttpRequest) -> HttpResponse {
     let id = query_value(req, "orderTrackingId").unwrap_or_default();
     let p = lock(&state.pesapal);
@@ -520,10 +469,10 @@ fn transaction_status(state: &Arc<State>, req: &HttpRequest) -> HttpResponse {
     );
     let null_error =
         json!({"error_type": null, "code": null, "message": null, "call_back_url": null});
-    let Some(amount) = crate::lenient::json_number(o.amount.to_decimal_string()) else {
+    let Some(amount) = number(o.amount.to_decimal_string()) else {
         return api_error("internal_error", "amount");
     };
-    let mut out = StatusOut {
+    let mut out = wire::TransactionStatus {
         payment_method: String::new(),
         amount,
         created_date: eat(o.created),
@@ -537,7 +486,7 @@ fn transaction_status(state: &Arc<State>, req: &HttpRequest) -> HttpResponse {
         status_code: 0,
         merchant_reference: o.merchant_reference.clone(),
         payment_status_code: String::new(),
-        currency: o.amount.currency().code(),
+        currency: o.amount.currency(),
         error: null_error,
         status: "200",
     };
@@ -589,10 +538,9 @@ fn simple(status: &str, message: &str) -> HttpResponse {
     ok(&json!({"status": status, "message": message}))
 }
 
-fn refund(state: &Arc<State>, v: &Value) -> HttpResponse {
-    let code = text(v.get("confirmation_code"));
-    let amount_text = text(v.get("amount"));
-    if text(v.get("username")).is_empty() || text(v.get("remarks")).is_empty() {
+fn refund(state: &Arc<State>, r: &wire::RefundRequest) -> HttpResponse {
+    let code = r.confirmation_code.as_str();
+    if r.username.is_empty() || r.remarks.is_empty() {
         return simple("500", "username and remarks are required");
     }
     let mut p = lock(&state.pesapal);
@@ -605,7 +553,7 @@ fn refund(state: &Arc<State>, v: &Value) -> HttpResponse {
             "A refund has already been requested for this payment",
         );
     }
-    let Ok(amount) = Money::parse_decimal(&amount_text, o.amount.currency()) else {
+    let Some(amount) = Amount::parse(&r.amount, o.amount.currency()) else {
         return simple("500", "Invalid amount");
     };
     if amount.minor() <= 0 || amount.minor() > o.amount.minor() {
@@ -619,10 +567,9 @@ fn refund(state: &Arc<State>, v: &Value) -> HttpResponse {
     simple("200", "Refund request successfully")
 }
 
-fn cancel(state: &Arc<State>, v: &Value) -> HttpResponse {
-    let id = text(v.get("order_tracking_id"));
+fn cancel(state: &Arc<State>, r: &wire::CancelOrderRequest) -> HttpResponse {
     let mut p = lock(&state.pesapal);
-    let Some(o) = p.orders.get_mut(&id) else {
+    let Some(o) = p.orders.get_mut(&r.order_tracking_id) else {
         return simple("500", "Order not found");
     };
     if o.cancelled || !matches!(o.state, OrderState::Pending | OrderState::Failed { .. }) {
@@ -726,11 +673,12 @@ async fn deliver_ipn(
             }
             IpnKind::Post => {
                 let body = match config.pesapal_ipn_post_encoding {
-                    PostEncoding::Json => json!({
-                        "OrderTrackingId": tracking, "OrderMerchantReference": reference,
-                        "OrderNotificationType": "IPNCHANGE"
+                    PostEncoding::Json => serde_json::to_string(&wire::IpnPost {
+                        order_tracking_id: &tracking,
+                        order_merchant_reference: &reference,
+                        order_notification_type: "IPNCHANGE",
                     })
-                    .to_string(),
+                    .unwrap_or_default(),
                     PostEncoding::Form => url::form_urlencoded::Serializer::new(String::new())
                         .extend_pairs(params)
                         .finish(),
@@ -755,10 +703,12 @@ async fn deliver_ipn(
             Ok(resp) => {
                 let status = resp.status().as_u16();
                 let text = resp.text().await.unwrap_or_default();
-                let ack = serde_json::from_str::<Value>(&text).ok().is_some_and(|v| {
-                    v.get("orderTrackingId").and_then(Value::as_str) == Some(tracking.as_str())
-                        && v.get("status").and_then(value_to_string).as_deref() == Some("200")
-                });
+                let ack = serde_json::from_str::<wire::IpnAcknowledgement>(&text)
+                    .ok()
+                    .is_some_and(|a| {
+                        a.order_tracking_id.as_deref() == Some(tracking.as_str())
+                            && a.status == "200"
+                    });
                 (Some(status), status == 200 && ack)
             }
             Err(_) => (None, false),
@@ -793,7 +743,7 @@ fn payment_page(req: &HttpRequest, state: &Arc<State>) -> HttpResponse {
         "<p><strong>{}</strong></p><p>Amount: <strong>{} {}</strong></p><p>Merchant reference: {}</p>",
         escape(&o.description),
         escape(&o.amount.to_decimal_string()),
-        o.amount.currency().code(),
+        o.amount.currency(),
         escape(&o.merchant_reference)
     );
     let body = match o.state {

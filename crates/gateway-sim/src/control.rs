@@ -1,4 +1,4 @@
-//! `/_simulator/control/…`: the HTTP form of [`super::SimulatorHandle`].
+//! `/_simulator/control/…`: the HTTP form of [`SimulatorHandle`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,7 +7,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Endpoint, Fault, PushOutcome, SimulatorHandle, State, lock};
+use crate::config::PushOutcome;
+use crate::faults::{Endpoint, Fault};
+use crate::handle::{SimulatorError, SimulatorHandle};
+use crate::state::{State, lock};
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/control/faults", web::post().to(add_fault))
@@ -157,10 +160,10 @@ async fn update_config(state: web::Data<State>, body: web::Bytes) -> HttpRespons
     HttpResponse::NoContent().finish()
 }
 
-fn outcome(result: Result<(), super::SimulatorError>) -> HttpResponse {
+fn outcome(result: Result<(), SimulatorError>) -> HttpResponse {
     match result {
         Ok(()) => HttpResponse::NoContent().finish(),
-        Err(super::SimulatorError::Unknown(_)) => HttpResponse::NotFound().finish(),
+        Err(SimulatorError::Unknown(_)) => HttpResponse::NotFound().finish(),
         Err(e) => HttpResponse::Conflict()
             .json(json!({"error": {"code": "conflict", "message": e.to_string()}})),
     }
