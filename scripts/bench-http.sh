@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# HTTP load benchmark of the release `web` binary (issue 4, item 5; `just bench` runs it).
+# HTTP load benchmark of the release `web` binary (`just bench` runs it; figures in docs/benchmarks.md).
 #
 # Builds `web` and `loadgen` with --release, then for each backend (a temporary SQLite file, and a
 # throwaway PostgreSQL with its durable defaults when PostgreSQL is available):

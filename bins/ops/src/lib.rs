@@ -1,4 +1,4 @@
-//! The `ops` command line over `wetech-ops` and `wetech-app` (CONTRACT.md §7).
+//! The `ops` command line over `wetech-ops` and `wetech-app` (docs/operations.md).
 //!
 //! Every command reads the same configuration as `web`, prints a human summary on stdout (or one
 //! JSON document with `--json`), writes errors to stderr, and exits 0 on success, 1 on failure,

@@ -2,7 +2,7 @@
 //!
 //! - Library crates return `thiserror` enums; handlers turn them into [`ApiError`] with `From`.
 //! - Every error leaves the process as `{"error": {"code", "message", "fields"?}}` with the status that
-//!   fits (CONTRACT.md §4). The mapping below is one exhaustive `match`: adding a variant forces a
+//!   fits (docs/interface.md, "JSON API"). The mapping below is one exhaustive `match`: adding a variant forces a
 //!   decision about its status and code.
 //! - The body never shows a source chain, SQL, a stack trace or a secret. The `Debug` of an internal
 //!   error prints the whole chain, and that goes to the logs only.
@@ -55,7 +55,7 @@ pub enum ApiError {
     Internal(anyhow::Error),
 }
 
-/// Every machine-readable error code, as listed in CONTRACT.md §4 (and `method_not_allowed`).
+/// Every machine-readable error code (docs/interface.md, "JSON API").
 pub const ERROR_CODES: [&str; 14] = [
     "malformed_request",
     "unauthorized",
@@ -83,7 +83,7 @@ pub struct ErrorBody<'a> {
 /// What went wrong.
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail<'a> {
-    /// Machine-readable; one of the codes of CONTRACT.md §4.
+    /// Machine-readable; one of the codes in docs/interface.md, "JSON API".
     #[schema(schema_with = crate::openapi::error_code_schema, example = "validation_failed")]
     code: &'static str,
     /// For a person; never a stack trace, SQL or a secret.

@@ -57,7 +57,7 @@ pub fn service_code_schema() -> Object {
     string_matching("^[A-Z0-9-]{2,32}$", "WEB-BASIC")
 }
 
-/// An amount: a decimal string with the currency's decimals (CONTRACT.md §3).
+/// An amount: a decimal string with the currency's decimals (docs/interface.md, "Data rules").
 #[must_use]
 pub fn amount_schema() -> Object {
     string_matching(r"^[0-9]+(\.[0-9]+)?$", "500000.00")

@@ -1,4 +1,4 @@
-//! Production security defaults (CONTRACT.md §10): HTTPS redirect for every non-health route when the
+//! Production security defaults (docs/interface.md, "Security defaults"): HTTPS redirect for every non-health route when the
 //! request did not arrive over HTTPS, and the security headers on every response.
 
 use actix_web::body::{BoxBody, MessageBody};

@@ -1,7 +1,7 @@
 //! The site's URL paths that more than one crate names: the web routes serve them, the use cases
 //! put them into gateway requests and customer links, `ops pesapal register-ipn` registers one.
 //! Each pattern is written once here (the `{…}` segments in actix-web's pattern syntax) with the
-//! builder of its concrete path beside it. CONTRACT.md §5 and §6 fix these URLs.
+//! builder of its concrete path beside it. docs/interface.md lists these URLs.
 
 use wetech_domain::PublicId;
 

@@ -283,7 +283,7 @@ impl UseCases {
     }
 
     /// Stores a notification that was refused or could not be handled now, with why (every
-    /// notification is stored, CONTRACT.md §3). Best effort: when even that fails, a warning is
+    /// notification is stored: docs/interface.md, "Data rules"). Best effort: when even that fails, a warning is
     /// logged and the caller's answer stands.
     async fn keep_unapplied(
         &self,
@@ -421,7 +421,7 @@ fn apply_in(tx: &mut DbConnection, r: &GatewayResult) -> Result<Applied, AppErro
         &event(r, Some(attempt.id), &r.dedupe_key, now, "processing"),
     )?;
     let events::EventInsert::Recorded(ev) = recorded else {
-        // Every delivery is stored (CONTRACT.md §3), the repeats under keys of their own.
+        // Every delivery is stored (docs/interface.md, "Data rules"), the repeats under keys of their own.
         return keep_aside(
             tx,
             r,

@@ -272,7 +272,7 @@ impl Settings {
         self.payments.mode.unwrap_or(PaymentsMode::Simulator)
     }
 
-    /// Checks every section, then the production rules of CONTRACT.md §10.
+    /// Checks every section, then the production rules (docs/interface.md, "Security defaults").
     pub fn validate(&self) -> Result<(), SettingsError> {
         let s = &self.server;
         if s.host.trim().is_empty() {

@@ -2,7 +2,7 @@
 //! `scripts/bench-http.sh` (results in docs/benchmarks.md, section "HTTP load").
 //!
 //! - [`load`]: N keep-alive connections on 127.0.0.1 only, each sending requests back to back
-//!   until a deadline or a request budget; the cases of issue 4 ([`load::Case`]).
+//!   until a deadline or a request budget; the cases docs/benchmarks.md measures ([`load::Case`]).
 //! - [`stats`]: latency recording and nearest-rank percentiles.
 //! - [`procfs`]: the server's `VmRSS` / `VmHWM` from `/proc/<pid>/status`.
 //! - [`criterion`]: the persistence benchmark's result as a rate, for the lead/baseline ratio.

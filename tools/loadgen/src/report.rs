@@ -1,4 +1,4 @@
-//! The targets of issue 4 and the markdown report of one server run.
+//! The targets docs/benchmarks.md sets and the markdown report of one server run.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -78,7 +78,7 @@ impl RunReport {
         self.cases.iter().map(|(_, s, _)| s.errors).sum()
     }
 
-    /// The four targets of issue 4 against this run.
+    /// The four targets of docs/benchmarks.md against this run.
     #[must_use]
     pub fn checks(&self) -> Vec<Check> {
         let ratio = match (self.lead_ratio(), self.baseline_tx_per_sec) {

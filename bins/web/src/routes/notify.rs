@@ -1,4 +1,4 @@
-//! Gateway notifications (CONTRACT.md §5). Nothing here trusts a notification: the use cases verify
+//! Gateway notifications (docs/interface.md, "Gateway notifications"). Nothing here trusts a notification: the use cases verify
 //! it (Pesapal: GetTransactionStatus; AzamPay: path token and signature) and apply it exactly once.
 
 use actix_web::http::StatusCode;

@@ -1,4 +1,4 @@
-//! The JSON API of CONTRACT.md §4: happy paths and every refusal.
+//! The JSON API (docs/interface.md, "JSON API"): happy paths and every refusal.
 
 use serde_json::{Value, json};
 

@@ -1,4 +1,4 @@
-//! Production hardening (CONTRACT.md §10): the HTTPS redirect, the security headers, health routes
+//! Production hardening (docs/interface.md, "Security defaults"): the HTTPS redirect, the security headers, health routes
 //! that are never redirected, and cookies that are `Secure; HttpOnly; SameSite=Lax`.
 //!
 //! Production refuses simulator mode, and `spawn_app` expects a simulator, so these tests build the
@@ -84,7 +84,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).map(|v| v.to_str().unwrap())
 }
 
-/// The production security headers of CONTRACT.md §10.
+/// The production security headers (docs/interface.md, "Security defaults").
 fn assert_security_headers(headers: &HeaderMap, what: &str) {
     assert_eq!(
         header(headers, "strict-transport-security"),

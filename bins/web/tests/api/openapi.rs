@@ -13,7 +13,7 @@ use wetech_persistence::Backend;
 
 use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 
-/// What each operation is meant to answer (CONTRACT.md §4). 500 is documented everywhere and
+/// What each operation is meant to answer (docs/interface.md, "JSON API"). 500 is documented everywhere and
 /// not provoked here.
 const EXPECTED: &[(&str, &str, &[u16])] = &[
     ("/api/v1/services", "get", &[200, 500]),

@@ -1,4 +1,4 @@
-//! Customer pages (CONTRACT.md §6): the lead form, the invoice page, the pay forms, CSRF, escaping of
+//! Customer pages (docs/interface.md, "Customer pages"): the lead form, the invoice page, the pay forms, CSRF, escaping of
 //! hostile text, HTML errors, and the security headers on every page.
 
 use serde_json::Value;

@@ -1,5 +1,5 @@
 //! What the real binary writes to stdout, `logs/app.log` and `logs/errors.log` while a customer
-//! submits leads and pays through both simulated gateways (CONTRACT.md §9): bunyan JSON lines,
+//! submits leads and pays through both simulated gateways (docs/operations.md, "Logs"): bunyan JSON lines,
 //! request lines with id, method, route, status and duration, use-case lines with `client_id`,
 //! `invoice_id`, `payment_id` and `gateway`, slow requests at warn, personal data masked, and no
 //! secret anywhere.

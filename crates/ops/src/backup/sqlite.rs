@@ -179,7 +179,7 @@ fn snapshot(source: &Path, target: &Path) -> Result<(Vec<String>, Option<Writeba
         .query_row("PRAGMA page_size", [], |row| row.get(0))
         .map_err(failed(reading.clone()))?;
     // The copy's blocks are reserved up front (the file's size unchanged): writing into them
-    // then allocates nothing, about 0.2 s less per GiB on ext4 (docs/benchmarks.md).
+    // then allocates nothing, which shortens the copy on ext4 (figures in docs/benchmarks.md).
     let pages: i64 = src
         .query_row("PRAGMA page_count", [], |row| row.get(0))
         .map_err(failed(reading.clone()))?;

@@ -103,7 +103,7 @@ impl Probe {
 async fn healthy_database_passes(db: &TestDb) {
     let probe = Probe::new(db.pool().clone());
     probe.assert_pass().await;
-    // The document of CONTRACT.md §8.
+    // The document of docs/operations.md, "Health probes and monitoring".
     let json = serde_json::to_value(probe.check().await).unwrap();
     assert_eq!(json["status"], "pass");
     assert!(json["version"].is_string());

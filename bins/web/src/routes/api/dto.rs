@@ -1,6 +1,6 @@
 //! The JSON bodies the API answers with, converted from the use cases' read models. Their OpenAPI
 //! schemas are derived from these types, so the document describes exactly what is serialised:
-//! amounts as decimal strings with a separate `currency` (CONTRACT.md §3), instants as RFC 3339
+//! amounts as decimal strings with a separate `currency` (docs/interface.md, "Data rules"), instants as RFC 3339
 //! UTC to the second, enums from the domain's own lists ([`crate::openapi`]).
 
 use chrono::{DateTime, SecondsFormat, Utc};

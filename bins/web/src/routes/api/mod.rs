@@ -1,4 +1,4 @@
-//! The JSON API (CONTRACT.md §4): the handlers, and the bodies they answer with ([`dto`]), from
+//! The JSON API (docs/interface.md, "JSON API"): the handlers, and the bodies they answer with ([`dto`]), from
 //! which the OpenAPI document ([`crate::openapi`]) is derived.
 //!
 //! | route | what |

@@ -1,4 +1,4 @@
-//! The customer pages (CONTRACT.md §6): the catalogue with the lead form, the invoice with its pay
+//! The customer pages (docs/interface.md, "Customer pages"): the catalogue with the lead form, the invoice with its pay
 //! forms, and the two form posts. HTML comes from askama templates in `templates/` (compiled in,
 //! HTML-escaped by default — no template uses `|safe`); the one stylesheet is compiled in as well and
 //! served at [`STYLESHEET_PATH`]. No JavaScript, no inline style, nothing from another origin, so the
