@@ -45,11 +45,11 @@ fn submit_lead(conn: &mut DbConnection, n: u64) -> Result<i64, PersistenceError>
     )?;
     let seq = invoices::next_invoice_sequence(conn, 2026)?;
     let number = format!("INV-2026-{seq:06}");
-    let public_id = format!("bench-public-id-{n:020}");
+    let public_id = wetech_domain::PublicId::generate();
     let invoice = invoices::insert(
         conn,
         &NewInvoice {
-            public_id: &public_id,
+            public_id: public_id.as_str(),
             number: &number,
             client_id: client.id,
             lead_id: Some(lead.id),
