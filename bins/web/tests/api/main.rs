@@ -1,6 +1,6 @@
 //! Integration tests of the web binary: the real server on a free port, a temporary database
 //! (SQLite, and PostgreSQL when available), the payment simulator mounted in-process.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
 mod helpers;
 

@@ -2,7 +2,7 @@
 //! directory, configured through environment variables only, on a free port (`PORT=0`, the address
 //! read from the "listening" log line). They cover refusals to start, the first start, graceful
 //! shutdown on SIGTERM, and what reaches stdout, `logs/app.log` and `logs/errors.log`.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
 mod helpers;
 

@@ -1,6 +1,6 @@
 //! The simulator over raw HTTP: it is as tolerant as the real gateways where they are known to
 //! be tolerant, and as strict where they are strict.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+#![expect(clippy::unwrap_used, reason = "tests")]
 
 use serde_json::{Value, json};
 use wetech_gateway_sim::{RunningSimulator, Simulator};

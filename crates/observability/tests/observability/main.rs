@@ -1,5 +1,5 @@
 //! Integration tests of wetech-observability: what reaches the sink and the files.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+#![expect(clippy::unwrap_used, reason = "tests")]
 
 mod helpers;
 mod logging;

@@ -1,6 +1,6 @@
 //! Integration tests of wetech-payments: every client call over real HTTP against the simulator,
 //! recorded gateway answers served byte for byte, retry counts, signatures, and parser fuzzing.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+#![expect(clippy::unwrap_used, reason = "tests")]
 
 mod azampay;
 mod fixtures;

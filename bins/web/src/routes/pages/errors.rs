@@ -79,7 +79,19 @@ pub(super) fn gateway_trouble(e: &ApiError) -> Option<Vec<String>> {
              recorded here. Otherwise please try again in a few minutes."
                 .to_owned(),
         ],
-        _ => return None,
+        // Not a gateway failure: the page says what the error itself says. Listed one by one so
+        // that a new kind of error is a decision here, not a silent default.
+        ApiError::Malformed(_)
+        | ApiError::Unauthorized(_)
+        | ApiError::CsrfFailed
+        | ApiError::NotFound(_)
+        | ApiError::MethodNotAllowed { .. }
+        | ApiError::Conflict(_)
+        | ApiError::PayloadTooLarge
+        | ApiError::UnsupportedMediaType(_)
+        | ApiError::Validation { .. }
+        | ApiError::RateLimited { .. }
+        | ApiError::Internal(_) => return None,
     };
     Some(lines)
 }
