@@ -34,28 +34,7 @@ impl LeadRateLimit {
     /// send any addresses it likes in front of it) — else the `Forwarded` address.
     #[must_use]
     pub fn client_addr(&self, req: &HttpRequest) -> Option<IpAddr> {
-        if self.trust_proxy
-            && let Some(addr) = req
-                .headers()
-                .get_all("x-forwarded-for")
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(','))
-                .filter_map(|a| a.trim().parse::<IpAddr>().ok())
-                .last()
-        {
-            return Some(addr);
-        }
-        let info = req.connection_info();
-        let raw = if self.trust_proxy {
-            info.realip_remote_addr()
-        } else {
-            info.peer_addr()
-        };
-        let raw = raw?;
-        raw.parse::<IpAddr>()
-            .ok()
-            .or_else(|| raw.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
-            .or_else(|| req.peer_addr().map(|s| s.ip()))
+        wetech_observability::client_ip(req, self.trust_proxy)
     }
 
     /// Counts one request; `Err(429)` with the wait when the address is over its quota.

@@ -104,6 +104,9 @@ impl Application {
             &public_url,
             settings.checkout.clone(),
         );
+        for warning in settings.warnings() {
+            tracing::warn!(setting_warning = %warning, "configuration looks wrong");
+        }
         tracing::info!(
             address = %address,
             url = %format!("http://{address}"),

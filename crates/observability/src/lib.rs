@@ -62,6 +62,7 @@
 //! prints `[REDACTED]`. The request span records the matched route pattern, never the raw path,
 //! because a path may carry a secret (the AzamPay callback token).
 
+mod client_ip;
 mod logging;
 mod mask;
 mod request;
@@ -69,6 +70,7 @@ mod rolling;
 mod settings;
 mod slow;
 
+pub use client_ip::client_ip;
 pub use logging::{
     APP_LOG, ERRORS_LOG, InitError, LogGuard, MemorySink, RUST_LOG, TEST_LOG, env_filter, init,
     subscriber, subscriber_with_filter, test_sink, try_init,

@@ -137,7 +137,8 @@ pub(crate) fn route_of(req: &HttpRequest) -> String {
 /// The incoming `X-Request-Id` is used only when `trust_proxy` is true (the service sits behind
 /// a proxy that sets or cleans that header) and it is exactly one value of 1–64 visible ASCII
 /// characters; otherwise a UUID v4 is generated. `client_ip` is the peer address, or with
-/// `trust_proxy` the address the proxy reports (`Forwarded` / `X-Forwarded-For`).
+/// `trust_proxy` the address the proxy appended ([`crate::client_ip`], the rule the rate limiter
+/// uses too).
 ///
 /// Wrap it outermost, so the span covers every other middleware:
 ///
@@ -203,14 +204,9 @@ where
         let started = Instant::now();
         let id = RequestId::for_request(&req, self.trust_proxy);
         req.extensions_mut().insert(id.clone());
-        let client_ip = if self.trust_proxy {
-            req.connection_info()
-                .realip_remote_addr()
-                .map(str::to_owned)
-        } else {
-            req.peer_addr().map(|a| a.ip().to_string())
-        }
-        .unwrap_or_default();
+        let client_ip = crate::client_ip(req.request(), self.trust_proxy)
+            .map(|ip| ip.to_string())
+            .unwrap_or_default();
         let route = route_of(req.request());
         let span = tracing::info_span!(
             "HTTP request",

@@ -272,6 +272,26 @@ impl Settings {
         self.payments.mode.unwrap_or(PaymentsMode::Simulator)
     }
 
+    /// What is allowed but probably a mistake, one sentence each, naming keys and never values;
+    /// `web` logs each at warn when it starts.
+    #[must_use]
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let azampay = &self.payments.azampay;
+        if let (Some(api_key), Some(token)) = (&azampay.api_key, &azampay.callback_token)
+            && !token.expose_secret().is_empty()
+            && api_key.expose_secret() == token.expose_secret()
+        {
+            out.push(
+                "payments.azampay.api_key equals payments.azampay.callback_token: AzamPay's portal \
+                 calls its X-API-Key value a \"Callback Token\", but ours is the secret in the \
+                 callback path and should be a different random value (docs/configuration.md)"
+                    .to_owned(),
+            );
+        }
+        out
+    }
+
     /// Checks every section, then the production rules (docs/interface.md, "Security defaults").
     pub fn validate(&self) -> Result<(), SettingsError> {
         let s = &self.server;
@@ -479,6 +499,41 @@ fn check_public_url(url: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_api_key_equal_to_the_callback_token_is_warned_about_by_name_only() {
+        let same = [
+            ("WETECH__PAYMENTS__AZAMPAY__API_KEY", "Same-Secret-7f3a"),
+            (
+                "WETECH__PAYMENTS__AZAMPAY__CALLBACK_TOKEN",
+                "Same-Secret-7f3a",
+            ),
+        ];
+        let s = Settings::load_from(
+            None,
+            same.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        )
+        .unwrap();
+        let warnings = s.warnings();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("payments.azampay.api_key"),
+            "{warnings:?}"
+        );
+        assert!(!warnings[0].contains("Same-Secret-7f3a"), "{warnings:?}");
+        let different = Settings::load_from(
+            None,
+            [
+                ("WETECH__PAYMENTS__AZAMPAY__API_KEY", "key-1"),
+                ("WETECH__PAYMENTS__AZAMPAY__CALLBACK_TOKEN", "token-2"),
+            ]
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        )
+        .unwrap();
+        assert!(different.warnings().is_empty());
+        assert!(Settings::default().warnings().is_empty());
+    }
 
     fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs

@@ -133,6 +133,22 @@ async fn an_incoming_id_is_honoured_only_behind_a_trusted_proxy() {
 }
 
 #[actix_web::test]
+async fn the_logged_client_ip_is_the_hop_the_proxy_appended() {
+    // A client behind the proxy writes its own X-Forwarded-For entry first; the proxy appends the
+    // address it saw. The log must name the latter, as the rate limiter counts it.
+    let req = || {
+        test::TestRequest::get()
+            .uri("/id")
+            .peer_addr("10.0.0.1:5000".parse().unwrap())
+            .insert_header(("X-Forwarded-For", "203.0.113.66, 198.51.100.7"))
+    };
+    let (.., out) = send(true, req()).await;
+    assert_eq!(end_line(&out.app)["client_ip"], "198.51.100.7");
+    let (.., out) = send(false, req()).await;
+    assert_eq!(end_line(&out.app)["client_ip"], "10.0.0.1");
+}
+
+#[actix_web::test]
 async fn a_malformed_incoming_id_is_replaced_even_behind_a_trusted_proxy() {
     let too_long = "x".repeat(65);
     for bad in ["", "two words", "tab\there", "caf\u{e9}", too_long.as_str()] {
