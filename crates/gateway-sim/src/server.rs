@@ -112,6 +112,7 @@ impl Simulator {
                 .app_data(web::PayloadConfig::new(256 * 1024))
                 .route("", web::get().to(html::index))
                 .route("/", web::get().to(html::index))
+                .route("/style.css", web::get().to(html::stylesheet))
                 .configure(control::configure)
                 .route("/azampay/phone", web::get().to(azampay::phone_page))
                 .route("/azampay/phone/{id}", web::post().to(azampay::phone_action))

@@ -471,3 +471,37 @@ app_tests! {
         assert!(!client_exists(&app, "rlpage9@example.com"));
     }
 }
+
+/// The mounted simulator's pages take their style from a stylesheet the site's CSP allows (an
+/// inline `<style>` would be blocked by `style-src 'self'`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulator_pages_are_styled_within_the_sites_policy() {
+    let app = crate::helpers::spawn_app(wetech_persistence::Backend::Sqlite)
+        .await
+        .unwrap();
+    let page = app.get("/_simulator/azampay/phone").await;
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let style_src = csp
+        .split(';')
+        .map(str::trim)
+        .find(|d| d.starts_with("style-src") || d.starts_with("default-src"))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!style_src.contains("unsafe-inline"), "{csp}");
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("<style"), "no inline style: {html}");
+    assert!(html.contains("href=\"/_simulator/style.css\""), "{html}");
+    let css = app.get("/_simulator/style.css").await;
+    assert_eq!(css.status(), 200);
+    assert!(
+        css.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    assert!(css.text().await.unwrap().contains("font-family"));
+}
