@@ -7,7 +7,7 @@ use secrecy::SecretString;
 use wetech_payments::{AzamPayClient, PesapalClient};
 
 /// The enabled gateway clients and the secrets the notification routes check.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Gateways {
     /// Pesapal, when enabled.
     pub pesapal: Option<Arc<PesapalClient>>,
