@@ -440,9 +440,10 @@ impl AzamPayClient {
     }
 
     /// Status of a checkout. UNCONFIRMED endpoint (`GET {checkout}/azampay/gettransactionstatus
-    /// ?pgReferenceId=…&bankName=…`, docs/payments.md); a "not found" answer is reported as
-    /// pending, and a success that states no amount is an [`GatewayError::InvalidResponse`]
-    /// (wait for the callback instead).
+    /// ?pgReferenceId=…&bankName=…`, docs/payments.md). `data` is read as an object (our
+    /// simulator) or a sentence (the community samples); a "not found" answer, a success that
+    /// states no amount (`"Transaction successful."`) and any `data` this crate cannot read are
+    /// reported as pending (the outcome is unknown: wait for the callback), never as an error.
     pub async fn transaction_status(
         &self,
         transaction_id: &str,
@@ -483,7 +484,7 @@ impl AzamPayClient {
             Some(e) if resp.status.is_success() && e.success != Some(false) => e,
             _ => return Err(error_for(&resp, "gettransactionstatus")),
         };
-        let (status, merchant_reference) = wire::StatusData::of(env.data).into_status(provider)?;
+        let (status, merchant_reference) = wire::StatusData::of(env.data).into_status(provider);
         Ok(StatusReport {
             gateway_reference: id.to_owned(),
             merchant_reference,

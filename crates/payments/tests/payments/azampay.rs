@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use secrecy::SecretString;
-use wetech_gateway_sim::{DEV_PUBLIC_KEY_PEM, Endpoint, PushOutcome, Simulator, SimulatorConfig};
+use wetech_gateway_sim::{
+    DEV_PUBLIC_KEY_PEM, Endpoint, PushOutcome, Simulator, SimulatorConfig, StatusDataForm,
+};
 use wetech_payments::azampay::{
     Authenticity, AzamPayClient, BankCheckout, BankProvider, CallbackSchema, CallbackStatus,
     MnoCheckout,
@@ -557,5 +559,54 @@ async fn status_query_reports_pending_success_and_failure() {
         client.query_status(&no_provider).await,
         Err(GatewayError::InvalidRequest(_))
     ));
+    sim.stop().await;
+}
+
+/// The community samples show the status answer's `data` as a sentence. A "successful" sentence
+/// states no amount, so it cannot settle: it is pending (wait for the callback), not an error
+/// that would hide the attempt; a failure sentence fails it.
+#[tokio::test]
+async fn status_query_answered_with_a_sentence_is_pending_or_failed_never_an_error() {
+    let sim = Simulator::new(SimulatorConfig {
+        azampay_status_data: StatusDataForm::Sentence,
+        ..sim_config()
+    })
+    .spawn()
+    .unwrap();
+    let client = azampay(&sim);
+    let q = |id: &str| StatusQuery {
+        merchant_reference: String::new(),
+        gateway_reference: Some(id.to_owned()),
+        provider: Some(MobileProvider::Airtel),
+    };
+    let paid = client
+        .start_checkout(&azampay_checkout("INV-QS-1", "3000", "0712345678"))
+        .await
+        .unwrap();
+    sim.handle()
+        .approve_azampay(&paid.gateway_reference)
+        .unwrap();
+    let report = client
+        .query_status(&q(&paid.gateway_reference))
+        .await
+        .unwrap();
+    assert_eq!(report.status, GatewayStatus::Pending, "{report:?}");
+    assert_eq!(report.gateway_reference, paid.gateway_reference);
+
+    let failed = client
+        .start_checkout(&azampay_checkout("INV-QS-2", "3000", "0712345678"))
+        .await
+        .unwrap();
+    sim.handle()
+        .fail_azampay(&failed.gateway_reference)
+        .unwrap();
+    let report = client
+        .query_status(&q(&failed.gateway_reference))
+        .await
+        .unwrap();
+    assert!(
+        matches!(&report.status, GatewayStatus::Failed { reason } if reason == "Transaction failed"),
+        "{report:?}"
+    );
     sim.stop().await;
 }
