@@ -26,7 +26,7 @@ use crate::http::{
     Http, Idempotency, RawResponse, check_base, join, parse_answer, refused, unavailable,
 };
 use crate::lenient::json_number;
-use crate::money::{Currency, Money};
+use crate::money::Money;
 use crate::token::{TokenCache, parse_expiry};
 
 const TOKEN_PATH: &str = "/AppRegistration/GenerateToken";
@@ -274,7 +274,7 @@ impl AzamPayClient {
     }
 
     fn check_amount(amount: Money) -> Result<Box<serde_json::value::RawValue>, GatewayError> {
-        if amount.currency() != Currency::TZS {
+        if !Gateway::AzamPay.takes(amount.currency()) {
             return Err(GatewayError::InvalidRequest(
                 "AzamPay supports TZS only".into(),
             ));
