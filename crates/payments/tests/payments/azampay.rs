@@ -16,7 +16,8 @@ use wetech_payments::{
 };
 
 use crate::helpers::{
-    Receiver, azampay, azampay_checkout, azampay_config, money_of, sim_config, spawn_sim, tzs,
+    Receiver, azampay, azampay_checkout, azampay_config, money_of, sim_config, spawn_sim,
+    status_query, tzs,
 };
 
 const TOKEN: &str = "callback-token-0123456789";
@@ -574,36 +575,28 @@ async fn status_query_answered_with_a_sentence_is_pending_or_failed_never_an_err
     .spawn()
     .unwrap();
     let client = azampay(&sim);
-    let q = |id: &str| StatusQuery {
-        merchant_reference: String::new(),
-        gateway_reference: Some(id.to_owned()),
-        provider: Some(MobileProvider::Airtel),
+    let status_after = |reference: &'static str, approve: bool| {
+        let (client, handle) = (client.clone(), sim.handle());
+        async move {
+            let push = client
+                .start_checkout(&azampay_checkout(reference, "3000", "0712345678"))
+                .await
+                .unwrap();
+            let id = push.gateway_reference;
+            if approve {
+                handle.approve_azampay(&id).unwrap();
+            } else {
+                handle.fail_azampay(&id).unwrap();
+            }
+            let q = status_query(&id, Some(MobileProvider::Airtel));
+            (id, client.query_status(&q).await.unwrap())
+        }
     };
-    let paid = client
-        .start_checkout(&azampay_checkout("INV-QS-1", "3000", "0712345678"))
-        .await
-        .unwrap();
-    sim.handle()
-        .approve_azampay(&paid.gateway_reference)
-        .unwrap();
-    let report = client
-        .query_status(&q(&paid.gateway_reference))
-        .await
-        .unwrap();
+    let (id, report) = status_after("INV-QS-1", true).await;
     assert_eq!(report.status, GatewayStatus::Pending, "{report:?}");
-    assert_eq!(report.gateway_reference, paid.gateway_reference);
+    assert_eq!(report.gateway_reference, id);
 
-    let failed = client
-        .start_checkout(&azampay_checkout("INV-QS-2", "3000", "0712345678"))
-        .await
-        .unwrap();
-    sim.handle()
-        .fail_azampay(&failed.gateway_reference)
-        .unwrap();
-    let report = client
-        .query_status(&q(&failed.gateway_reference))
-        .await
-        .unwrap();
+    let (_, report) = status_after("INV-QS-2", false).await;
     assert!(
         matches!(&report.status, GatewayStatus::Failed { reason } if reason == "Transaction failed"),
         "{report:?}"

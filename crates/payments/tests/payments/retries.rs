@@ -12,7 +12,7 @@ use wetech_payments::{GatewayError, PaymentGateway, StatusQuery};
 
 use crate::helpers::{
     azampay, azampay_checkout, azampay_config, pesapal, pesapal_checkout, pesapal_ready, quick,
-    sim_config, spawn_sim,
+    sim_config, spawn_sim, status_query,
 };
 
 #[tokio::test]
@@ -288,11 +288,7 @@ async fn pesapal_edge_blocks_are_unavailability_that_safe_calls_retry() {
         .start_checkout(&pesapal_checkout("INV-EB-1", "100"))
         .await
         .unwrap();
-    let q = StatusQuery {
-        merchant_reference: String::new(),
-        gateway_reference: Some(checkout.gateway_reference),
-        provider: None,
-    };
+    let q = status_query(&checkout.gateway_reference, None);
     sim.handle().reset_calls();
     sim.handle()
         .inject(Endpoint::PesapalStatus, edge_block(403, true), 1);
