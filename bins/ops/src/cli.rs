@@ -124,7 +124,8 @@ pub enum CatalogCommand {
         /// Exact decimal price, e.g. 500000.00 (no separators, no exponent).
         #[arg(long, value_name = "PRICE", allow_negative_numbers = true)]
         price: String,
-        /// ISO-4217 currency code, e.g. TZS.
+        /// ISO-4217 currency code, e.g. TZS; one an enabled payment gateway takes (AzamPay: TZS
+        /// only), else the command fails naming what each enabled gateway takes.
         #[arg(long, value_name = "CURRENCY")]
         currency: String,
     },

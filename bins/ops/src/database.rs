@@ -138,6 +138,8 @@ pub(crate) fn catalog(settings: &Settings, request: &CatalogRequest, json: bool)
             }
         }
         CatalogRequest::Set { code, name, price } => {
+            // A price no enabled gateway can take would be offered and then fail at payment.
+            wetech_runtime::gateways_taking(settings, price.currency().as_str())?;
             let entry = catalog::set(&mut conn, code, name, *price)?;
             print_entry("set", &entry, json)?;
         }

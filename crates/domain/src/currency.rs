@@ -70,6 +70,10 @@ macro_rules! currencies {
     };
 }
 
+// The workspace's one currency table is `wetech-payments`' (its `money.rs`): this list must hold
+// exactly its codes with the same minor-unit digits. The domain takes no other crate of the
+// workspace (and the payments crate none of it), so the list cannot be shared in code;
+// `wetech-runtime`, which sees both, tests that the two are equal entry by entry.
 currencies! {
     Tzs => "TZS", 2, "Tanzanian shilling";
     Kes => "KES", 2, "Kenyan shilling";
@@ -85,6 +89,9 @@ currencies! {
     Mzn => "MZN", 2, "Mozambican metical";
     Mwk => "MWK", 2, "Malawian kwacha";
     Zmw => "ZMW", 2, "Zambian kwacha";
+    Zwl => "ZWL", 2, "Zimbabwean dollar";
+    Zwg => "ZWG", 2, "Zimbabwe gold";
+    Bwp => "BWP", 2, "Botswana pula";
     Zar => "ZAR", 2, "South African rand";
     Ngn => "NGN", 2, "Nigerian naira";
     Ghs => "GHS", 2, "Ghanaian cedi";
@@ -104,7 +111,10 @@ currencies! {
     Omr => "OMR", 3, "Omani rial";
     Kwd => "KWD", 3, "Kuwaiti dinar";
     Bhd => "BHD", 3, "Bahraini dinar";
+    Jod => "JOD", 3, "Jordanian dinar";
+    Tnd => "TND", 3, "Tunisian dinar";
     Jpy => "JPY", 0, "Japanese yen";
+    Krw => "KRW", 0, "South Korean won";
 }
 
 impl Currency {

@@ -31,6 +31,17 @@ pub enum PushOutcome {
     },
 }
 
+/// How the simulated AzamPay status query states `data` (docs/payments.md: the real endpoint
+/// for collections is UNCONFIRMED; community samples show a sentence, not an object).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusDataForm {
+    /// An object with `transactionstatus`, `amount`, `utilityref`, … (the default).
+    Object,
+    /// A plain sentence: `"Transaction successful."`, `"Transaction failed"`,
+    /// `"Transaction pending"`.
+    Sentence,
+}
+
 /// Body encoding of a POST IPN (UNCONFIRMED at Pesapal: JSON is what integrators parse).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PostEncoding {
@@ -61,6 +72,8 @@ pub struct SimulatorConfig {
     pub azampay_sign_callbacks: bool,
     /// The failure word in callbacks (`failure` per the spec, `failed` per the plugin).
     pub azampay_failure_word: String,
+    /// How the AzamPay status query states `data`.
+    pub azampay_status_data: StatusDataForm,
     /// Encoding of POST IPNs.
     pub pesapal_ipn_post_encoding: PostEncoding,
     /// `payment_method` of paid Pesapal orders.
@@ -87,6 +100,7 @@ impl Default for SimulatorConfig {
             azampay_callback_schema: CallbackSchema::Current,
             azampay_sign_callbacks: true,
             azampay_failure_word: "failure".to_owned(),
+            azampay_status_data: StatusDataForm::Object,
             pesapal_ipn_post_encoding: PostEncoding::Json,
             pesapal_payment_method: "Visa".to_owned(),
             delivery_attempts: 3,

@@ -33,7 +33,7 @@ mod state;
 mod text;
 
 pub use amount::Amount;
-pub use config::{CallbackSchema, PostEncoding, PushOutcome, SimulatorConfig};
+pub use config::{CallbackSchema, PostEncoding, PushOutcome, SimulatorConfig, StatusDataForm};
 pub use faults::{Endpoint, Fault, UnknownEndpoint};
 pub use handle::{
     Delivery, DeliveryKind, OrderView, SimulatorError, SimulatorHandle, TransactionView,

@@ -6,7 +6,7 @@ use std::pin::Pin;
 
 use crate::azampay::AzamPayCallback;
 use crate::error::GatewayError;
-use crate::money::Money;
+use crate::money::{Currency, Money};
 use crate::pesapal::PesapalIpn;
 
 /// A boxed, `Send` future: what the object-safe [`PaymentGateway`] methods return.
@@ -21,7 +21,48 @@ pub enum Gateway {
     AzamPay,
 }
 
+/// What AzamPay's checkout takes: TZS only (docs/payments.md).
+const AZAMPAY_CURRENCIES: &[Currency] = &[Currency::TZS];
+
+/// What Pesapal takes: the currencies of the countries it publishes merchant keys for (Kenya,
+/// Uganda, Tanzania, Rwanda, Malawi, Zambia) and USD for cards. UNCONFIRMED: which of them a
+/// merchant account accepts is agreed with Pesapal per account (docs/payments.md).
+const PESAPAL_CURRENCIES: &[Currency] = &[
+    Currency::TZS,
+    Currency::KES,
+    Currency::UGX,
+    Currency::RWF,
+    Currency::MWK,
+    Currency::ZMW,
+    Currency::USD,
+];
+
 impl Gateway {
+    /// Both gateways.
+    pub const ALL: [Gateway; 2] = [Gateway::Pesapal, Gateway::AzamPay];
+
+    /// The currencies this gateway takes a payment in.
+    ///
+    /// ```
+    /// use wetech_payments::{Currency, Gateway};
+    /// assert_eq!(Gateway::AzamPay.currencies(), &[Currency::TZS]);
+    /// assert!(Gateway::Pesapal.takes(Currency::KES));
+    /// assert!(!Gateway::AzamPay.takes(Currency::KES));
+    /// ```
+    #[must_use]
+    pub const fn currencies(self) -> &'static [Currency] {
+        match self {
+            Gateway::Pesapal => PESAPAL_CURRENCIES,
+            Gateway::AzamPay => AZAMPAY_CURRENCIES,
+        }
+    }
+
+    /// Whether this gateway takes a payment in `currency`.
+    #[must_use]
+    pub fn takes(self, currency: Currency) -> bool {
+        self.currencies().contains(&currency)
+    }
+
     /// `"pesapal"` or `"azampay"`, as stored and logged.
     #[must_use]
     pub const fn as_str(self) -> &'static str {
@@ -411,4 +452,19 @@ pub trait PaymentGateway: Send + Sync {
         &'a self,
         notification: &'a IncomingNotification,
     ) -> GatewayFuture<'a, Notification>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_gateway_takes_tzs_and_only_currencies_of_the_table() {
+        for g in Gateway::ALL {
+            assert!(g.takes(Currency::TZS), "{g}");
+            for c in g.currencies() {
+                assert_eq!(Currency::parse(c.code()), Ok(*c), "{g} {c}");
+            }
+        }
+    }
 }

@@ -1,7 +1,9 @@
 //! HTTP plumbing shared by both clients: two middleware clients (one that retries idempotent
 //! calls with exponential backoff and jitter, one for checkouts that re-sends only when the
 //! connection could not be opened), a per-call timeout, one tracing span per call, and the
-//! mapping of transport failures to [`GatewayError`].
+//! mapping of transport failures to [`GatewayError`]. A gateway behind a CDN that blocks
+//! clients ([`EdgeBlocks::Transient`]) also has its safe calls retried on the CDN's 403 or HTML
+//! error page.
 
 use std::time::{Duration, Instant};
 
@@ -87,6 +89,58 @@ impl RetryableStrategy for ConnectErrorsOnly {
     }
 }
 
+/// The idempotent calls' policy: reqwest-retry's default (5xx, 408, 429, timeouts, resets),
+/// plus, for a gateway behind a blocking CDN, a 403 or a non-success HTML page.
+struct SafeCalls {
+    edge_blocks: EdgeBlocks,
+}
+
+impl RetryableStrategy for SafeCalls {
+    fn handle(
+        &self,
+        res: &Result<reqwest::Response, reqwest_middleware::Error>,
+    ) -> Option<Retryable> {
+        if self.edge_blocks == EdgeBlocks::Transient
+            && let Ok(r) = res
+            && is_edge_block(r.status(), content_type(r.headers()).as_deref(), None)
+        {
+            return Some(Retryable::Transient);
+        }
+        DefaultRetryableStrategy.handle(res)
+    }
+}
+
+/// What a 403 or an HTML error page in front of a gateway means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EdgeBlocks {
+    /// The gateway sits behind a CDN that sometimes blocks clients with an HTML 403 (Pesapal,
+    /// docs/payments.md): such an answer is the gateway being unavailable, and safe calls
+    /// retry on it.
+    Transient,
+    /// The gateway's own answer: a 403 is a refusal.
+    Final,
+}
+
+/// Whether an answer is a CDN's block or error page rather than the gateway's: a 403, or a
+/// non-success answer that is an HTML page (by its content type or, when the body is known,
+/// by its first character), or an HTML page where JSON was due.
+pub(crate) fn is_edge_block(
+    status: StatusCode,
+    content_type: Option<&str>,
+    body: Option<&[u8]>,
+) -> bool {
+    let html_type = content_type.is_some_and(|t| t.to_ascii_lowercase().contains("text/html"));
+    let html_body = body.is_some_and(|b| b.trim_ascii_start().first() == Some(&b'<'));
+    status == StatusCode::FORBIDDEN || (!status.is_success() && html_type) || html_body
+}
+
+fn content_type(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
 /// Whether a call may be repeated by the transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Idempotency {
@@ -103,13 +157,20 @@ pub(crate) struct Http {
     once: ClientWithMiddleware,
 }
 
-/// A gateway's answer: status and (size-limited) body.
+/// A gateway's answer: status, content type and (size-limited) body.
 pub(crate) struct RawResponse {
     pub status: StatusCode,
+    pub content_type: Option<String>,
     pub body: Vec<u8>,
 }
 
 impl RawResponse {
+    /// Whether this is a CDN's block or error page rather than the gateway's answer
+    /// ([`is_edge_block`]).
+    pub fn is_edge_block(&self) -> bool {
+        is_edge_block(self.status, self.content_type.as_deref(), Some(&self.body))
+    }
+
     /// A short, printable excerpt of the body for error messages (never logged with secrets:
     /// gateway answers carry none of ours).
     pub fn excerpt(&self) -> String {
@@ -123,7 +184,18 @@ impl RawResponse {
 }
 
 impl Http {
+    /// The transport of a gateway whose 403 and HTML answers are its own.
     pub(crate) fn new(options: &HttpOptions) -> Result<Http, GatewayError> {
+        Http::build(options, EdgeBlocks::Final)
+    }
+
+    /// The transport of a gateway behind a CDN that blocks clients: safe calls also retry on
+    /// a 403 or an HTML error page.
+    pub(crate) fn behind_blocking_edge(options: &HttpOptions) -> Result<Http, GatewayError> {
+        Http::build(options, EdgeBlocks::Transient)
+    }
+
+    fn build(options: &HttpOptions, edge_blocks: EdgeBlocks) -> Result<Http, GatewayError> {
         let build = || {
             reqwest::Client::builder()
                 .timeout(options.timeout)
@@ -148,7 +220,7 @@ impl Http {
         let retrying = ClientBuilder::new(build()?)
             .with(RetryTransientMiddleware::new_with_policy_and_strategy(
                 policy(),
-                DefaultRetryableStrategy,
+                SafeCalls { edge_blocks },
             ))
             .build();
         let once = ClientBuilder::new(build()?)
@@ -254,6 +326,7 @@ impl Http {
 async fn execute(kind: Idempotency, request: RequestBuilder) -> Result<RawResponse, GatewayError> {
     let mut response = request.send().await.map_err(|e| classify(e, kind))?;
     let status = response.status();
+    let content_type = content_type(response.headers());
     let mut body = Vec::new();
     loop {
         match response.chunk().await {
@@ -279,7 +352,11 @@ async fn execute(kind: Idempotency, request: RequestBuilder) -> Result<RawRespon
             }
         }
     }
-    Ok(RawResponse { status, body })
+    Ok(RawResponse {
+        status,
+        content_type,
+        body,
+    })
 }
 
 /// The reqwest error at the bottom of a middleware error, through reqwest-retry's wrapper.

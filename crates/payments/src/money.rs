@@ -31,7 +31,12 @@ pub enum MoneyError {
 
 /// ISO 4217 codes known to this crate and their minor-unit exponents.
 ///
-/// East-African currencies first; a few common others for foreign cards.
+/// East-African currencies first; a few common others for foreign cards. This is the one
+/// currency table of the workspace: `wetech-domain`'s `Currency` (what the catalogue may price
+/// in) must hold exactly these codes with these exponents. This crate takes nothing from the
+/// workspace, so the two cannot share the list in code; `wetech-runtime`, which sees both,
+/// tests that they are equal entry by entry. Which of these each gateway takes is
+/// [`crate::Gateway::currencies`].
 const CURRENCIES: &[(&str, u8)] = &[
     ("TZS", 2),
     ("KES", 2),
@@ -53,6 +58,7 @@ const CURRENCIES: &[(&str, u8)] = &[
     ("ZAR", 2),
     ("NGN", 2),
     ("GHS", 2),
+    ("EGP", 2),
     ("XAF", 0),
     ("XOF", 0),
     ("USD", 2),
@@ -64,6 +70,7 @@ const CURRENCIES: &[(&str, u8)] = &[
     ("CNY", 2),
     ("INR", 2),
     ("AED", 2),
+    ("SAR", 2),
     ("JPY", 0),
     ("KRW", 0),
     ("BHD", 3),
@@ -91,25 +98,31 @@ pub struct Currency {
 
 impl Currency {
     /// Tanzanian shilling (exponent 2).
-    pub const TZS: Currency = Currency {
-        code: "TZS",
-        exponent: 2,
-    };
+    pub const TZS: Currency = Currency::entry("TZS", 2);
     /// Kenyan shilling (exponent 2).
-    pub const KES: Currency = Currency {
-        code: "KES",
-        exponent: 2,
-    };
+    pub const KES: Currency = Currency::entry("KES", 2);
     /// Ugandan shilling (exponent 0).
-    pub const UGX: Currency = Currency {
-        code: "UGX",
-        exponent: 0,
-    };
+    pub const UGX: Currency = Currency::entry("UGX", 0);
+    /// Rwandan franc (exponent 0).
+    pub const RWF: Currency = Currency::entry("RWF", 0);
+    /// Malawian kwacha (exponent 2).
+    pub const MWK: Currency = Currency::entry("MWK", 2);
+    /// Zambian kwacha (exponent 2).
+    pub const ZMW: Currency = Currency::entry("ZMW", 2);
     /// US dollar (exponent 2).
-    pub const USD: Currency = Currency {
-        code: "USD",
-        exponent: 2,
-    };
+    pub const USD: Currency = Currency::entry("USD", 2);
+
+    /// A table entry by its parts, for the named constants (a test checks that each is one).
+    const fn entry(code: &'static str, exponent: u8) -> Currency {
+        Currency { code, exponent }
+    }
+
+    /// Every currency of the table, in its order.
+    pub fn all() -> impl Iterator<Item = Currency> {
+        CURRENCIES
+            .iter()
+            .map(|&(code, exponent)| Currency { code, exponent })
+    }
 
     /// Looks a code up, case-insensitively, after trimming spaces.
     pub fn parse(code: &str) -> Result<Currency, MoneyError> {
@@ -351,5 +364,17 @@ mod tests {
         assert_eq!(Currency::parse(" kes ").unwrap(), Currency::KES);
         assert!(Currency::parse("TZSX").is_err());
         assert!(Currency::parse("").is_err());
+    }
+
+    #[test]
+    fn the_named_constants_are_entries_of_the_table() {
+        for c in [Currency::RWF, Currency::MWK, Currency::ZMW] {
+            assert_eq!(Currency::parse(c.code()), Ok(c));
+        }
+        let codes: Vec<&str> = Currency::all().map(Currency::code).collect();
+        let mut unique = codes.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), codes.len(), "a code twice in {codes:?}");
     }
 }

@@ -52,6 +52,21 @@ pub fn simulator_urls(origin: &str) -> GatewayUrls {
     }
 }
 
+/// The gateways these settings enable: in simulator mode both, otherwise each gateway with
+/// credentials (`PaymentsSettings::validate_credentials`).
+///
+/// # Errors
+/// A gateway setting is missing or malformed.
+pub fn enabled_gateways(settings: &Settings) -> Result<EnabledGateways, GatewaySetupError> {
+    Ok(match settings.payments_mode().hosts() {
+        Some(hosts) => settings.payments.validate_credentials(hosts)?,
+        None => EnabledGateways {
+            pesapal: true,
+            azampay: true,
+        },
+    })
+}
+
 /// Builds the clients the settings enable. `simulator` holds the base URLs of the simulator
 /// the web binary mounted (see [`simulator_urls`]), `None` when the build has none; simulator
 /// mode without them is refused with a message naming the `simulator` feature.
@@ -62,15 +77,9 @@ pub fn build_gateways(
     settings: &Settings,
     simulator: Option<&GatewayUrls>,
 ) -> Result<Gateways, GatewaySetupError> {
-    let (payments, urls, enabled) = match settings.payments_mode().hosts() {
-        Some(hosts) => {
-            let enabled = settings.payments.validate_credentials(hosts)?;
-            (
-                settings.payments.clone(),
-                GatewayUrls::hosted(hosts),
-                enabled,
-            )
-        }
+    let enabled = enabled_gateways(settings)?;
+    let (payments, urls) = match settings.payments_mode().hosts() {
+        Some(hosts) => (settings.payments.clone(), GatewayUrls::hosted(hosts)),
         None => {
             let urls = simulator.ok_or_else(|| GatewaySetupError::Settings {
                 key: "payments.mode".to_owned(),
@@ -78,11 +87,7 @@ pub fn build_gateways(
                           (built without the `simulator` feature); use `sandbox` or `live`"
                     .to_owned(),
             })?;
-            let enabled = EnabledGateways {
-                pesapal: true,
-                azampay: true,
-            };
-            (with_placeholders(&settings.payments), urls.clone(), enabled)
+            (with_placeholders(&settings.payments), urls.clone())
         }
     };
     let pesapal = if enabled.pesapal {

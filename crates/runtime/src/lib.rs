@@ -7,17 +7,20 @@
 //! |---|---|
 //! | [`settings`] | every setting of both binaries: defaults → TOML file → `WETECH__…` variables |
 //! | [`gateways`] | the gateway clients the settings enable |
+//! | [`payable`] | which enabled gateway takes a currency |
 //! | [`database`] | the pool, opened and migrated at start |
 //! | [`health`] | the health checks of `/health/` and `ops healthcheck` for these settings |
 
 pub mod database;
 pub mod gateways;
 pub mod health;
+pub mod payable;
 pub mod settings;
 
 pub use database::{StartError, open_database};
-pub use gateways::{GatewaySetupError, build_gateways, simulator_urls};
+pub use gateways::{GatewaySetupError, build_gateways, enabled_gateways, simulator_urls};
 pub use health::health_context;
+pub use payable::{CurrencyCheckError, enabled_gateway_list, gateways_taking};
 pub use settings::{
     CONFIG_FILE_ENV, DEVELOPMENT_SECRET_KEY, Environment, PaymentsMode, ServerSettings, Settings,
     SettingsError,

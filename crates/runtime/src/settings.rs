@@ -360,7 +360,28 @@ impl Settings {
                 .validate_credentials(hosts)
                 .map_err(|e| SettingsError::invalid(e.key(), e.message()))?;
         }
+        if self.environment == Environment::Production {
+            self.validate_production_proxy()?;
+        }
         Ok(())
+    }
+
+    /// Production redirects every page not received over HTTPS, and this server speaks plain
+    /// HTTP: it learns that a request came over HTTPS only from the `X-Forwarded-Proto` of a
+    /// proxy it trusts. Without `server.trust_proxy` every page would redirect to HTTPS forever,
+    /// so such a setup is refused rather than served (docs/configuration.md). Checked last, so
+    /// that any other mistake of a production setup is named first.
+    fn validate_production_proxy(&self) -> Result<(), SettingsError> {
+        if self.server.trust_proxy {
+            return Ok(());
+        }
+        Err(SettingsError::invalid(
+            "server.trust_proxy",
+            "must be true when `environment` is `production`: this server speaks plain HTTP \
+             behind a TLS-terminating reverse proxy and knows a request came over HTTPS only \
+             from that proxy's X-Forwarded-Proto; without it every page would redirect to HTTPS \
+             forever. Put the service behind such a proxy and set WETECH__SERVER__TRUST_PROXY=true",
+        ))
     }
 
     fn validate_production(&self) -> Result<(), SettingsError> {
@@ -825,6 +846,38 @@ mod tests {
             let s = Settings::load_from(None, vars(&[("WETECH__SERVER__PUBLIC_URL", good)]));
             assert!(s.is_ok(), "{good} refused: {:?}", s.err());
         }
+    }
+
+    #[test]
+    fn production_refuses_to_run_without_a_trusted_proxy() {
+        let acceptable = [
+            ("WETECH__ENVIRONMENT", "production"),
+            (
+                "WETECH__SERVER__SECRET_KEY",
+                "0123456789abcdef0123456789abcdef-prod",
+            ),
+            ("WETECH__PAYMENTS__MODE", "sandbox"),
+            ("WETECH__PAYMENTS__PESAPAL__CONSUMER_KEY", "k"),
+            ("WETECH__PAYMENTS__PESAPAL__CONSUMER_SECRET", "s"),
+        ];
+        for trust in [None, Some("false")] {
+            let mut pairs = acceptable.to_vec();
+            pairs.extend(trust.map(|t| ("WETECH__SERVER__TRUST_PROXY", t)));
+            let e = err(&pairs);
+            assert!(
+                e.contains("`server.trust_proxy`") && e.contains("`environment`"),
+                "{e}"
+            );
+        }
+        let mut pairs = acceptable.to_vec();
+        pairs.push(("WETECH__SERVER__TRUST_PROXY", "true"));
+        assert!(Settings::load_from(None, vars(&pairs)).is_ok());
+        // Development serves plain HTTP itself and needs no proxy.
+        assert!(Settings::load_from(None, vars(&[])).is_ok());
+        // Any other production mistake is named first.
+        let mut pairs = acceptable.to_vec();
+        pairs.retain(|(k, _)| *k != "WETECH__PAYMENTS__PESAPAL__CONSUMER_SECRET");
+        assert!(err(&pairs).contains("payments.pesapal.consumer_secret"));
     }
 
     #[test]

@@ -1100,3 +1100,112 @@ fn a_malformed_database_url_never_shows_its_password() {
         }
     }
 }
+
+/// `ops catalog set` refuses a price in a currency no enabled gateway takes (exit 1, naming
+/// each enabled gateway and what it takes): such a price would be offered and the payment
+/// would then fail.
+#[test]
+fn catalog_set_refuses_a_currency_no_enabled_gateway_takes() {
+    let set = |s: &Setup, currency: &str| {
+        s.ops(&[
+            "catalog",
+            "set",
+            "WEB-INTL",
+            "--name",
+            "Website abroad",
+            "--price",
+            "1000",
+            "--currency",
+            currency,
+        ])
+    };
+    // Development: the simulator enables both gateways.
+    let dev = Setup::sqlite();
+    dev.ok(&["migrate"]);
+    for currency in ["EGP", "SAR"] {
+        let out = set(&dev, currency);
+        assert_eq!(out.status.code(), Some(1), "{currency}");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains(&format!("no enabled payment gateway takes {currency}"))
+                && stderr.contains("pesapal takes TZS")
+                && stderr.contains("azampay takes TZS"),
+            "{stderr}"
+        );
+    }
+    let listed = dev.json(&["catalog", "list"]);
+    assert!(
+        !listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["code"] == "WEB-INTL"),
+        "{listed}"
+    );
+
+    // Only AzamPay configured: TZS only.
+    let azampay_only = Setup::sqlite();
+    let mut config = std::fs::read_to_string(&azampay_only.config).unwrap();
+    config.push_str(
+        "\n[payments]\nmode = \"sandbox\"\n\n[payments.azampay]\napp_name = \"wetech\"\n\
+         client_id = \"id\"\nclient_secret = \"secret\"\ncallback_token = \"callback-token-0123456789\"\n",
+    );
+    std::fs::write(&azampay_only.config, config).unwrap();
+    azampay_only.ok(&["migrate"]);
+    let out = set(&azampay_only, "KES");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("no enabled payment gateway takes KES: azampay takes TZS"),
+        "{stderr}"
+    );
+    let out = set(&azampay_only, "TZS");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+/// Every currency the default catalogue prices in can be paid by at least one gateway, whichever
+/// one alone is enabled.
+#[test]
+fn every_catalogue_currency_is_payable_by_an_enabled_gateway() {
+    let s = Setup::sqlite();
+    s.ok(&["migrate"]);
+    let listed = s.json(&["catalog", "list"]);
+    let currencies: Vec<String> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["currency"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!currencies.is_empty());
+    let settings = |vars: &[(&str, &str)]| {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        wetech_runtime::Settings::load_from(None, vars).unwrap()
+    };
+    let pesapal_only = settings(&[
+        ("WETECH__PAYMENTS__MODE", "sandbox"),
+        ("WETECH__PAYMENTS__PESAPAL__CONSUMER_KEY", "key"),
+        ("WETECH__PAYMENTS__PESAPAL__CONSUMER_SECRET", "secret"),
+    ]);
+    let azampay_only = settings(&[
+        ("WETECH__PAYMENTS__MODE", "sandbox"),
+        ("WETECH__PAYMENTS__AZAMPAY__APP_NAME", "wetech"),
+        ("WETECH__PAYMENTS__AZAMPAY__CLIENT_ID", "id"),
+        ("WETECH__PAYMENTS__AZAMPAY__CLIENT_SECRET", "secret"),
+        (
+            "WETECH__PAYMENTS__AZAMPAY__CALLBACK_TOKEN",
+            "callback-token-0123456789",
+        ),
+    ]);
+    for settings in [settings(&[]), pesapal_only, azampay_only] {
+        for currency in &currencies {
+            assert!(
+                wetech_runtime::gateways_taking(&settings, currency).is_ok(),
+                "{currency} with {:?}",
+                wetech_runtime::enabled_gateway_list(&settings)
+            );
+        }
+    }
+}

@@ -5,6 +5,13 @@
 //! `Application` themselves in sandbox mode with dummy credentials whose base URLs point at a port
 //! nothing listens on (127.0.0.1:9): none of these tests reaches a gateway. The middleware does not
 //! depend on the database, so they run on SQLite only.
+//!
+//! Production behind no trusted proxy is refused at start (`server.trust_proxy`,
+//! docs/configuration.md): the real production server sits behind one, and a request that reached
+//! it over plain HTTP comes with `X-Forwarded-Proto: http` or none. The middleware still ignores a
+//! forged `X-Forwarded-Proto` when told to trust no proxy; the tests of that build the
+//! `Application` from those refused settings directly (as a library user could), after checking
+//! that the binary's rules refuse them.
 
 use std::time::Duration;
 
@@ -29,10 +36,13 @@ struct ProdApp {
     _dir: tempfile::TempDir,
 }
 
-async fn spawn_production(trust_proxy: bool) -> ProdApp {
-    let db = TestDb::new(Backend::Sqlite).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let mut settings = test_settings(&db, dir.path());
+/// Production settings (sandbox payments, dummy credentials) with `trust_proxy` as given.
+fn production_settings(
+    db: &TestDb,
+    dir: &std::path::Path,
+    trust_proxy: bool,
+) -> wetech_runtime::Settings {
+    let mut settings = test_settings(db, dir);
     settings.environment = Environment::Production;
     settings.server.public_url = PUBLIC_URL.to_owned();
     settings.server.trust_proxy = trust_proxy;
@@ -44,8 +54,28 @@ async fn spawn_production(trust_proxy: bool) -> ProdApp {
     settings.payments.pesapal.base_url = Some("http://127.0.0.1:9/pesapalv3".to_owned());
     settings.payments.azampay.auth_base_url = Some("http://127.0.0.1:9".to_owned());
     settings.payments.azampay.checkout_base_url = Some("http://127.0.0.1:9".to_owned());
-    // The same rules the binary applies at start: these are acceptable production settings.
-    settings.validate().expect("valid production settings");
+    settings
+}
+
+/// A production server on a free port. With `trust_proxy` false the settings are the ones the
+/// binary refuses (checked here), built anyway to test the middleware on its own.
+async fn spawn_production(trust_proxy: bool) -> ProdApp {
+    let db = TestDb::new(Backend::Sqlite).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let settings = production_settings(&db, dir.path(), trust_proxy);
+    if trust_proxy {
+        // The same rules the binary applies at start: these are acceptable production settings.
+        settings.validate().expect("valid production settings");
+    } else {
+        let refused = settings
+            .validate()
+            .expect_err("production without a trusted proxy is refused")
+            .to_string();
+        assert!(
+            refused.contains("server.trust_proxy") && refused.contains("environment"),
+            "{refused}"
+        );
+    }
     let app = Application::build(settings).await.expect("build app");
     assert!(
         app.simulator().is_none(),
@@ -129,7 +159,17 @@ fn assert_xss_filter_off(headers: &HeaderMap, what: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_http_is_redirected_to_the_configured_https_origin() {
-    let app = spawn_production(false).await;
+    // Behind the trusted proxy (the only production setup that starts), a request that reached
+    // the proxy over plain HTTP carries `X-Forwarded-Proto: http`, or no such header at all.
+    for trust_proxy in [true, false] {
+        plain_http_is_redirected(&spawn_production(trust_proxy).await).await;
+    }
+}
+
+/// A request forwarded over plain HTTP, as the proxy says it (or says nothing).
+const VIA_HTTP: &[&[(&str, &str)]] = &[&[], &[("x-forwarded-proto", "http")]];
+
+async fn plain_http_is_redirected(app: &ProdApp) {
     for (path, target) in [
         ("/", "https://shop.wetech.test/"),
         (
@@ -143,11 +183,13 @@ async fn plain_http_is_redirected_to_the_configured_https_origin() {
         ("/no/such/page", "https://shop.wetech.test/no/such/page"),
         ("/healthy", "https://shop.wetech.test/healthy"),
     ] {
-        let resp = app.get(path, &[]).await;
-        assert_eq!(resp.status(), 301, "{path}");
-        assert_eq!(header(resp.headers(), "location"), Some(target), "{path}");
-        // Even the redirect tells the browser to use HTTPS from now on.
-        assert_security_headers(resp.headers(), path);
+        for headers in VIA_HTTP {
+            let resp = app.get(path, headers).await;
+            assert_eq!(resp.status(), 301, "{path} {headers:?}");
+            assert_eq!(header(resp.headers(), "location"), Some(target), "{path}");
+            // Even the redirect tells the browser to use HTTPS from now on.
+            assert_security_headers(resp.headers(), path);
+        }
     }
     // The target host comes from the configuration, never from the Host header a client controls.
     let resp = app
@@ -182,13 +224,17 @@ async fn forwarded_proto_is_not_trusted_without_trust_proxy() {
             Some("https://shop.wetech.test/api/v1/services")
         );
     }
-    let resp = app
-        .get(
-            "/",
-            &[("forwarded", "proto=https"), ("x-forwarded-ssl", "on")],
-        )
-        .await;
-    assert_eq!(resp.status(), 301, "no other header is trusted either");
+    // No other header is trusted either, behind the trusted proxy or not: only its
+    // X-Forwarded-Proto counts.
+    for app in [app, spawn_production(true).await] {
+        let resp = app
+            .get(
+                "/",
+                &[("forwarded", "proto=https"), ("x-forwarded-ssl", "on")],
+            )
+            .await;
+        assert_eq!(resp.status(), 301, "only X-Forwarded-Proto is trusted");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

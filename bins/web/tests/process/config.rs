@@ -6,11 +6,17 @@ use crate::helpers::run_to_exit;
 /// A production secret key of 40 bytes.
 const GOOD_KEY: &str = "0123456789abcdef0123456789abcdef-prod-ok";
 
-/// Production with Pesapal sandbox credentials: acceptable unless `extra` spoils it.
+/// Production behind a trusted proxy with Pesapal sandbox credentials (whose host is a port
+/// nothing listens on): acceptable unless `extra` spoils it.
 fn production(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
     let mut env = vec![
         ("WETECH__ENVIRONMENT", "production"),
         ("WETECH__SERVER__SECRET_KEY", GOOD_KEY),
+        ("WETECH__SERVER__TRUST_PROXY", "true"),
+        (
+            "WETECH__PAYMENTS__PESAPAL__BASE_URL",
+            "http://127.0.0.1:9/pesapalv3",
+        ),
         ("WETECH__PAYMENTS__MODE", "sandbox"),
         (
             "WETECH__PAYMENTS__PESAPAL__CONSUMER_KEY",
@@ -144,6 +150,30 @@ async fn production_refuses_missing_gateway_credentials() {
         ),
     ]);
     assert_names(&refused(&no_token).await, "payments.azampay.callback_token");
+}
+
+/// This server speaks plain HTTP and learns that a request came over HTTPS only from a trusted
+/// proxy: production without `server.trust_proxy` would redirect every page to HTTPS forever, so
+/// it refuses to start, naming both keys (docs/configuration.md).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_refuses_to_start_without_a_trusted_proxy() {
+    for trust_proxy in ["", "false"] {
+        let stderr = refused(&production(&[("WETECH__SERVER__TRUST_PROXY", trust_proxy)])).await;
+        assert_names(&stderr, "server.trust_proxy");
+        assert_names(&stderr, "environment");
+        assert!(stderr.contains("redirect"), "says why: {stderr}");
+    }
+}
+
+/// The acceptable production setup the refusals above spoil does start and serve.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_behind_a_trusted_proxy_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let web = crate::helpers::Web::start(dir.path(), &production(&[])).await;
+    let live = web.get("/health/live").await;
+    assert_eq!(live.status(), 200);
+    let stopped = web.terminate().await;
+    assert!(stopped.status.success(), "{}", stopped.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
 use crate::amount::Amount;
-use crate::config::{CallbackSchema, PushOutcome};
+use crate::config::{CallbackSchema, PushOutcome, StatusDataForm};
 use crate::faults::Endpoint;
 use crate::handle::{Delivery, DeliveryKind, SimulatorError, TransactionView};
 use crate::html::{escape, page};
@@ -493,6 +493,7 @@ fn status(state: &Arc<State>, req: &HttpRequest) -> HttpResponse {
         .find(|(k, _)| k.eq_ignore_ascii_case("pgReferenceId"))
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default();
+    let form = state.config().azampay_status_data;
     let a = lock(&state.azampay);
     let Some(t) = a.txns.get(id.trim()) else {
         return json_response(
@@ -500,15 +501,24 @@ fn status(state: &Arc<State>, req: &HttpRequest) -> HttpResponse {
             &json!({"data": null, "message": "Transaction not found", "success": false, "statusCode": 404}),
         );
     };
+    let sentence = match t.state {
+        TxnState::Failure => "Transaction failed",
+        TxnState::Success => "Transaction successful.",
+        TxnState::Pending => "Transaction pending",
+    };
+    let data = match form {
+        StatusDataForm::Object => json!({
+            "transactionstatus": word(t.state), "amount": t.amount.to_compact_string(), "currency": "TZS",
+            "msisdn": t.msisdn, "operator": t.provider, "utilityref": t.external_id, "reference": t.id,
+            "mnoreference": if t.state == TxnState::Success { t.mno_reference.clone() } else { String::new() },
+            "message": sentence
+        }),
+        StatusDataForm::Sentence => Value::String(sentence.to_owned()),
+    };
     json_response(
         Http::OK,
         &json!({
-            "data": {
-                "transactionstatus": word(t.state), "amount": t.amount.to_compact_string(), "currency": "TZS",
-                "msisdn": t.msisdn, "operator": t.provider, "utilityref": t.external_id, "reference": t.id,
-                "mnoreference": if t.state == TxnState::Success { t.mno_reference.clone() } else { String::new() },
-                "message": match t.state { TxnState::Failure => "Transaction failed", TxnState::Success => "Transaction successful.", TxnState::Pending => "Transaction pending" }
-            },
+            "data": data,
             "message": "Transaction Status successfuly fetch",
             "success": true,
             "statusCode": 200

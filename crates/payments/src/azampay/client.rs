@@ -26,7 +26,7 @@ use crate::http::{
     Http, Idempotency, RawResponse, check_base, join, parse_answer, refused, unavailable,
 };
 use crate::lenient::json_number;
-use crate::money::{Currency, Money};
+use crate::money::Money;
 use crate::token::{TokenCache, parse_expiry};
 
 const TOKEN_PATH: &str = "/AppRegistration/GenerateToken";
@@ -274,7 +274,7 @@ impl AzamPayClient {
     }
 
     fn check_amount(amount: Money) -> Result<Box<serde_json::value::RawValue>, GatewayError> {
-        if amount.currency() != Currency::TZS {
+        if !Gateway::AzamPay.takes(amount.currency()) {
             return Err(GatewayError::InvalidRequest(
                 "AzamPay supports TZS only".into(),
             ));
@@ -440,9 +440,10 @@ impl AzamPayClient {
     }
 
     /// Status of a checkout. UNCONFIRMED endpoint (`GET {checkout}/azampay/gettransactionstatus
-    /// ?pgReferenceId=…&bankName=…`, docs/payments.md); a "not found" answer is reported as
-    /// pending, and a success that states no amount is an [`GatewayError::InvalidResponse`]
-    /// (wait for the callback instead).
+    /// ?pgReferenceId=…&bankName=…`, docs/payments.md). `data` is read as an object (our
+    /// simulator) or a sentence (the community samples); a "not found" answer, a success that
+    /// states no amount (`"Transaction successful."`) and any `data` this crate cannot read are
+    /// reported as pending (the outcome is unknown: wait for the callback), never as an error.
     pub async fn transaction_status(
         &self,
         transaction_id: &str,
@@ -483,7 +484,7 @@ impl AzamPayClient {
             Some(e) if resp.status.is_success() && e.success != Some(false) => e,
             _ => return Err(error_for(&resp, "gettransactionstatus")),
         };
-        let (status, merchant_reference) = wire::StatusData::of(env.data).into_status(provider)?;
+        let (status, merchant_reference) = wire::StatusData::of(env.data).into_status(provider);
         Ok(StatusReport {
             gateway_reference: id.to_owned(),
             merchant_reference,

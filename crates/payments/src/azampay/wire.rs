@@ -7,7 +7,6 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::callback::CallbackSchema;
-use crate::error::GatewayError;
 use crate::gateway::{GatewayStatus, MobileProvider, PaymentDetails, mask};
 use crate::lenient::{opt_bool, opt_i64, opt_string};
 use crate::money::{Currency, Money};
@@ -177,8 +176,8 @@ pub(crate) struct PublicKeyWire {
     pub data: Option<Value>,
 }
 
-/// `data` of the status answer: an object describing the transaction, or (community stubs) a
-/// plain sentence such as `"Transaction successful."`.
+/// `data` of the status answer: an object describing the transaction (our simulator), a plain
+/// sentence such as `"Transaction successful."` (the community samples), or anything else.
 pub(crate) enum StatusData {
     Transaction(Box<TransactionWire>),
     Sentence(String),
@@ -236,6 +235,17 @@ fn given(v: Option<String>) -> Option<String> {
     v.filter(|s| !s.trim().is_empty())
 }
 
+/// A status answer that says nothing this crate can act on: reported as
+/// [`GatewayStatus::Pending`] (the outcome is unknown, the attempt stays open for the callback,
+/// reconciliation or a person), never as an error that would hide the attempt.
+fn unknown(why: &str) -> (GatewayStatus, Option<String>) {
+    tracing::warn!(
+        why,
+        "AzamPay status answer not understood; reported as pending"
+    );
+    (GatewayStatus::Pending, None)
+}
+
 impl StatusData {
     /// Reads `data` of a status answer: only an object is a transaction, only a string a
     /// sentence.
@@ -249,21 +259,15 @@ impl StatusData {
         }
     }
 
-    /// The status it reports and the merchant reference, when it states one. A success must
-    /// state its amount; a sentence that says "successful" states none, so it is an error (wait
-    /// for the callback instead).
-    pub(crate) fn into_status(
-        self,
-        provider: MobileProvider,
-    ) -> Result<(GatewayStatus, Option<String>), GatewayError> {
+    /// The status it reports and the merchant reference, when it states one. Only an answer
+    /// that states a success with its amount settles; a failure must say so; everything else
+    /// (a "successful" sentence without an amount, an unknown word, a success whose amount or
+    /// currency cannot be read, no data at all) is pending: the outcome is unknown.
+    pub(crate) fn into_status(self, provider: MobileProvider) -> (GatewayStatus, Option<String>) {
         let t = match self {
             StatusData::Transaction(t) => *t,
             StatusData::Sentence(s) => return sentence_status(s),
-            StatusData::Other => {
-                return Err(GatewayError::InvalidResponse(
-                    "status answer without data".into(),
-                ));
-            }
+            StatusData::Other => return unknown("status answer without readable data"),
         };
         let word = given(t.transactionstatus)
             .or_else(|| given(t.status))
@@ -271,16 +275,12 @@ impl StatusData {
         let merchant_reference = given(t.utilityref).or_else(|| given(t.external_id));
         let status = match StatusWord::of(&word) {
             StatusWord::Success => {
-                let currency = Currency::parse(&given(t.currency).unwrap_or_else(|| "TZS".into()))
-                    .map_err(|e| GatewayError::InvalidResponse(e.to_string()))?;
-                let amount = given(t.amount)
-                    .ok_or_else(|| {
-                        GatewayError::InvalidResponse("completed status without amount".into())
-                    })
-                    .and_then(|a| {
-                        Money::parse_decimal(&a, currency)
-                            .map_err(|e| GatewayError::InvalidResponse(e.to_string()))
-                    })?;
+                let amount = Currency::parse(&given(t.currency).unwrap_or_else(|| "TZS".into()))
+                    .ok()
+                    .and_then(|currency| Money::parse_decimal(&given(t.amount)?, currency).ok());
+                let Some(amount) = amount else {
+                    return unknown("success without a readable amount and currency");
+                };
                 GatewayStatus::Completed(PaymentDetails {
                     amount,
                     method: given(t.operator).unwrap_or_else(|| provider.as_str().to_owned()),
@@ -294,31 +294,19 @@ impl StatusData {
                 reason: given(t.message).unwrap_or_else(|| word.to_ascii_lowercase()),
             },
             StatusWord::Pending => GatewayStatus::Pending,
-            StatusWord::Unknown => {
-                return Err(GatewayError::InvalidResponse(
-                    "unknown AzamPay transaction status".into(),
-                ));
-            }
+            StatusWord::Unknown => return unknown("unknown transaction status word"),
         };
-        Ok((status, merchant_reference))
+        (status, merchant_reference)
     }
 }
 
-/// A status stated as a sentence: only failure and pending can be taken from it.
-fn sentence_status(s: String) -> Result<(GatewayStatus, Option<String>), GatewayError> {
-    let l = s.to_ascii_lowercase();
-    if l.contains("fail") {
-        Ok((GatewayStatus::Failed { reason: s }, None))
-    } else if l.contains("pending") || l.contains("process") {
-        Ok((GatewayStatus::Pending, None))
-    } else if l.contains("success") {
-        Err(GatewayError::InvalidResponse(
-            "status says successful but states no amount; rely on the callback".into(),
-        ))
+/// A status stated as a sentence: only a failure can be taken from it. A "successful" sentence
+/// states no amount, so it cannot settle (the callback does); it is pending like any other.
+fn sentence_status(s: String) -> (GatewayStatus, Option<String>) {
+    if s.to_ascii_lowercase().contains("fail") {
+        (GatewayStatus::Failed { reason: s }, None)
     } else {
-        Err(GatewayError::InvalidResponse(
-            "unknown AzamPay transaction status".into(),
-        ))
+        unknown("a sentence that states no amount")
     }
 }
 
@@ -419,7 +407,7 @@ impl CallbackWire {
 mod tests {
     use super::*;
 
-    fn status(data: &str) -> Result<(GatewayStatus, Option<String>), GatewayError> {
+    fn status(data: &str) -> (GatewayStatus, Option<String>) {
         StatusData::of(Some(serde_json::from_str(data).unwrap()))
             .into_status(MobileProvider::Airtel)
     }
@@ -428,22 +416,42 @@ mod tests {
     fn status_data_of_every_shape() {
         let (s, reference) = status(
             r#"{"transactionstatus":"Success","amount":2000,"currency":"TZS","utilityref":"INV-1","msisdn":255712345678,"extra":{}}"#,
-        )
-        .unwrap();
+        );
         assert_eq!(reference.as_deref(), Some("INV-1"));
         assert!(
             matches!(s, GatewayStatus::Completed(d) if d.amount.minor() == 200_000 && d.method == "Airtel")
         );
-        let (s, _) = status(r#"{"status":"processing"}"#).unwrap();
+        let (s, _) = status(r#"{"status":"processing"}"#);
         assert_eq!(s, GatewayStatus::Pending);
-        let (s, _) = status(r#"{"transactionstatus":"failed"}"#).unwrap();
+        let (s, _) = status(r#"{"transactionstatus":"failed"}"#);
         assert!(matches!(s, GatewayStatus::Failed { reason } if reason == "failed"));
-        let (s, _) = status(r#""Transaction failed.""#).unwrap();
+        let (s, _) = status(r#""Transaction failed.""#);
         assert!(matches!(s, GatewayStatus::Failed { .. }));
-        assert!(status(r#""Transaction successful.""#).is_err());
-        assert!(status(r#"{"transactionstatus":"success"}"#).is_err());
-        assert!(status(r#"{"transactionstatus":"maybe"}"#).is_err());
-        assert!(status(r#"["success"]"#).is_err());
-        assert!(status("5").is_err());
+    }
+
+    /// What the status answer cannot prove is pending, never an error: the attempt stays open
+    /// and visible until a callback, reconciliation or a person settles it.
+    #[test]
+    fn what_the_answer_does_not_prove_is_pending() {
+        for data in [
+            r#""Transaction successful.""#,
+            r#""Something else entirely""#,
+            r#"{"transactionstatus":"success"}"#,
+            r#"{"transactionstatus":"success","amount":"12.345"}"#,
+            r#"{"transactionstatus":"success","amount":100,"currency":"XYZ"}"#,
+            r#"{"transactionstatus":"maybe","utilityref":"INV-2"}"#,
+            r#"["success"]"#,
+            "5",
+            "null",
+            "true",
+        ] {
+            let (s, reference) = status(data);
+            assert_eq!(s, GatewayStatus::Pending, "{data}");
+            assert_eq!(reference, None, "{data}");
+        }
+        assert_eq!(
+            StatusData::of(None).into_status(MobileProvider::Tigo).0,
+            GatewayStatus::Pending
+        );
     }
 }

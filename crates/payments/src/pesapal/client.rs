@@ -1,6 +1,7 @@
 //! [`PesapalClient`]: builds each call, sends it with the right retry policy and interprets
 //! the answer.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::{Arc, RwLock};
 
@@ -50,6 +51,8 @@ struct Inner {
     ipn_id: RwLock<Option<String>>,
     ipn_url: Option<(String, IpnNotificationType)>,
     ipn_setup: tokio::sync::Mutex<()>,
+    /// Orders a CancelOrder was sent for (see [`PesapalClient::cancel_order`]).
+    cancels_sent: std::sync::Mutex<HashSet<String>>,
 }
 
 impl fmt::Debug for PesapalClient {
@@ -60,15 +63,30 @@ impl fmt::Debug for PesapalClient {
     }
 }
 
+/// The answer's HTTP-level error, before its body is read. A 403 or an HTML page comes from the
+/// CDN in front of Pesapal blocking us (docs/payments.md), not from Pesapal judging our
+/// credentials: the gateway is unavailable (503 to the customer), and the safe calls were
+/// already retried on it by the transport. Only a 401 is a refusal of the credentials.
 fn http_error(resp: &RawResponse) -> Option<GatewayError> {
     let s = resp.status;
-    if s == StatusCode::UNAUTHORIZED || s == StatusCode::FORBIDDEN {
+    if let Some(e) = edge_blocked(resp) {
+        return Some(e);
+    }
+    if s == StatusCode::UNAUTHORIZED {
         return Some(GatewayError::Unauthorized {
             code: format!("http_{}", s.as_u16()),
             message: resp.excerpt(),
         });
     }
     None
+}
+
+/// The error for a CDN's block or error page (see [`http_error`]).
+fn edge_blocked(resp: &RawResponse) -> Option<GatewayError> {
+    resp.is_edge_block().then(|| GatewayError::Unavailable {
+        http_status: Some(resp.status.as_u16()),
+        may_have_reached: true,
+    })
 }
 
 fn valid_reference(id: &str) -> bool {
@@ -102,7 +120,7 @@ impl PesapalClient {
         };
         Ok(PesapalClient {
             inner: Arc::new(Inner {
-                http: Http::new(&config.http)?,
+                http: Http::behind_blocking_edge(&config.http)?,
                 base,
                 consumer_key: config.consumer_key,
                 consumer_secret: config.consumer_secret,
@@ -110,6 +128,7 @@ impl PesapalClient {
                 ipn_id: RwLock::new(config.ipn_id.filter(|s| !s.trim().is_empty())),
                 ipn_url,
                 ipn_setup: tokio::sync::Mutex::new(()),
+                cancels_sent: std::sync::Mutex::default(),
             }),
         })
     }
@@ -156,6 +175,9 @@ impl PesapalClient {
                 req,
             )
             .await?;
+        if let Some(e) = edge_blocked(&resp) {
+            return Err(e);
+        }
         let parsed: wire::TokenResponse = match parse_answer(&resp, "RequestToken") {
             Ok(p) => p,
             Err(e) => return Err(http_error(&resp).unwrap_or(e)),
@@ -485,18 +507,54 @@ impl PesapalClient {
         simple_answer(&resp, "RefundRequest")
     }
 
-    /// `POST Transactions/CancelOrder` (pending or failed orders only, once).
+    /// `POST Transactions/CancelOrder` (pending or failed orders only). Pesapal accepts a
+    /// cancellation once and answers a repeat with an error although the first one worked
+    /// (docs/payments.md), so it is sent at most once per order by this client: never retried
+    /// by the transport, and a second call for an order whose cancellation may have reached
+    /// Pesapal is refused here, unsent, as [`GatewayError::Rejected`] with code
+    /// `cancel_already_sent` (ask [`PesapalClient::transaction_status`] what became of it).
+    /// Only an error that proves nothing reached Pesapal (connection refused, no token) lets a
+    /// later call send it.
+    ///
+    /// No use case of this workspace cancels orders today; the guard lives in the client so
+    /// that whoever does cannot cancel twice from one process.
     pub async fn cancel_order(&self, order_tracking_id: &str) -> Result<String, GatewayError> {
+        let id = order_tracking_id.trim();
+        if id.is_empty() || id.len() > 100 {
+            return Err(GatewayError::InvalidRequest(
+                "order tracking id is empty or too long".into(),
+            ));
+        }
+        if !self.cancels().insert(id.to_owned()) {
+            return Err(GatewayError::Rejected {
+                code: "cancel_already_sent".into(),
+                message: "a cancellation was already sent for this order; query its status".into(),
+            });
+        }
         let body = wire::CancelWire {
-            order_tracking_id: order_tracking_id.trim(),
+            order_tracking_id: id,
         };
         let endpoint = join(&self.inner.base, CANCEL_PATH);
-        let resp = self
-            .authed("Transactions/CancelOrder", Idempotency::Idempotent, |c| {
+        let result = self
+            .authed("Transactions/CancelOrder", Idempotency::Once, |c| {
                 c.post(&endpoint).json(&body)
             })
-            .await?;
-        simple_answer(&resp, "CancelOrder")
+            .await
+            .and_then(|resp| simple_answer(&resp, "CancelOrder"));
+        if let Err(e) = &result
+            && !e.may_have_reached_gateway()
+            && !matches!(e, GatewayError::Rejected { .. })
+        {
+            self.cancels().remove(id);
+        }
+        result
+    }
+
+    fn cancels(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.inner
+            .cancels_sent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

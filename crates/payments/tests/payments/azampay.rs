@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use secrecy::SecretString;
-use wetech_gateway_sim::{DEV_PUBLIC_KEY_PEM, Endpoint, PushOutcome, Simulator, SimulatorConfig};
+use wetech_gateway_sim::{
+    DEV_PUBLIC_KEY_PEM, Endpoint, PushOutcome, Simulator, SimulatorConfig, StatusDataForm,
+};
 use wetech_payments::azampay::{
     Authenticity, AzamPayClient, BankCheckout, BankProvider, CallbackSchema, CallbackStatus,
     MnoCheckout,
@@ -14,7 +16,8 @@ use wetech_payments::{
 };
 
 use crate::helpers::{
-    Receiver, azampay, azampay_checkout, azampay_config, money_of, sim_config, spawn_sim, tzs,
+    Receiver, azampay, azampay_checkout, azampay_config, money_of, sim_config, spawn_sim,
+    status_query, tzs,
 };
 
 const TOKEN: &str = "callback-token-0123456789";
@@ -557,5 +560,46 @@ async fn status_query_reports_pending_success_and_failure() {
         client.query_status(&no_provider).await,
         Err(GatewayError::InvalidRequest(_))
     ));
+    sim.stop().await;
+}
+
+/// The community samples show the status answer's `data` as a sentence. A "successful" sentence
+/// states no amount, so it cannot settle: it is pending (wait for the callback), not an error
+/// that would hide the attempt; a failure sentence fails it.
+#[tokio::test]
+async fn status_query_answered_with_a_sentence_is_pending_or_failed_never_an_error() {
+    let sim = Simulator::new(SimulatorConfig {
+        azampay_status_data: StatusDataForm::Sentence,
+        ..sim_config()
+    })
+    .spawn()
+    .unwrap();
+    let client = azampay(&sim);
+    let status_after = |reference: &'static str, approve: bool| {
+        let (client, handle) = (client.clone(), sim.handle());
+        async move {
+            let push = client
+                .start_checkout(&azampay_checkout(reference, "3000", "0712345678"))
+                .await
+                .unwrap();
+            let id = push.gateway_reference;
+            if approve {
+                handle.approve_azampay(&id).unwrap();
+            } else {
+                handle.fail_azampay(&id).unwrap();
+            }
+            let q = status_query(&id, Some(MobileProvider::Airtel));
+            (id, client.query_status(&q).await.unwrap())
+        }
+    };
+    let (id, report) = status_after("INV-QS-1", true).await;
+    assert_eq!(report.status, GatewayStatus::Pending, "{report:?}");
+    assert_eq!(report.gateway_reference, id);
+
+    let (_, report) = status_after("INV-QS-2", false).await;
+    assert!(
+        matches!(&report.status, GatewayStatus::Failed { reason } if reason == "Transaction failed"),
+        "{report:?}"
+    );
     sim.stop().await;
 }

@@ -468,3 +468,24 @@ fn callback_and_ipn_fixtures_parse() {
     .unwrap();
     assert_eq!(ipn.merchant_reference, "INV-FIX-1");
 }
+
+/// The status answer of the community stubs (docs/payments.md): `data` is a sentence without an
+/// amount, so the attempt stays pending for its callback instead of the call failing.
+#[tokio::test]
+async fn azampay_status_sentence_fixture_is_pending() {
+    let server = FixtureServer::spawn();
+    let client = server.azampay();
+    server.route(
+        "GET",
+        "/azampay/gettransactionstatus",
+        200,
+        "azampay_status_sentence.json",
+    );
+    let report = client
+        .transaction_status("c2b5a3f0", wetech_payments::MobileProvider::Tigo)
+        .await
+        .unwrap();
+    assert_eq!(report.status, GatewayStatus::Pending);
+    assert_eq!(report.gateway_reference, "c2b5a3f0");
+    server.stop().await;
+}

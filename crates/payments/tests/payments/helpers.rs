@@ -9,7 +9,9 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use wetech_gateway_sim::{RunningSimulator, Simulator, SimulatorConfig};
 use wetech_payments::azampay::{AzamPayClient, AzamPayConfig};
 use wetech_payments::pesapal::{IpnNotificationType, PesapalClient, PesapalConfig};
-use wetech_payments::{CheckoutRequest, Currency, HttpOptions, MobileProvider, Money, Payer};
+use wetech_payments::{
+    CheckoutRequest, Currency, HttpOptions, MobileProvider, Money, Payer, StatusQuery,
+};
 
 /// Short timeouts and backoff so retry tests are quick.
 pub fn quick() -> HttpOptions {
@@ -74,6 +76,15 @@ pub fn azampay(sim: &RunningSimulator) -> AzamPayClient {
 pub fn money_of(amount: wetech_gateway_sim::Amount) -> Money {
     let currency = Currency::parse(amount.currency()).unwrap();
     Money::parse_decimal(&amount.to_decimal_string(), currency).unwrap()
+}
+
+/// A status query for the gateway's reference (and AzamPay's operator).
+pub fn status_query(gateway_reference: &str, provider: Option<MobileProvider>) -> StatusQuery {
+    StatusQuery {
+        merchant_reference: String::new(),
+        gateway_reference: Some(gateway_reference.to_owned()),
+        provider,
+    }
 }
 
 pub fn tzs(text: &str) -> Money {

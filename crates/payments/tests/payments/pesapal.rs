@@ -619,3 +619,85 @@ async fn pesapal_paths_are_case_insensitive_and_sdk_only_calls_404() {
     assert_eq!(sdk.status(), 404);
     sim.stop().await;
 }
+
+/// Pesapal accepts a cancellation once and answers a repeat with an error although the first
+/// one worked: CancelOrder is never retried by the transport, and a second call for the same
+/// order is not sent at all.
+#[tokio::test]
+async fn cancel_order_is_sent_at_most_once_per_order() {
+    let sim = spawn_sim();
+    let client = pesapal_ready(&sim, "http://127.0.0.1:9/ipn", IpnNotificationType::Get).await;
+    let order = |reference: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .start_checkout(&pesapal_checkout(reference, "50"))
+                .await
+                .unwrap()
+                .gateway_reference
+        }
+    };
+    let already_sent = |r: Result<String, GatewayError>| matches!(r, Err(GatewayError::Rejected { code, .. }) if code == "cancel_already_sent");
+
+    // A 5xx is not retried, and the order is not cancelled again afterwards.
+    let first = order("INV-CX-1").await;
+    sim.handle().fail_next(Endpoint::PesapalCancel, 1, 503);
+    let err = client.cancel_order(&first).await.unwrap_err();
+    assert!(matches!(err, GatewayError::Unavailable { .. }), "{err:?}");
+    assert_eq!(sim.handle().calls(Endpoint::PesapalCancel), 1);
+    assert!(already_sent(client.cancel_order(&first).await));
+    assert_eq!(sim.handle().calls(Endpoint::PesapalCancel), 1);
+
+    // A cancellation that worked but whose answer was lost (a timeout) is not repeated either,
+    // from any clone of the client.
+    let second = order("INV-CX-2").await;
+    let mut config = pesapal_config(&sim);
+    config.http.timeout = Duration::from_millis(300);
+    let impatient = PesapalClient::new(config).unwrap();
+    sim.handle().reset_calls();
+    sim.handle()
+        .delay_next(Endpoint::PesapalCancel, 1, Duration::from_millis(800));
+    let err = impatient.cancel_order(&second).await.unwrap_err();
+    assert!(err.is_outcome_unknown(), "{err:?}");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(already_sent(impatient.clone().cancel_order(&second).await));
+    assert_eq!(sim.handle().calls(Endpoint::PesapalCancel), 1);
+    assert!(matches!(
+        client.query_status(&query(&second)).await.unwrap().status,
+        GatewayStatus::Failed { .. }
+    ));
+
+    // Another order is its own.
+    let third = order("INV-CX-3").await;
+    assert_eq!(
+        client.cancel_order(&third).await.unwrap(),
+        "Order successfully cancelled."
+    );
+    assert_eq!(sim.handle().calls(Endpoint::PesapalCancel), 2);
+    sim.stop().await;
+}
+
+/// Only an error that proves nothing reached Pesapal leaves the cancellation unsent.
+#[tokio::test]
+async fn a_cancellation_that_never_left_may_be_sent_later() {
+    let reserved = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = reserved.local_addr().unwrap();
+    drop(reserved);
+    let mut config = PesapalConfig::new(&format!("http://{addr}/pesapal"), "k", "s");
+    config.http = quick();
+    config.http.max_retries = 0;
+    let client = PesapalClient::new(config).unwrap();
+    for _ in 0..2 {
+        let err = client.cancel_order("tracking-1").await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                GatewayError::Unavailable {
+                    may_have_reached: false,
+                    ..
+                }
+            ),
+            "sent again, not refused as already sent: {err:?}"
+        );
+    }
+}

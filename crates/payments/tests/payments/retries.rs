@@ -4,7 +4,7 @@
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use wetech_gateway_sim::{Endpoint, Simulator};
+use wetech_gateway_sim::{Endpoint, Fault, Simulator};
 use wetech_payments::HttpOptions;
 use wetech_payments::azampay::AzamPayClient;
 use wetech_payments::pesapal::IpnNotificationType;
@@ -12,7 +12,7 @@ use wetech_payments::{GatewayError, PaymentGateway, StatusQuery};
 
 use crate::helpers::{
     azampay, azampay_checkout, azampay_config, pesapal, pesapal_checkout, pesapal_ready, quick,
-    sim_config, spawn_sim,
+    sim_config, spawn_sim, status_query,
 };
 
 #[tokio::test]
@@ -245,4 +245,97 @@ async fn nothing_listening_at_all_is_unavailable_and_provably_not_sent() {
         }
     );
     assert!(err.is_safe_to_retry());
+}
+
+/// The page a CDN in front of Pesapal answers with when it blocks a client (docs/payments.md).
+const CDN_BLOCK_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>Attention Required! | Cloudflare</title></head>\
+<body><h1>Sorry, you have been blocked</h1></body></html>";
+
+fn edge_block(status: u16, page: bool) -> Fault {
+    Fault::Status {
+        status,
+        body: page.then(|| CDN_BLOCK_PAGE.to_owned()),
+    }
+}
+
+const BLOCKED: GatewayError = GatewayError::Unavailable {
+    http_status: Some(403),
+    may_have_reached: true,
+};
+
+#[tokio::test]
+async fn pesapal_edge_blocks_are_unavailability_that_safe_calls_retry() {
+    let sim = spawn_sim();
+    // The token call: an HTML 403 twice, then Pesapal answers.
+    sim.handle()
+        .inject(Endpoint::PesapalToken, edge_block(403, true), 2);
+    pesapal(&sim).ipn_list().await.unwrap();
+    assert_eq!(sim.handle().calls(Endpoint::PesapalToken), 3);
+
+    // A block that lasts is "unavailable" (503 to the customer), never "unauthorized".
+    sim.handle().reset_calls();
+    sim.handle()
+        .inject(Endpoint::PesapalToken, edge_block(403, false), 10);
+    let err = pesapal(&sim).ipn_list().await.unwrap_err();
+    assert_eq!(err, BLOCKED);
+    assert!(err.is_transient());
+    assert_eq!(sim.handle().calls(Endpoint::PesapalToken), 4);
+    sim.handle().clear_faults();
+
+    // A status query, blocked once with a page and once with an HTML 502 error page.
+    let client = pesapal_ready(&sim, "http://127.0.0.1:9/ipn", IpnNotificationType::Get).await;
+    let checkout = client
+        .start_checkout(&pesapal_checkout("INV-EB-1", "100"))
+        .await
+        .unwrap();
+    let q = status_query(&checkout.gateway_reference, None);
+    sim.handle().reset_calls();
+    sim.handle()
+        .inject(Endpoint::PesapalStatus, edge_block(403, true), 1);
+    sim.handle()
+        .inject(Endpoint::PesapalStatus, edge_block(502, true), 1);
+    client.query_status(&q).await.unwrap();
+    assert_eq!(sim.handle().calls(Endpoint::PesapalStatus), 3);
+
+    // An HTML page where JSON was due, even with 200, is not Pesapal's answer either.
+    sim.handle()
+        .inject(Endpoint::PesapalStatus, edge_block(200, true), 1);
+    let err = client.query_status(&q).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            GatewayError::Unavailable {
+                http_status: Some(200),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn a_pesapal_checkout_blocked_at_the_edge_is_unavailable_and_not_resent() {
+    let sim = spawn_sim();
+    let client = pesapal_ready(&sim, "http://127.0.0.1:9/ipn", IpnNotificationType::Get).await;
+    sim.handle()
+        .inject(Endpoint::PesapalSubmitOrder, edge_block(403, true), 1);
+    let err = client
+        .start_checkout(&pesapal_checkout("INV-EB-2", "100"))
+        .await
+        .unwrap_err();
+    assert_eq!(err, BLOCKED);
+    assert!(!err.is_safe_to_retry() && !err.is_outcome_unknown());
+    assert_eq!(sim.handle().calls(Endpoint::PesapalSubmitOrder), 1);
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn azampay_keeps_its_own_403_as_a_refusal() {
+    let sim = spawn_sim();
+    sim.handle().fail_next(Endpoint::AzamPayToken, 1, 403);
+    let err = azampay(&sim).payment_partners().await.unwrap_err();
+    assert!(matches!(err, GatewayError::Unauthorized { .. }), "{err:?}");
+    assert_eq!(sim.handle().calls(Endpoint::AzamPayToken), 1);
+    sim.stop().await;
 }
