@@ -107,7 +107,7 @@ pub async fn run_story(
         .final_reconcile(&mut model)
         .await
         .map_err(|e| fail(&log, e))?;
-    log.push("final: Reconcile { later: true }".to_owned());
+    log.push("final: Reconcile { later: true, twice: false }".to_owned());
     checks::after_step(&world, &model, &mut seen).map_err(|e| fail(&log, e))?;
     checks::at_end(&world, &model).map_err(|e| fail(&log, e))
 }

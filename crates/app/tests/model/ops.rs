@@ -37,8 +37,9 @@ pub enum Op {
         twice: bool,
         fault: Option<StatusFault>,
     },
-    /// The customer's browser comes back from Pesapal's page.
-    PesapalReturn { attempt: usize, twice: bool },
+    /// The customer's browser comes back from Pesapal's page. `with_ipn`: while the IPN of
+    /// the same fact is being handled.
+    PesapalReturn { attempt: usize, with_ipn: bool },
     /// AzamPay calls back with the transaction's outcome, as it stands at the gateway.
     AzamPayCallback {
         attempt: usize,
@@ -49,7 +50,8 @@ pub enum Op {
     StaleAzamPayFailure { attempt: usize },
     /// `ops reconcile --older-than 0`. `later`: five minutes and the AzamPay expiry later (the
     /// leases of earlier runs have run out; AzamPay attempts are old enough to expire).
-    Reconcile { later: bool },
+    /// `twice`: two reconcilers at the same time.
+    Reconcile { later: bool, twice: bool },
 }
 
 /// The gateway a start goes through.
@@ -176,11 +178,11 @@ pub fn op() -> impl Strategy<Value = Op> {
         1 => attempt.clone().prop_map(|attempt| Op::GatewayReverses { attempt }),
         5 => (attempt.clone(), twice(), status_fault())
             .prop_map(|(attempt, twice, fault)| Op::PesapalIpn { attempt, twice, fault }),
-        2 => (attempt.clone(), twice()).prop_map(|(attempt, twice)| Op::PesapalReturn { attempt, twice }),
+        2 => (attempt.clone(), twice()).prop_map(|(attempt, with_ipn)| Op::PesapalReturn { attempt, with_ipn }),
         5 => (attempt.clone(), twice(), tamper())
             .prop_map(|(attempt, twice, tamper)| Op::AzamPayCallback { attempt, twice, tamper }),
         1 => attempt.prop_map(|attempt| Op::StaleAzamPayFailure { attempt }),
-        2 => prop::bool::weighted(0.3).prop_map(|later| Op::Reconcile { later }),
+        2 => (prop::bool::weighted(0.3), twice()).prop_map(|(later, twice)| Op::Reconcile { later, twice }),
     ]
 }
 

@@ -160,7 +160,7 @@ impl World {
                 twice,
                 fault,
             } => self.pesapal_ipn(model, *attempt, *twice, *fault).await?,
-            Op::PesapalReturn { attempt, twice } => {
+            Op::PesapalReturn { attempt, with_ipn } => {
                 let Some(a) = pick(model, *attempt, |a| {
                     a.gateway == Gateway::Pesapal && a.truth != Truth::Nothing
                 }) else {
@@ -170,7 +170,16 @@ impl World {
                 let tracking = self.order(&reference)?.order_tracking_id;
                 let query =
                     format!("OrderTrackingId={tracking}&OrderMerchantReference={reference}");
-                self.deliver_pesapal("return", &query, *twice).await;
+                if *with_ipn {
+                    // The browser comes back while the IPN of the same fact is being handled.
+                    let ipn = format!("{query}&OrderNotificationType=IPNCHANGE");
+                    tokio::join!(
+                        self.deliver_pesapal("return", &query, false),
+                        self.deliver_pesapal("ipn", &ipn, false)
+                    );
+                } else {
+                    self.deliver_pesapal("return", &query, false).await;
+                }
                 if let Some(fact) = model.attempts[a].truth.fact() {
                     model.apply(a, fact);
                 }
@@ -188,13 +197,7 @@ impl World {
                 let Some(a) = pick(model, *attempt, |a| a.success_delivered) else {
                     return Ok("skipped");
                 };
-                let id = self
-                    .transaction(&model.attempts[a].reference)?
-                    .transaction_id;
-                let body = self
-                    .sim
-                    .azampay_callback_body(&id, false)
-                    .map_err(|e| e.to_string())?;
+                let body = self.callback_body(&model.attempts[a].reference, false)?;
                 let _ = self
                     .now
                     .handle_azampay_callback(CALLBACK_TOKEN, &body)
@@ -202,19 +205,24 @@ impl World {
                 model.apply_callback(a, Fact::Failed);
                 "stale failure delivered"
             }
-            Op::Reconcile { later } => {
-                if *later {
+            Op::Reconcile { later, twice } => {
+                let uc = if *later {
                     self.leases_run_out().await;
                     model.leases_expire();
-                    self.later
-                        .reconcile(Duration::ZERO)
-                        .await
-                        .map_err(|e| format!("reconcile failed: {e}"))?;
+                    &self.later
                 } else {
-                    self.now
-                        .reconcile(Duration::ZERO)
-                        .await
-                        .map_err(|e| format!("reconcile failed: {e}"))?;
+                    &self.now
+                };
+                let runs = if *twice {
+                    // Two machines reconcile at once: each attempt is claimed by one of them.
+                    let (a, b) =
+                        tokio::join!(uc.reconcile(Duration::ZERO), uc.reconcile(Duration::ZERO));
+                    vec![a, b]
+                } else {
+                    vec![uc.reconcile(Duration::ZERO).await]
+                };
+                for run in runs {
+                    run.map_err(|e| format!("reconcile failed: {e}"))?;
                 }
                 model.reconcile(*later);
                 "reconciled"
@@ -226,9 +234,15 @@ impl World {
 
     /// The final reconcile: later than every threshold, every lease run out.
     pub async fn final_reconcile(&self, model: &mut Model) -> Result<(), String> {
-        self.step(model, &Op::Reconcile { later: true })
-            .await
-            .map(|_| ())
+        self.step(
+            model,
+            &Op::Reconcile {
+                later: true,
+                twice: false,
+            },
+        )
+        .await
+        .map(|_| ())
     }
 
     async fn start(
@@ -475,13 +489,7 @@ impl World {
             return Ok("skipped");
         };
         let success = model.attempts[a].truth == Truth::Paid;
-        let id = self
-            .transaction(&model.attempts[a].reference)?
-            .transaction_id;
-        let body = self
-            .sim
-            .azampay_callback_body(&id, success)
-            .map_err(|e| e.to_string())?;
+        let body = self.callback_body(&model.attempts[a].reference, success)?;
         let mut v: Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
         match tamper {
             None => {}
@@ -527,6 +535,14 @@ impl World {
             Some(Tamper::BadSignature) => model.signature_failed(a),
         }
         Ok("callback")
+    }
+
+    /// The callback AzamPay sends for the attempt `reference` with this outcome (signed).
+    fn callback_body(&self, reference: &str, success: bool) -> Result<Vec<u8>, String> {
+        let id = self.transaction(reference)?.transaction_id;
+        self.sim
+            .azampay_callback_body(&id, success)
+            .map_err(|e| e.to_string())
     }
 
     /// Every reconcile lease runs out (five minutes pass).
