@@ -207,7 +207,7 @@ impl World {
             }
             Op::Reconcile { later, twice } => {
                 let uc = if *later {
-                    self.leases_run_out().await;
+                    self.leases_run_out();
                     model.leases_expire();
                     &self.later
                 } else {
@@ -282,12 +282,11 @@ impl World {
         if let Some(f) = fault {
             self.sim.inject(endpoint, fault_of(f), 1);
         }
-        let before = self.references(inv).await;
+        let before = self.references(inv);
         let uc = if later { &self.later } else { &self.now };
         let answer = uc.start_payment(&self.invoices[inv], choice).await;
         let new: Vec<String> = self
             .references(inv)
-            .await
             .into_iter()
             .filter(|r| !before.contains(r))
             .collect();
@@ -546,7 +545,7 @@ impl World {
     }
 
     /// Every reconcile lease runs out (five minutes pass).
-    async fn leases_run_out(&self) {
+    fn leases_run_out(&self) {
         use diesel::RunQueryDsl as _;
         self.now
             .unit_of_work()
@@ -559,7 +558,7 @@ impl World {
     }
 
     /// The merchant references of invoice `inv`'s attempts.
-    async fn references(&self, inv: usize) -> Vec<String> {
+    fn references(&self, inv: usize) -> Vec<String> {
         let id = self.invoices[inv].clone();
         self.now
             .unit_of_work()
