@@ -95,6 +95,9 @@
 
 pub mod azampay;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gateway;
 mod http;
 mod lenient;

@@ -38,7 +38,7 @@ mod client;
 mod config;
 mod requests;
 pub(crate) mod signature;
-mod wire;
+pub(crate) mod wire;
 
 pub use callback::{
     Authenticity, AzamPayCallback, CallbackSchema, CallbackStatus, MAX_CALLBACK_BODY,
