@@ -27,5 +27,5 @@ pub fn azampay_status_answer(
 ) -> Result<(GatewayStatus, Option<String>), GatewayError> {
     let envelope: crate::azampay::wire::Envelope<Value> =
         serde_json::from_slice(body).map_err(|_| not_json())?;
-    crate::azampay::wire::StatusData::of(envelope.data).into_status(provider)
+    Ok(crate::azampay::wire::StatusData::of(envelope.data).into_status(provider))
 }
