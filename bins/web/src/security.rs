@@ -40,17 +40,23 @@ pub fn is_health_path(path: &str) -> bool {
 }
 
 /// Whether the request arrived over HTTPS: told by `X-Forwarded-Proto` only behind a trusted proxy;
-/// this server itself speaks plain HTTP.
+/// this server itself speaks plain HTTP. The right-most value counts, by the same rule as
+/// `X-Forwarded-For` in `wetech_observability::client_ip`: a proxy that appends instead of
+/// overwriting leaves whatever the client wrote in front of its own entry.
 #[must_use]
 pub fn arrived_over_https(req: &ServiceRequest, trust_proxy: bool) -> bool {
-    if !trust_proxy {
-        return false;
-    }
-    req.headers()
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+    trust_proxy && forwarded_proto_is_https(req.headers())
+}
+
+fn forwarded_proto_is_https(headers: &actix_web::http::header::HeaderMap) -> bool {
+    headers
+        .get_all("x-forwarded-proto")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .last()
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"))
 }
 
 /// Settings the production middleware needs.
@@ -172,6 +178,29 @@ mod tests {
             !csp.contains("javascript") && !csp.contains("script-src *"),
             "{csp}"
         );
+    }
+
+    #[test]
+    fn the_proxys_own_forwarded_proto_entry_counts() {
+        use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+        let map = |values: &[&'static str]| {
+            let mut m = HeaderMap::new();
+            for v in values {
+                m.append(
+                    HeaderName::from_static("x-forwarded-proto"),
+                    HeaderValue::from_static(v),
+                );
+            }
+            m
+        };
+        assert!(forwarded_proto_is_https(&map(&["https"])));
+        assert!(forwarded_proto_is_https(&map(&["http, https"])));
+        assert!(forwarded_proto_is_https(&map(&["http", "https"])));
+        // A client that writes "https" in front of what an appending proxy adds gains nothing.
+        assert!(!forwarded_proto_is_https(&map(&["https, http"])));
+        assert!(!forwarded_proto_is_https(&map(&["https", "http"])));
+        assert!(!forwarded_proto_is_https(&map(&[])));
+        assert!(!forwarded_proto_is_https(&map(&[""])));
     }
 
     #[test]
