@@ -20,16 +20,17 @@ pub fn leads_since(conn: &mut DbConnection, since: NaiveDateTime) -> Result<i64,
         .get_result(conn)?)
 }
 
-/// The total amount of the invoices in `status`, per currency (minor units), by currency code.
+/// The total amount of the invoices in any of `statuses`, per currency (minor units), by
+/// currency code.
 ///
 /// # Errors
 /// A database error.
 pub fn invoice_totals(
     conn: &mut DbConnection,
-    status: InvoiceStatus,
+    statuses: &[InvoiceStatus],
 ) -> Result<Vec<(String, i64)>, PersistenceError> {
     Ok(invoices::table
-        .filter(invoices::status.eq(status.as_str()))
+        .filter(invoices::status.eq_any(statuses.iter().map(|s| s.as_str())))
         .group_by(invoices::currency)
         .select((invoices::currency, total()))
         .order(invoices::currency)
