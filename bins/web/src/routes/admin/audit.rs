@@ -30,11 +30,7 @@ struct Row {
 #[derive(Template)]
 #[template(path = "admin/audit.html")]
 struct AuditPage {
-    who_name: String,
-    who_email: String,
-    who_role: &'static str,
-    who_is_admin: bool,
-    csrf_token: String,
+    bar: Bar,
     entries: Vec<Row>,
     older: Option<i64>,
 }
@@ -53,13 +49,8 @@ pub async fn audit(
         .then(|| entries.last().map(|e| e.id))
         .flatten();
     let token = Token::for_request(&csrf, &req);
-    let bar = Bar::of(&who);
     let page = AuditPage {
-        who_name: bar.who_name,
-        who_email: bar.who_email,
-        who_role: bar.who_role,
-        who_is_admin: bar.who_is_admin,
-        csrf_token: token.value.clone(),
+        bar: Bar::of(&who, &token),
         entries: entries
             .into_iter()
             .map(|e| Row {

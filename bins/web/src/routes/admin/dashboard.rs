@@ -13,21 +13,24 @@ use crate::routes::pages::form::Token;
 use crate::routes::pages::format::money;
 use crate::routes::pages::html::html;
 
-/// The signed-in bar of every back-office page (`templates/admin/bar.html`).
+/// The signed-in bar of every back-office page (`templates/admin/bar.html`): who, and the
+/// sign-out form's CSRF token.
 pub(crate) struct Bar {
-    pub(crate) who_name: String,
-    pub(crate) who_email: String,
-    pub(crate) who_role: &'static str,
-    pub(crate) who_is_admin: bool,
+    pub(crate) name: String,
+    pub(crate) email: String,
+    pub(crate) role: &'static str,
+    pub(crate) is_admin: bool,
+    pub(crate) csrf_token: String,
 }
 
 impl Bar {
-    pub(crate) fn of(s: &SignedIn) -> Self {
+    pub(crate) fn of(s: &SignedIn, token: &Token) -> Self {
         Bar {
-            who_name: s.account.name.clone(),
-            who_email: s.account.email.as_str().to_owned(),
-            who_role: s.account.role.as_str(),
-            who_is_admin: s.is_admin(),
+            name: s.account.name.clone(),
+            email: s.account.email.as_str().to_owned(),
+            role: s.account.role.as_str(),
+            is_admin: s.is_admin(),
+            csrf_token: token.value.clone(),
         }
     }
 }
@@ -35,11 +38,7 @@ impl Bar {
 #[derive(Template)]
 #[template(path = "admin/dashboard.html")]
 struct DashboardPage {
-    who_name: String,
-    who_email: String,
-    who_role: &'static str,
-    who_is_admin: bool,
-    csrf_token: String,
+    bar: Bar,
     leads_today: i64,
     leads_7_days: i64,
     unpaid: Vec<String>,
@@ -56,13 +55,8 @@ pub async fn dashboard(
     let office = office.into_inner();
     let d = blocking(move || office.dashboard()).await?;
     let token = Token::for_request(&csrf, &req);
-    let bar = Bar::of(&who);
     let page = DashboardPage {
-        who_name: bar.who_name,
-        who_email: bar.who_email,
-        who_role: bar.who_role,
-        who_is_admin: bar.who_is_admin,
-        csrf_token: token.value.clone(),
+        bar: Bar::of(&who, &token),
         leads_today: d.leads_today,
         leads_7_days: d.leads_7_days,
         unpaid: d.unpaid.iter().map(money).collect(),
