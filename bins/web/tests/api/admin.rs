@@ -275,3 +275,75 @@ app_tests! {
         assert_eq!(get(&app, "/admin/").await.status, 303, "none of it signed anyone in");
     }
 }
+
+/// A second server on the same database as `app` (another instance behind a load balancer).
+async fn second_instance(app: &TestApp) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = crate::helpers::test_settings(&app.db, dir.path());
+    let other = wetech_web::Application::build(settings).await.unwrap();
+    let address = format!("http://{}", other.address());
+    tokio::spawn(async move {
+        let _dir = dir;
+        other.run_until_stopped().await
+    });
+    address
+}
+
+app_tests! {
+    async fn two_instances_share_sessions_and_lockouts(app: TestApp) {
+        add(&app, "shared@example.com", StaffRole::Admin);
+        let other = second_instance(&app).await;
+        // Cookies do not depend on the port: the one client is one browser for both servers.
+        let at_other = |path: &str| {
+            let url = format!("{other}{path}");
+            let client = app.client.clone();
+            async move { answer(client.get(url).send().await.unwrap()).await }
+        };
+        sign_in(&app, "shared@example.com", PASSWORD, "").await;
+        let page = at_other("/admin/audit").await;
+        assert_eq!(page.status, 200, "a session opened on one instance holds on the other");
+        let out = answer(
+            app.client.post(format!("{other}/admin/logout"))
+                .form(&[("csrf_token", page.csrf_token().as_str())])
+                .send().await.unwrap(),
+        ).await;
+        assert_eq!(out.status, 303);
+        assert_eq!(get(&app, "/admin/").await.status, 303, "a logout on the other instance ends it here");
+
+        for _ in 0..5 {
+            assert_eq!(sign_in(&app, "shared@example.com", "not the password", "").await.status, 401);
+        }
+        let form = at_other("/admin/login").await;
+        let locked = answer(
+            app.client.post(format!("{other}/admin/login"))
+                .form(&[("csrf_token", form.csrf_token().as_str()), ("email", "shared@example.com"), ("password", PASSWORD)])
+                .send().await.unwrap(),
+        ).await;
+        assert_eq!(locked.status, 429, "failures on one instance lock the other");
+    }
+
+    async fn a_cookie_set_before_sign_in_is_not_the_session_after_it(app: TestApp) {
+        add(&app, "fixation@example.com", StaffRole::Staff);
+        let planted = "ab".repeat(32);
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let url: reqwest::Url = app.address.parse().unwrap();
+        jar.add_cookie_str(&format!("wetech_admin={planted}; Path=/admin"), &url);
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_provider(jar.clone())
+            .build()
+            .unwrap();
+        let form = answer(client.get(format!("{}/admin/login", app.address)).send().await.unwrap()).await;
+        let signed = answer(
+            client.post(format!("{}/admin/login", app.address))
+                .form(&[("csrf_token", form.csrf_token().as_str()), ("email", "fixation@example.com"), ("password", PASSWORD)])
+                .send().await.unwrap(),
+        ).await;
+        assert_eq!(signed.status, 303);
+        let set = signed.headers["set-cookie"].to_str().unwrap();
+        assert!(set.starts_with("wetech_admin=") && !set.contains(&planted), "{set}");
+        assert!(office(&app).session(&planted).unwrap().is_none(), "the planted token names no session");
+        let page = answer(client.get(format!("{}/admin/", app.address)).send().await.unwrap()).await;
+        assert_eq!(page.status, 200, "the new cookie replaced the planted one");
+    }
+}
