@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// wetech operations: backups, restore, health checks, migrations and the service catalogue.
 ///
@@ -46,6 +46,50 @@ pub enum Command {
     /// Pesapal set-up.
     #[command(subcommand)]
     Pesapal(PesapalCommand),
+    /// The back office's staff accounts (passwords are read from standard input, one line).
+    #[command(subcommand)]
+    Staff(StaffCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Make an account. The password (at least 12 characters) is read from standard input, one
+    /// line; it is never an argument, so it stays out of the shell history and `ps`.
+    Add {
+        /// Their e-mail address (unique in any letter case).
+        #[arg(value_name = "EMAIL")]
+        email: String,
+        /// Their name.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// What they may do: staff works the leads; admin also handles money, the catalogue and
+        /// the audit log.
+        #[arg(long, value_enum, default_value_t = RoleArg::Staff)]
+        role: RoleArg,
+    },
+    /// List every account (never a password or its hash).
+    List,
+    /// Disable an account and end its sessions at once.
+    Disable {
+        /// The account's e-mail address.
+        #[arg(value_name = "EMAIL")]
+        email: String,
+    },
+    /// Set a new password (from standard input, one line) and end that person's sessions.
+    SetPassword {
+        /// The account's e-mail address.
+        #[arg(value_name = "EMAIL")]
+        email: String,
+    },
+}
+
+/// `--role`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Works the leads.
+    Staff,
+    /// Also refunds, voids, resolves reviews, edits the catalogue, reads the audit log.
+    Admin,
 }
 
 #[derive(Debug, Args)]

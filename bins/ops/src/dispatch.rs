@@ -8,7 +8,7 @@ use clap::Parser as _;
 use crate::cli::{BackupAction, Cli, Command, PesapalCommand};
 use crate::context::Context;
 use crate::failure::{EXIT_USAGE, Outcome};
-use crate::{backup, database, health, payments};
+use crate::{backup, database, health, payments, staff};
 
 /// Parses `args` (the first one is the program name), runs the command, and returns the exit
 /// status.
@@ -77,6 +77,13 @@ fn dispatch(cli: &Cli) -> Outcome {
             let request = database::CatalogRequest::parse(command)?;
             let ctx = Context::load(cli, true)?;
             ctx.logged("catalog", database::catalog(&ctx.settings, &request, json))
+        }
+        Command::Staff(command) => {
+            // Arguments, then the password from standard input, then the database.
+            let request = staff::StaffRequest::parse(command)?;
+            let password = staff::password_for(&request, std::io::stdin().lock())?;
+            let ctx = Context::load(cli, true)?;
+            ctx.logged("staff", staff::run(&ctx.settings, &request, password, json))
         }
     }
 }

@@ -18,6 +18,7 @@ mod failure;
 mod health;
 mod output;
 mod payments;
+mod staff;
 
 pub use dispatch::run;
 pub use failure::EXIT_USAGE;

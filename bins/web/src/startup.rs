@@ -122,6 +122,14 @@ impl Application {
             settings.server.secret_key.clone(),
             production,
         ));
+        let back_office = web::Data::new(wetech_app::BackOffice::new(
+            use_cases.unit_of_work().clone(),
+            &settings.admin,
+        ));
+        let admin_config = web::Data::new(routes::admin::AdminConfig {
+            secure_cookies: production,
+            trust_proxy: settings.server.trust_proxy,
+        });
         let rate_limit = web::Data::new(crate::ratelimit::LeadRateLimit::new(
             settings.server.lead_rate_limit_per_minute,
             settings.server.trust_proxy,
@@ -142,6 +150,8 @@ impl Application {
                 .app_data(app_data.clone())
                 .app_data(csrf.clone())
                 .app_data(rate_limit.clone())
+                .app_data(back_office.clone())
+                .app_data(admin_config.clone())
                 .configure(|cfg| {
                     #[cfg(feature = "simulator")]
                     if let Some(sim) = &sim {
@@ -151,6 +161,7 @@ impl Application {
                     let _ = cfg;
                 })
                 .configure(|cfg| routes::configure(cfg, !production))
+                .configure(routes::admin::configure)
                 .default_service(web::to(routes::not_found))
                 .wrap(actix_web::middleware::Condition::new(
                     production,

@@ -10,8 +10,10 @@
 //! | [`settle`] | apply a gateway result; Pesapal IPN / return and AzamPay callback handling |
 //! | [`reconcile`] | re-check open attempts |
 //! | [`gateways`] | the enabled gateway clients (built by `wetech-runtime`) |
+//! | [`backoffice`] | the back office: staff accounts, sign-in, sessions, audit log ([`BackOffice`]) |
 //! | [`paths`] | the URL paths that the web routes serve and the use cases and `ops` build |
 
+pub mod backoffice;
 pub mod error;
 pub mod gateways;
 pub mod leads;
@@ -21,6 +23,7 @@ pub mod reconcile;
 pub mod settle;
 pub mod usecases;
 
+pub use backoffice::{AdminSettings, BackOffice};
 pub use error::AppError;
 pub use gateways::Gateways;
 pub use leads::{InvoiceSummary, LeadOutcome, LeadReceipt, NewLead};

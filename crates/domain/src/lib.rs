@@ -20,6 +20,8 @@
 //! | [`Gateway`] | which payment gateway an attempt goes through |
 //! | [`IdempotencyKey`] | the client's key that makes a retried request safe |
 //! | [`InvoiceStatus`], [`AttemptStatus`] | the state machines ([`status`]) |
+//! | [`StaffRole`] | what a back-office account may do |
+//! | [`LeadSalesStatus`] | where the sales team stands with a lead |
 
 #![deny(missing_docs)]
 
@@ -32,6 +34,7 @@ mod gateway;
 mod idempotency_key;
 mod invoice_number;
 mod lead_message;
+mod lead_status;
 mod mask;
 mod merchant_reference;
 mod money;
@@ -39,6 +42,7 @@ mod person_name;
 mod phone;
 mod public_id;
 mod service_code;
+mod staff_role;
 pub mod status;
 
 pub use company_name::{CompanyName, CompanyNameError, MAX_COMPANY_NAME_CHARS};
@@ -48,6 +52,7 @@ pub use gateway::{Gateway, UnknownGateway};
 pub use idempotency_key::{IdempotencyKey, IdempotencyKeyError, MAX_IDEMPOTENCY_KEY_LEN};
 pub use invoice_number::{InvoiceNumber, InvoiceNumberError};
 pub use lead_message::{LeadMessage, LeadMessageError, MAX_LEAD_MESSAGE_CHARS};
+pub use lead_status::LeadSalesStatus;
 pub use mask::{MaskedEmail, MaskedPhone};
 pub use merchant_reference::{
     MAX_MERCHANT_REFERENCE_LEN, MerchantReference, MerchantReferenceError,
@@ -57,6 +62,7 @@ pub use person_name::{MAX_PERSON_NAME_CHARS, PersonName, PersonNameError};
 pub use phone::{Country, PhoneNumber, PhoneNumberError};
 pub use public_id::{PUBLIC_ID_LEN, PublicId, PublicIdError};
 pub use service_code::{ServiceCode, ServiceCodeError};
+pub use staff_role::{StaffRole, UnknownStaffRole};
 pub use status::{
     AttemptEvent, AttemptStatus, IllegalTransition, InvoiceEvent, InvoiceStatus, UnknownStatus,
 };

@@ -39,6 +39,8 @@ diesel::table! {
         service_id -> BigInt,
         message -> Nullable<Text>,
         created_at -> Timestamp,
+        /// The sales team's status (`wetech_domain::LeadSalesStatus`), `new` at first.
+        sales_status -> Text,
     }
 }
 
@@ -148,3 +150,83 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     app_settings,
 );
+
+// The back office (migration 2026-12-03-000002_back_office, docs/back-office.md).
+
+diesel::table! {
+    /// Back-office accounts, identified by their lower-cased e-mail address.
+    staff_accounts (id) {
+        id -> BigInt,
+        email -> Text,
+        email_normalized -> Text,
+        name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        disabled_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        password_changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Signed-in back-office sessions, by the SHA-256 of their cookie token.
+    staff_sessions (token_hash) {
+        token_hash -> Text,
+        staff_id -> BigInt,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        client_address -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Failed sign-ins, counted per address typed and per client address for the lockout.
+    login_failures (id) {
+        id -> BigInt,
+        email -> Text,
+        client_address -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Who did what in the back office, when, from where; written, never changed.
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        staff_id -> Nullable<BigInt>,
+        actor_email -> Text,
+        client_address -> Nullable<Text>,
+        action -> Text,
+        subject -> Nullable<Text>,
+        before -> Nullable<Text>,
+        after -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Every change of a lead's sales status.
+    lead_status_history (id) {
+        id -> BigInt,
+        lead_id -> BigInt,
+        from_status -> Text,
+        to_status -> Text,
+        staff_id -> BigInt,
+        note -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::joinable!(staff_sessions -> staff_accounts (staff_id));
+diesel::joinable!(audit_log -> staff_accounts (staff_id));
+diesel::joinable!(lead_status_history -> leads (lead_id));
+diesel::joinable!(lead_status_history -> staff_accounts (staff_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    staff_accounts,
+    staff_sessions,
+    login_failures,
+    audit_log,
+    lead_status_history,
+);
+diesel::allow_tables_to_appear_in_same_query!(lead_status_history, leads);

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use wetech_app::CheckoutSettings;
+use wetech_app::{AdminSettings, CheckoutSettings};
 use wetech_observability::{LogSettings, ObservabilitySettings};
 
 use wetech_ops::{BackupSettings, HealthSettings, StorageSettings};
@@ -166,6 +166,8 @@ pub struct Settings {
     pub health: HealthSettings,
     /// Payment-attempt timing.
     pub checkout: CheckoutSettings,
+    /// The back office's sessions.
+    pub admin: AdminSettings,
 }
 
 /// Why the settings could not be loaded; the message names the key.
@@ -349,6 +351,9 @@ impl Settings {
             .validate()
             .map_err(|e| SettingsError::invalid(e.key(), e.to_string()))?;
         self.backup
+            .validate()
+            .map_err(|e| SettingsError::invalid(e.key(), e.to_string()))?;
+        self.admin
             .validate()
             .map_err(|e| SettingsError::invalid(e.key(), e.to_string()))?;
         if self.environment == Environment::Production {
@@ -619,6 +624,24 @@ mod tests {
         assert!(err(&[("WETECH__SERVER__PUBLIC_URL", "ftp://x")]).contains("server.public_url"));
         assert!(err(&[("WETECH__LOG__LEVEL", "infoo")]).contains("log.level"));
         assert!(err(&[("WETECH__SERVER__NO_SUCH_KEY", "1")]).contains("no_such_key"));
+    }
+
+    #[test]
+    fn the_admin_idle_timeout_defaults_to_30_minutes_and_is_bounded() {
+        assert_eq!(
+            Settings::load_from(None, vars(&[]))
+                .unwrap()
+                .admin
+                .idle_minutes,
+            30
+        );
+        let s = Settings::load_from(None, vars(&[("WETECH__ADMIN__IDLE_MINUTES", "5")])).unwrap();
+        assert_eq!(s.admin.idle_minutes, 5);
+        for bad in ["0", "721", "-1", "soon"] {
+            let e = err(&[("WETECH__ADMIN__IDLE_MINUTES", bad)]);
+            assert!(e.contains("admin.idle_minutes"), "{bad}: {e}");
+        }
+        assert!(err(&[("WETECH__ADMIN__IDLE", "5")]).contains("idle"));
     }
 
     #[test]

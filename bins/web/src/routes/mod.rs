@@ -1,6 +1,7 @@
 //! The routes of the site. Each path is mounted once, through [`methods::resource`], with all the
 //! methods it takes.
 
+pub mod admin;
 pub mod api;
 pub mod health;
 pub mod input;

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod admin;
 mod api;
 mod hardening;
 mod health;

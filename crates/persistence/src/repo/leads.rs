@@ -19,6 +19,9 @@ pub struct LeadRow {
     pub message: Option<String>,
     /// Submission time (UTC).
     pub created_at: NaiveDateTime,
+    /// The sales team's status ([`crate::lead_status`] changes it).
+    #[diesel(deserialize_as = super::TextColumn)]
+    pub sales_status: wetech_domain::LeadSalesStatus,
 }
 
 /// A lead to record.

@@ -3,12 +3,18 @@
 
 pub mod app_settings;
 pub mod attempts;
+pub mod audit;
 pub mod clients;
+pub mod dashboard;
 pub mod events;
 pub mod idempotency;
 pub mod invoices;
+pub mod lead_status;
 pub mod leads;
+pub mod login_failures;
 pub mod services;
+pub mod staff;
+pub mod staff_sessions;
 
 use diesel::backend::Backend as DieselBackend;
 use diesel::deserialize::{self, FromSql, Queryable};
@@ -75,4 +81,10 @@ parsed_from_text! {
     MerchantReference => MerchantReferenceError,
     EmailAddress => EmailAddressError,
     PhoneNumber => PhoneNumberError,
+}
+
+// The back office's stored values.
+parsed_from_text! {
+    wetech_domain::StaffRole => wetech_domain::UnknownStaffRole,
+    wetech_domain::LeadSalesStatus => UnknownStatus,
 }

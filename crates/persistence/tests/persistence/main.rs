@@ -5,6 +5,7 @@
 
 mod app_settings;
 mod attempts;
+mod back_office;
 mod clients;
 mod connection;
 mod durability;

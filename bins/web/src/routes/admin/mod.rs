@@ -1,0 +1,97 @@
+//! The back office under `/admin/` (docs/back-office.md): sign-in, sessions, the dashboard and
+//! the audit log. Every route of the scope answers with `Cache-Control: no-store` and
+//! `X-Robots-Tag: noindex` (the scope's wrap, [`private_headers`], so a new page cannot forget
+//! them); every page but the sign-in form takes a [`StaffSession`] (no valid session → 303 to
+//! the sign-in form with `next`), and admin-only pages a [`RequireAdmin`] (403 for `staff`).
+//!
+//! | route | module |
+//! |---|---|
+//! | `GET /admin/login`, `POST /admin/login`, `POST /admin/logout` | [`login`] |
+//! | `GET /admin/` — the dashboard | [`dashboard`] |
+//! | `GET /admin/audit` — the audit log (admin) | [`audit`] |
+//! | the session cookie, the extractors, `next`, the refusals | [`session`] |
+
+pub mod audit;
+pub mod dashboard;
+pub mod login;
+pub mod session;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::web;
+
+pub use session::{AdminError, RequireAdmin, StaffSession};
+
+use crate::routes::methods::resource;
+
+/// What the back office's routes need besides the use cases.
+#[derive(Debug, Clone, Copy)]
+pub struct AdminConfig {
+    /// Mark the session cookie `Secure` (production).
+    pub secure_cookies: bool,
+    /// Take the client address from a trusted proxy's headers.
+    pub trust_proxy: bool,
+}
+
+/// Mounts `/admin` (and `/admin` without the slash, a redirect to it).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/admin")
+            .wrap(from_fn(private_headers))
+            .service(resource(
+                "",
+                [(
+                    Method::GET,
+                    web::to(|| async { crate::routes::pages::html::see_other("/admin/") }),
+                )],
+            ))
+            .service(resource(
+                "/",
+                [(Method::GET, web::to(dashboard::dashboard))],
+            ))
+            .service(resource(
+                "/login",
+                [
+                    (Method::GET, web::to(login::form)),
+                    (Method::POST, web::to(login::submit)),
+                ],
+            ))
+            .service(resource(
+                "/logout",
+                [(Method::POST, web::to(login::logout))],
+            ))
+            .service(resource("/audit", [(Method::GET, web::to(audit::audit))]))
+            .default_service(web::to(crate::routes::not_found)),
+    );
+}
+
+/// Every `/admin` answer, errors and redirects included: never stored by a cache, never indexed.
+pub async fn private_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    let headers = res.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::HeaderName::from_static("x-robots-tag"),
+        HeaderValue::from_static("noindex"),
+    );
+    Ok(res)
+}
+
+/// Runs back-office work (database, password hashing) on the blocking pool, in the current span.
+pub(crate) async fn blocking<T, F>(f: F) -> Result<T, AdminError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, wetech_app::backoffice::StaffError> + Send + 'static,
+{
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(f))
+        .await
+        .map_err(AdminError::internal)?
+        .map_err(AdminError::from)
+}
