@@ -109,7 +109,13 @@ impl UseCases {
                                     ),
                                     ..Default::default()
                                 };
-                                end_open_attempt(tx, id, AttemptStatus::Expired, &fields)
+                                end_open_attempt(
+                                    tx,
+                                    id,
+                                    AttemptStatus::Expired,
+                                    &fields,
+                                    "reconcile: no notification received in time",
+                                )
                             })
                         })
                         .await;

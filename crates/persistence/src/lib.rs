@@ -6,7 +6,7 @@
 //! - [`run_migrations`] applies the embedded migrations of the connection's backend.
 //! - [`UnitOfWork::write`] runs a use case in one transaction (`BEGIN IMMEDIATE` on SQLite).
 //! - Repository modules ([`services`], [`clients`], [`leads`], [`invoices`], [`attempts`],
-//!   [`events`], [`idempotency`], [`app_settings`]) are plain functions over
+//!   [`attempt_history`], [`events`], [`idempotency`], [`app_settings`]) are plain functions over
 //!   `&mut DbConnection` with primitive-typed rows; a unique violation is
 //!   [`PersistenceError::Conflict`], and state changes are conditional updates returning
 //!   whether they won.
@@ -29,7 +29,10 @@ pub use migrations::{
     applied_migrations, migration_names, migration_version, pending_migrations,
     revert_last_migration, run_migrations, run_next_migration,
 };
-pub use repo::{app_settings, attempts, clients, events, idempotency, invoices, leads, services};
+pub use repo::{
+    app_settings, attempt_history, attempts, clients, events, idempotency, invoices, leads,
+    services,
+};
 pub use settings::{
     DEFAULT_CONNECT_TIMEOUT_SECS, DEFAULT_DATABASE_URL, DEFAULT_POSTGRES_POOL_SIZE,
     DEFAULT_SQLITE_POOL_SIZE, DatabaseSettings, InvalidDatabaseSetting, MAX_POOL_SIZE,
