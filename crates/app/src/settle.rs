@@ -347,12 +347,7 @@ impl UseCases {
                         .filter(|a| a.gateway == wetech_domain::Gateway::AzamPay)
                         .map(|a| a.id);
                     if let Some(id) = attempt_id {
-                        attempts::put_under_review(
-                            tx,
-                            id,
-                            reason,
-                            &attempts::AttemptUpdate::default(),
-                        )?;
+                        put_under_review(tx, id, reason, &attempts::AttemptUpdate::default())?;
                     }
                     let key = format!("callback:bad-signature:{}", uuid::Uuid::new_v4());
                     events::record_event(
@@ -471,7 +466,7 @@ fn apply_in(tx: &mut DbConnection, r: &GatewayResult) -> Result<Applied, AppErro
         // Kept aside: a forged or garbled notification must not use up the dedupe key of the
         // genuine one that may follow. The attempt waits for a person (unless it is reversed,
         // which keeps its own state, or already under review).
-        attempts::put_under_review(tx, attempt.id, &why, &attempts::AttemptUpdate::default())?;
+        put_under_review(tx, attempt.id, &why, &attempts::AttemptUpdate::default())?;
         return keep_aside(
             tx,
             r,
@@ -593,6 +588,42 @@ fn check(a: &AttemptRow, r: &GatewayResult) -> Result<(), String> {
     Ok(())
 }
 
+/// Puts the attempt under review (see [`attempts::put_under_review`]). When it was the attempt
+/// under way (`initiated`/`pending`) and no other attempt of the invoice is, the invoice goes
+/// back to unpaid: the customer is no longer waiting for it, and may pay again. Returns the
+/// state it left, `None` when it did not move.
+fn put_under_review(
+    tx: &mut DbConnection,
+    attempt_id: i64,
+    why: &str,
+    fields: &attempts::AttemptUpdate<'_>,
+) -> Result<Option<AttemptStatus>, AppError> {
+    let left = attempts::put_under_review(tx, attempt_id, why, fields)?;
+    if matches!(
+        left,
+        Some(AttemptStatus::Initiated | AttemptStatus::Pending)
+    ) {
+        let attempt = attempts::find_by_id(tx, attempt_id)?
+            .ok_or_else(|| AppError::corrupt("attempt vanished"))?;
+        let others_open = attempts::list_for_invoice(tx, attempt.invoice_id)?
+            .iter()
+            .any(|a| matches!(a.status, AttemptStatus::Initiated | AttemptStatus::Pending));
+        if !others_open {
+            let next = InvoiceStatus::Pending
+                .apply(InvoiceEvent::AttemptEnded)
+                .map_err(AppError::from)?;
+            invoices::transition_invoice(
+                tx,
+                attempt.invoice_id,
+                InvoiceStatus::Pending,
+                next,
+                None,
+            )?;
+        }
+    }
+    Ok(left)
+}
+
 /// Why an attempt changed, for its history: the gateway, the kind of result and what it said.
 fn cause(r: &GatewayResult, what: &str) -> String {
     format!("{} {}: {what}", r.gateway.as_str(), r.kind)
@@ -710,7 +741,7 @@ fn settle(
     let from = a.status;
     if from == AttemptStatus::Failed {
         let why = "the gateway reports success for an attempt recorded as failed";
-        attempts::put_under_review(tx, a.id, why, fields)?;
+        put_under_review(tx, a.id, why, fields)?;
         return Ok(Applied::Mismatch(why.into()));
     }
     if from.apply(AttemptEvent::Succeeded).is_err() && from != AttemptStatus::Initiated {
@@ -723,7 +754,7 @@ fn settle(
             "payment completed but the invoice is already {}: refund or review",
             inv.status
         );
-        return Ok(match attempts::put_under_review(tx, a.id, &why, fields)? {
+        return Ok(match put_under_review(tx, a.id, &why, fields)? {
             Some(_) => Applied::PaidTwice(why),
             None => Applied::AlreadyHandled,
         });
@@ -752,7 +783,7 @@ fn settle(
         Ok(Applied::Settled)
     } else {
         let why = "the invoice changed concurrently while settling";
-        attempts::put_under_review(tx, a.id, why, &attempts::AttemptUpdate::default())?;
+        put_under_review(tx, a.id, why, &attempts::AttemptUpdate::default())?;
         Ok(Applied::Mismatch(why.into()))
     }
 }

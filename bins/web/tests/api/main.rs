@@ -11,3 +11,4 @@ mod logs;
 mod notify;
 mod openapi;
 mod pages;
+mod review;

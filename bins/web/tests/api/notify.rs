@@ -281,13 +281,13 @@ app_tests! {
         unsigned["amount"] = json!("1");
         let resp = post(ok_path.clone(), serde_json::to_vec(&unsigned).unwrap()).await;
         assert_eq!(resp.status(), 422);
-        assert_eq!(app.invoice(&id).await["status"], "pending");
+        assert_eq!(app.invoice(&id).await["status"], "unpaid", "not paid; the customer may pay again");
         let row = attempt(&app, &reference);
         assert_eq!(row.status, AttemptStatus::Review);
         assert!(row.review_reason.as_deref().unwrap_or_default().contains("amount"), "{row:?}");
         let resp = post(ok_path, good).await;
         assert_eq!(resp.status(), 200);
-        assert_eq!(app.invoice(&id).await["status"], "pending");
+        assert_eq!(app.invoice(&id).await["status"], "unpaid");
         assert_eq!(attempt(&app, &reference).status, AttemptStatus::Review);
     }
 }
@@ -398,7 +398,7 @@ app_tests! {
         // A's reference with B's (paid) tracking id.
         let resp = app.get(&format!("/payments/pesapal/ipn?{}", ipn_query(&tracking_b, &ref_a))).await;
         assert_eq!(resp.status(), 200);
-        assert_eq!(app.invoice(&a).await["status"], "pending", "A is not paid by B's money");
+        assert_eq!(app.invoice(&a).await["status"], "unpaid", "A is not paid by B's money");
         assert_eq!(attempt(&app, &ref_a).status, AttemptStatus::Review);
     }
 
