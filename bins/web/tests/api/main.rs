@@ -12,3 +12,4 @@ mod logs;
 mod notify;
 mod openapi;
 mod pages;
+mod review;
