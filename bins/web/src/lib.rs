@@ -9,5 +9,6 @@ pub mod ratelimit;
 pub mod routes;
 pub mod security;
 pub mod startup;
+pub mod systemd;
 
 pub use startup::Application;

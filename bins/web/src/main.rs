@@ -34,7 +34,10 @@ async fn main() -> ExitCode {
         }
     };
     let result = match Application::build(settings).await {
-        Ok(app) => app.run_until_stopped().await.map_err(anyhow::Error::from),
+        Ok(app) => {
+            wetech_web::systemd::ready(app.address());
+            app.run_until_stopped().await.map_err(anyhow::Error::from)
+        }
         Err(e) => Err(e),
     };
     match result {

@@ -13,8 +13,8 @@ use tokio::task::JoinHandle;
 /// How long the binary may take to start listening, or to exit.
 const PROCESS_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The `web` binary in `dir` with only `env` as its configuration: every `WETECH*` variable and
-/// `RUST_LOG` of the test's own environment are removed, the port is 0 unless `env` says otherwise.
+/// The `web` binary in `dir` with only `env` as its configuration: every `WETECH*` variable,
+/// `RUST_LOG` and `NOTIFY_SOCKET` of the test's own environment are removed, the port is 0 unless `env` says otherwise.
 pub fn command(dir: &Path, env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_web"));
     cmd.current_dir(dir)
@@ -24,7 +24,7 @@ pub fn command(dir: &Path, env: &[(&str, &str)]) -> Command {
         .kill_on_drop(true);
     for (key, _) in std::env::vars_os() {
         let key = key.to_string_lossy();
-        if key.starts_with("WETECH") || key == "RUST_LOG" {
+        if key.starts_with("WETECH") || key == "RUST_LOG" || key == "NOTIFY_SOCKET" {
             cmd.env_remove(key.as_ref());
         }
     }

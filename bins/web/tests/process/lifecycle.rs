@@ -1,5 +1,6 @@
-//! First start (database created and migrated relative to the working directory) and graceful
-//! shutdown on SIGTERM (in-flight request finished, exit 0, logs flushed).
+//! First start (database created and migrated relative to the working directory), readiness
+//! told to systemd, and graceful shutdown on SIGTERM (in-flight request finished, exit 0, logs
+//! flushed).
 
 use std::time::Duration;
 
@@ -137,4 +138,35 @@ async fn first_start_migrates_and_sigterm_finishes_in_flight_requests() {
         !second.iter().any(|r| r["migration"].is_string()),
         "nothing is migrated twice"
     );
+}
+
+/// Under systemd (`Type=notify`) the binary sends `READY=1` to `$NOTIFY_SOCKET` once it listens:
+/// the datagram arrives, and by then the site answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_is_told_to_systemd_once_the_site_listens() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket_path = dir.path().join("notify.sock");
+    let socket = tokio::net::UnixDatagram::bind(&socket_path).unwrap();
+    let web = Web::start(
+        dir.path(),
+        &[("NOTIFY_SOCKET", socket_path.to_str().unwrap())],
+    )
+    .await;
+    let mut buf = vec![0_u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(30), socket.recv(&mut buf))
+        .await
+        .expect("no readiness datagram")
+        .unwrap();
+    let message = String::from_utf8_lossy(&buf[..n]).into_owned();
+    assert!(message.lines().any(|l| l == "READY=1"), "{message:?}");
+    assert!(
+        message.contains(&format!(
+            "STATUS=listening on {}",
+            web.address.trim_start_matches("http://")
+        )),
+        "{message:?}"
+    );
+    assert_eq!(web.get("/health/live/").await.status(), 200);
+    web.sigterm();
+    assert!(web.wait().await.status.success());
 }
