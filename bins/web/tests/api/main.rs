@@ -5,6 +5,7 @@
 mod helpers;
 
 mod admin;
+mod admin_leads;
 mod api;
 mod hardening;
 mod health;

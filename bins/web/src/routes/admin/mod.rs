@@ -9,10 +9,14 @@
 //! | `GET /admin/login`, `POST /admin/login`, `POST /admin/logout` | [`login`] |
 //! | `GET /admin/` — the dashboard | [`dashboard`] |
 //! | `GET /admin/audit` — the audit log (admin) | [`audit`] |
+//! | `GET /admin/leads`, `GET /admin/leads/{id}`, `POST /admin/leads/{id}/status` | [`leads`] |
+//! | the lists' query strings and page links | [`list_query`] |
 //! | the session cookie, the extractors, `next`, the refusals | [`session`] |
 
 pub mod audit;
 pub mod dashboard;
+pub mod leads;
+pub(crate) mod list_query;
 pub mod login;
 pub mod session;
 
@@ -64,6 +68,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 [(Method::POST, web::to(login::logout))],
             ))
             .service(resource("/audit", [(Method::GET, web::to(audit::audit))]))
+            .service(resource("/leads", [(Method::GET, web::to(leads::list))]))
+            .service(resource(
+                "/leads/{id}",
+                [(Method::GET, web::to(leads::show))],
+            ))
+            .service(resource(
+                "/leads/{id}/status",
+                [(Method::POST, web::to(leads::change_status))],
+            ))
             .default_service(web::to(crate::routes::not_found)),
     );
 }
