@@ -253,6 +253,10 @@ impl From<wetech_app::AppError> for ApiError {
                     fields,
                 }
             }
+            // The notification may be genuine: 503 makes the gateway send it again.
+            A::NotificationKeyUnavailable(_) => ApiError::GatewayUnavailable(
+                "the gateway's public key is unavailable; send the notification again".to_owned(),
+            ),
             A::Gateway(g) => {
                 let message = g.to_string();
                 match g {

@@ -34,6 +34,10 @@ pub enum AppError {
     /// The gateway refused, failed or did not answer.
     #[error("the payment gateway call failed")]
     Gateway(#[source] GatewayError),
+    /// A notification could not be checked because the gateway's public key could not be
+    /// fetched or read: it may be genuine, so the gateway must send it again (503).
+    #[error("the gateway's public key is unavailable; the notification could not be checked")]
+    NotificationKeyUnavailable(#[source] GatewayError),
     /// The gateway is not enabled in this configuration.
     #[error("the {0} gateway is not enabled")]
     GatewayDisabled(&'static str),

@@ -104,8 +104,9 @@ impl UseCases {
             tracing::Span::current().record("payment_id", prepared.reference.as_str());
             if matches!(choice, PaymentChoice::Pesapal)
                 && let Err(e) = self.ensure_pesapal_ipn().await {
-                    self.record_checkout_failure(&prepared, &e).await?;
-                    return Err(AppError::Gateway(e));
+                    // Nothing was sent to the gateway: the attempt failed.
+                    self.end_attempt_before_checkout(&prepared, AttemptStatus::Failed, &chain(&e).to_string()).await?;
+                    return Err(e);
                 }
             let request = self.checkout_request(&prepared, &choice)?;
             let mut outcome = gateway.start_checkout(&request).await;
@@ -119,7 +120,11 @@ impl UseCases {
                 tracing::warn!("pesapal does not know the stored IPN id; registering the IPN URL again");
                 outcome = match self.register_pesapal_ipn_again().await {
                     Ok(()) => gateway.start_checkout(&request).await,
-                    Err(e) => Err(e),
+                    Err(AppError::Gateway(e)) => Err(e),
+                    Err(e) => {
+                        self.end_attempt_before_checkout(&prepared, AttemptStatus::Failed, &chain(&e).to_string()).await?;
+                        return Err(e);
+                    }
                 };
             }
             match outcome {
@@ -285,6 +290,7 @@ impl UseCases {
                     AttemptStatus::Initiated,
                     AttemptStatus::Pending,
                     &fields,
+                    "the gateway accepted the checkout",
                 )? {
                     attempts::update_details(tx, id, &fields)?;
                 }
@@ -308,7 +314,6 @@ impl UseCases {
         p: &Prepared,
         error: &GatewayError,
     ) -> Result<(), AppError> {
-        let id = p.attempt_id;
         // A checkout that may exist at the gateway is not a failure: a late verified success
         // must still settle it.
         let to = if error.is_outcome_unknown() {
@@ -316,23 +321,38 @@ impl UseCases {
         } else {
             AttemptStatus::Failed
         };
-        let reason = truncate(&error.to_string(), 500);
+        self.end_attempt_before_checkout(p, to, &chain(error).to_string())
+            .await
+    }
+
+    /// Ends the attempt in `to` with `reason` (failure reason and history cause) and puts the
+    /// invoice back to unpaid.
+    async fn end_attempt_before_checkout(
+        &self,
+        p: &Prepared,
+        to: AttemptStatus,
+        reason: &str,
+    ) -> Result<(), AppError> {
+        let id = p.attempt_id;
+        let reason = truncate(reason, 500);
         self.blocking(move |uow| {
             uow.write(|tx| {
                 let fields = attempts::AttemptUpdate {
                     failure_reason: Some(&reason),
                     ..attempts::AttemptUpdate::default()
                 };
-                end_open_attempt(tx, id, to, &fields)
+                end_open_attempt(tx, id, to, &fields, &format!("checkout: {reason}"))
             })
         })
         .await
     }
 
     /// The Pesapal IPN id: configured, else stored, else found or registered (and stored).
-    async fn ensure_pesapal_ipn(&self) -> Result<(), GatewayError> {
+    /// Errors: [`AppError::Gateway`] from Pesapal, [`AppError::Persistence`] from reading or
+    /// storing the id.
+    async fn ensure_pesapal_ipn(&self) -> Result<(), AppError> {
         let Some(client) = self.gateways.pesapal.clone() else {
-            return Err(GatewayError::Config("pesapal is not enabled".into()));
+            return Err(AppError::GatewayDisabled("pesapal"));
         };
         if client.ipn_id().is_some() {
             return Ok(());
@@ -341,10 +361,7 @@ impl UseCases {
             .blocking(|uow| {
                 uow.read(|c| app_settings::get(c, PESAPAL_IPN_ID_KEY).map_err(AppError::from))
             })
-            .await
-            .map_err(|e| {
-                GatewayError::Config(format!("reading the stored IPN id: {}", chain(&e)))
-            })?;
+            .await?;
         if let Some(id) = stored {
             client.set_ipn_id(&id);
             return Ok(());
@@ -354,27 +371,27 @@ impl UseCases {
 
     /// Looks up or registers the IPN URL `{public_url}/payments/pesapal/ipn` (ignoring any id kept
     /// so far), stores the id and hands it to the client.
-    async fn register_pesapal_ipn_again(&self) -> Result<(), GatewayError> {
+    async fn register_pesapal_ipn_again(&self) -> Result<(), AppError> {
         let Some(client) = self.gateways.pesapal.clone() else {
-            return Err(GatewayError::Config("pesapal is not enabled".into()));
+            return Err(AppError::GatewayDisabled("pesapal"));
         };
         let url = format!("{}{}", self.public_base(), paths::PESAPAL_IPN);
         let registration = client
             .find_or_register_ipn(&url, IpnNotificationType::Get)
-            .await?;
+            .await
+            .map_err(AppError::Gateway)?;
         self.store_ipn_id(&registration.ipn_id).await?;
         client.set_ipn_id(&registration.ipn_id);
         tracing::info!(ipn_id = %registration.ipn_id, url = %url, "pesapal IPN registered");
         Ok(())
     }
 
-    async fn store_ipn_id(&self, ipn_id: &str) -> Result<(), GatewayError> {
+    async fn store_ipn_id(&self, ipn_id: &str) -> Result<(), AppError> {
         let id = ipn_id.to_owned();
         self.blocking(move |uow| {
             uow.write(|tx| app_settings::set(tx, PESAPAL_IPN_ID_KEY, &id).map_err(AppError::from))
         })
         .await
-        .map_err(|e| GatewayError::Config(format!("storing the IPN id: {}", chain(&e))))
     }
 
     /// Finds or registers the IPN URL (default `{public_url}/payments/pesapal/ipn`) with Pesapal,
@@ -393,33 +410,32 @@ impl UseCases {
             .find_or_register_ipn(&url, IpnNotificationType::Get)
             .await
             .map_err(AppError::Gateway)?;
-        self.store_ipn_id(&registration.ipn_id)
-            .await
-            .map_err(AppError::Gateway)?;
+        self.store_ipn_id(&registration.ipn_id).await?;
         client.set_ipn_id(&registration.ipn_id);
         Ok(registration.ipn_id)
     }
 }
 
-/// Ends an open attempt (`initiated` or `pending`) in `to` (failed or expired) and, when this call
-/// ended it, puts the invoice back to unpaid. Returns nothing: losing the race means someone else
-/// already ended it.
+/// Ends an open attempt (`initiated` or `pending`) in `to` (failed, expired or reversed) for `cause` and,
+/// when this call ended it, puts the invoice back to unpaid. Returns nothing: losing the race
+/// means someone else already ended it (or it went under review, which nothing automatic leaves).
 pub(crate) fn end_open_attempt(
     tx: &mut DbConnection,
     attempt_id: i64,
     to: AttemptStatus,
     fields: &attempts::AttemptUpdate<'_>,
+    cause: &str,
 ) -> Result<(), AppError> {
-    let event = if to == AttemptStatus::Expired {
-        AttemptEvent::Expired
-    } else {
-        AttemptEvent::Failed
+    let event = match to {
+        AttemptStatus::Expired => AttemptEvent::Expired,
+        AttemptStatus::Reversed => AttemptEvent::Reversed,
+        _ => AttemptEvent::Failed,
     };
     for from in [AttemptStatus::Initiated, AttemptStatus::Pending] {
         if from.apply(event).ok() != Some(to) {
             continue;
         }
-        if attempts::transition_attempt(tx, attempt_id, from, to, fields)? {
+        if attempts::transition_attempt(tx, attempt_id, from, to, fields, cause)? {
             let attempt = attempts::find_by_id(tx, attempt_id)?
                 .ok_or_else(|| AppError::corrupt("attempt vanished"))?;
             invoices::transition_invoice(
@@ -450,7 +466,7 @@ fn expire_stale_attempts(
     // A recent attempt through the same gateway is a double click or a second tab: refused, so
     // that one customer gets one push. A customer who turns to the other gateway (left the
     // Pesapal page, pays by phone instead) may: the open attempt is superseded (expired, so a
-    // late success through it still settles, and a second payment is flagged for a refund).
+    // late success through it still settles, and a second payment goes under review for a refund).
     if open
         .iter()
         .any(|a| a.updated_at >= stale_before && a.gateway == gateway)
@@ -464,7 +480,13 @@ fn expire_stale_attempts(
         ..attempts::AttemptUpdate::default()
     };
     for a in &open {
-        end_open_attempt(tx, a.id, AttemptStatus::Expired, &fields)?;
+        end_open_attempt(
+            tx,
+            a.id,
+            AttemptStatus::Expired,
+            &fields,
+            "superseded by a new payment attempt",
+        )?;
     }
     if open.is_empty() {
         // Pending without an open attempt cannot be reached through the use cases; repair it.

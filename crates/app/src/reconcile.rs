@@ -5,13 +5,13 @@ use std::time::Duration;
 
 use serde::Serialize;
 use wetech_domain::{AttemptStatus, Gateway, MerchantReference};
-use wetech_payments::{PaymentGateway, StatusQuery};
+use wetech_payments::{GatewayStatus, PaymentGateway, StatusQuery};
 use wetech_persistence::now_utc;
 use wetech_persistence::repo::attempts;
 
 use crate::error::{AppError, chain};
 use crate::payment::end_open_attempt;
-use crate::settle::GatewayResult;
+use crate::settle::{Applied, GatewayResult};
 use crate::usecases::UseCases;
 
 /// What reconciliation did to one attempt.
@@ -36,17 +36,17 @@ impl UseCases {
     /// Pesapal attempts are queried with GetTransactionStatus and applied like a notification;
     /// AzamPay attempts (no documented status query for collections) and Pesapal attempts that
     /// never got a tracking id are expired once older than `checkout.azampay_expire_after_secs`
-    /// (a late verified callback still settles them). Safe to run from several machines at once:
+    /// (a late verified callback still settles them). A Pesapal attempt whose order still answers
+    /// "pending" after `checkout.pesapal_expire_after_secs` (an abandoned checkout) is expired
+    /// too; a later verified IPN still settles it. Safe to run from several machines at once:
     /// each run claims the attempts it works on with a five-minute lease (`FOR UPDATE SKIP
     /// LOCKED` on PostgreSQL), every change is a conditional update, and every result is
     /// de-duplicated.
     pub async fn reconcile(&self, older_than: Duration) -> Result<Vec<ReconcileChange>, AppError> {
         let cutoff =
             now_utc() - chrono::Duration::from_std(older_than).unwrap_or(chrono::Duration::zero());
-        let expire_cutoff = now_utc()
-            - chrono::Duration::seconds(
-                i64::try_from(self.checkout.azampay_expire_after_secs).unwrap_or(i64::MAX / 2),
-            );
+        let expire_cutoff = age_cutoff(self.checkout.azampay_expire_after_secs);
+        let pesapal_cutoff = age_cutoff(self.checkout.pesapal_expire_after_secs);
         let now = now_utc();
         let lease_until = now + chrono::Duration::minutes(LEASE_MINUTES);
         let open = self
@@ -79,6 +79,7 @@ impl UseCases {
                     };
                     match client.query_status(&query).await {
                         Ok(report) => {
+                            let still_pending = report.status == GatewayStatus::Pending;
                             let payload = serde_json::json!({
                                 "status_answer": format!("{:?}", report.status),
                             })
@@ -91,6 +92,17 @@ impl UseCases {
                                 payload,
                             );
                             match self.apply_result(result).await {
+                                // Pending again, or pending as an IPN already said.
+                                Ok(Applied::StillPending | Applied::AlreadyHandled)
+                                    if still_pending && a.created_at < pesapal_cutoff =>
+                                {
+                                    self.expire(
+                                        a.id,
+                                        "the Pesapal order is still pending; expired by reconciliation",
+                                        "reconcile: Pesapal still answers pending, too long after the start",
+                                    )
+                                    .await
+                                }
                                 Ok(applied) => applied.outcome(),
                                 Err(e) => format!("error: {}", chain(&e)),
                             }
@@ -99,24 +111,12 @@ impl UseCases {
                     }
                 }
                 _ if a.created_at < expire_cutoff => {
-                    let id = a.id;
-                    let res = self
-                        .blocking(move |uow| {
-                            uow.write(|tx| {
-                                let fields = attempts::AttemptUpdate {
-                                    failure_reason: Some(
-                                        "no notification received; expired by reconciliation",
-                                    ),
-                                    ..Default::default()
-                                };
-                                end_open_attempt(tx, id, AttemptStatus::Expired, &fields)
-                            })
-                        })
-                        .await;
-                    match res {
-                        Ok(()) => "expired".to_owned(),
-                        Err(e) => format!("error: {}", chain(&e)),
-                    }
+                    self.expire(
+                        a.id,
+                        "no notification received; expired by reconciliation",
+                        "reconcile: no notification received in time",
+                    )
+                    .await
                 }
                 _ => "still_pending (cannot be queried yet)".to_owned(),
             };
@@ -146,6 +146,31 @@ impl UseCases {
         }
         Ok(changes)
     }
+
+    /// Expires the open attempt `id` (its invoice back to unpaid) with `reason` (shown with the
+    /// attempt) and `cause` (its history); answers the outcome for the run's report.
+    async fn expire(&self, id: i64, reason: &'static str, cause: &'static str) -> String {
+        let res = self
+            .blocking(move |uow| {
+                uow.write(|tx| {
+                    let fields = attempts::AttemptUpdate {
+                        failure_reason: Some(reason),
+                        ..Default::default()
+                    };
+                    end_open_attempt(tx, id, AttemptStatus::Expired, &fields, cause)
+                })
+            })
+            .await;
+        match res {
+            Ok(()) => "expired".to_owned(),
+            Err(e) => format!("error: {}", chain(&e)),
+        }
+    }
+}
+
+/// The creation time before which an attempt is older than `secs`.
+fn age_cutoff(secs: u64) -> chrono::NaiveDateTime {
+    now_utc() - chrono::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 2))
 }
 
 #[cfg(test)]
@@ -237,6 +262,7 @@ mod tests {
             "http://localhost",
             CheckoutSettings {
                 azampay_expire_after_secs: 86_400,
+                pesapal_expire_after_secs: 86_400,
                 ..CheckoutSettings::default()
             },
         )

@@ -1,11 +1,13 @@
 //! Applying a gateway result — the one path every Pesapal IPN, browser return, AzamPay callback
 //! and reconciliation goes through. In one unit of work: store the raw event under its dedupe key
 //! (a duplicate is "already handled"), compare reference, amount, currency (and payer) with the
-//! attempt, then move attempt and invoice by conditional updates. Mismatches are flagged for review
-//! and never settle anything.
+//! attempt, then move attempt and invoice by conditional updates. A mismatch, a second payment of
+//! a paid invoice or a failed signature puts the attempt under `review` with the reason
+//! (docs/flow.md); nothing automatic moves it out again, and nothing is settled.
 
 use tracing::Instrument as _;
 use wetech_domain::{AttemptEvent, AttemptStatus, InvoiceEvent, InvoiceStatus};
+use wetech_payments::azampay::{AzamPayCallback, CallbackRejection};
 use wetech_payments::{Gateway, GatewayStatus, IncomingNotification, PaymentGateway, StatusQuery};
 use wetech_persistence::repo::attempts::AttemptRow;
 use wetech_persistence::repo::{attempts, events, invoices};
@@ -58,12 +60,16 @@ pub enum Applied {
     Ignored(String),
     /// The attempt is not open (completed, failed, reversed) and this is a new fact about it.
     NotOpen,
-    /// Reference, amount, currency or payer do not match; flagged for review, nothing settled.
+    /// Reference, amount, currency or payer do not match (or a success came for an attempt
+    /// recorded as failed): the attempt is under review, nothing settled.
     Mismatch(String),
-    /// The attempt completed (the customer paid) but the invoice was already paid or reversed
-    /// through another attempt: the notification is valid and recorded, the attempt is
-    /// flagged for a refund, and the invoice is unchanged.
+    /// The customer paid, but the invoice was already paid or reversed through another
+    /// attempt: the notification is valid and recorded, the attempt is under review for a
+    /// refund, and the invoice is unchanged.
     PaidTwice(String),
+    /// The attempt is under review: the notification is stored and changes nothing (only a
+    /// person moves it on).
+    UnderReview,
     /// No attempt of this gateway has this merchant reference.
     UnknownReference,
 }
@@ -82,6 +88,7 @@ impl Applied {
             Applied::NotOpen => "attempt_not_open".into(),
             Applied::Mismatch(why) => format!("flagged_for_review: {why}"),
             Applied::PaidTwice(why) => format!("paid_twice: {why}"),
+            Applied::UnderReview => "under_review".into(),
             Applied::UnknownReference => "unknown_reference".into(),
         }
     }
@@ -160,7 +167,7 @@ impl UseCases {
         span.record("outcome", applied.outcome().as_str());
         span.in_scope(|| match &applied {
             Applied::Mismatch(why) | Applied::PaidTwice(why) => {
-                tracing::warn!(reason = %why, "gateway result flagged for review")
+                tracing::warn!(reason = %why, "gateway result put its attempt under review")
             }
             Applied::UnknownReference => tracing::warn!("gateway result for an unknown reference"),
             other => tracing::info!(outcome = %other.outcome(), "gateway result applied"),
@@ -259,27 +266,120 @@ impl UseCases {
     }
 
     /// An AzamPay callback: the path token (constant time), the signature when present (or
-    /// required), then the result applied with amount and payer checked.
+    /// required), then the result applied with amount and payer checked. A refused callback is
+    /// stored raw with why; one whose signature fails also puts its attempt under review.
     pub async fn handle_azampay_callback(
         &self,
         path_token: &str,
         body: &[u8],
     ) -> Result<Applied, AppError> {
-        let handled = self.apply_azampay_callback(path_token, body).await;
-        if let Err(
-            e @ (AppError::Unauthenticated(_) | AppError::Malformed(_) | AppError::Gateway(_)),
-        ) = &handled
-        {
-            // The body only: the path token is a secret and never stored.
-            self.keep_unapplied(
-                Gateway::AzamPay,
-                "callback",
-                String::from_utf8_lossy(body).into_owned(),
-                format!("refused: {}", chain(e)),
-            )
-            .await;
+        let client = self
+            .gateways
+            .azampay
+            .clone()
+            .ok_or(AppError::GatewayDisabled("azampay"))?;
+        let callback = match &self.gateways.azampay_callback_token {
+            None => Err(AppError::Unauthenticated(
+                "no callback token is configured".into(),
+            )),
+            Some(expected)
+                if !wetech_payments::tokens_match(
+                    path_token,
+                    secrecy::ExposeSecret::expose_secret(expected),
+                ) =>
+            {
+                Err(AppError::Unauthenticated("wrong callback token".into()))
+            }
+            Some(_) => match client.check_callback(Some(path_token), body).await {
+                Ok(callback) => Ok(callback),
+                Err(CallbackRejection::BadSignature(callback)) => {
+                    return Err(self.badly_signed(&callback, body).await);
+                }
+                Err(rejection) => Err(rejected(rejection)),
+            },
+        };
+        let callback = match callback {
+            Ok(callback) => callback,
+            Err(e) => {
+                // The body only: the path token is a secret and never stored.
+                self.keep_unapplied(
+                    Gateway::AzamPay,
+                    "callback",
+                    String::from_utf8_lossy(body).into_owned(),
+                    format!("refused: {}", chain(&e)),
+                )
+                .await;
+                return Err(e);
+            }
+        };
+        if callback.msisdn.is_none() {
+            tracing::warn!(
+                payment_id = %callback.utility_ref,
+                "azampay callback without msisdn: applied on reference and amount alone"
+            );
         }
-        handled
+        let notification = wetech_payments::Notification::AzamPay(callback.clone());
+        let result = GatewayResult {
+            gateway: Gateway::AzamPay,
+            kind: "callback",
+            dedupe_key: notification.event_key(),
+            payload: String::from_utf8_lossy(body).into_owned(),
+            merchant_reference: callback.utility_ref.clone(),
+            reported_merchant_reference: None,
+            gateway_reference: callback.gateway_reference().map(str::to_owned),
+            status: callback.status(),
+            claimed_amount: Some(callback.amount),
+            payer_msisdn: callback.msisdn.clone(),
+        };
+        self.apply_result(result).await
+    }
+
+    /// A callback whose signature does not verify: its attempt (if it names one) under review
+    /// and the callback stored with it, in one unit of work; answered 401.
+    async fn badly_signed(&self, callback: &AzamPayCallback, body: &[u8]) -> AppError {
+        let reason = "the AzamPay callback's signature does not verify";
+        let reference = callback.utility_ref.clone();
+        let payload = String::from_utf8_lossy(body).into_owned();
+        let stored = self
+            .blocking(move |uow| {
+                uow.write(|tx| {
+                    let attempt_id = attempts::find_by_merchant_reference(tx, &reference)?
+                        .filter(|a| a.gateway == wetech_domain::Gateway::AzamPay)
+                        .map(|a| a.id);
+                    if let Some(id) = attempt_id {
+                        put_under_review(tx, id, reason, &attempts::AttemptUpdate::default())?;
+                    }
+                    let key = format!("callback:bad-signature:{}", uuid::Uuid::new_v4());
+                    events::record_event(
+                        tx,
+                        &events::NewEvent {
+                            attempt_id,
+                            gateway: wetech_domain::Gateway::AzamPay,
+                            kind: "callback",
+                            dedupe_key: &key,
+                            payload: &payload,
+                            received_at: now_utc(),
+                            outcome: &format!("refused, under review: {reason}"),
+                        },
+                    )?;
+                    Ok::<_, AppError>(attempt_id)
+                })
+            })
+            .await;
+        match stored {
+            Ok(attempt) => tracing::warn!(
+                payment_id = %callback.utility_ref,
+                known_attempt = attempt.is_some(),
+                reason,
+                "azampay callback refused; its attempt is under review"
+            ),
+            Err(e) => tracing::error!(
+                payment_id = %callback.utility_ref,
+                error = %chain(&e),
+                "could not put the attempt of a badly signed callback under review"
+            ),
+        }
+        AppError::Unauthenticated(reason.to_owned())
     }
 
     /// Stores a notification that was refused or could not be handled now, with why (every
@@ -317,50 +417,21 @@ impl UseCases {
             tracing::warn!(error = %chain(&e), "could not store a notification that was not applied");
         }
     }
+}
 
-    async fn apply_azampay_callback(
-        &self,
-        path_token: &str,
-        body: &[u8],
-    ) -> Result<Applied, AppError> {
-        let client = self
-            .gateways
-            .azampay
-            .clone()
-            .ok_or(AppError::GatewayDisabled("azampay"))?;
-        let Some(expected) = &self.gateways.azampay_callback_token else {
-            return Err(AppError::Unauthenticated(
-                "no callback token is configured".into(),
-            ));
-        };
-        if !wetech_payments::tokens_match(
-            path_token,
-            secrecy::ExposeSecret::expose_secret(expected),
-        ) {
-            return Err(AppError::Unauthenticated("wrong callback token".into()));
+/// The error a refused callback answers with (other than a bad signature). A key that cannot be
+/// fetched is logged at error and answered 503, so AzamPay sends the callback again.
+fn rejected(rejection: CallbackRejection) -> AppError {
+    match rejection {
+        CallbackRejection::Token
+        | CallbackRejection::Unsigned(_)
+        | CallbackRejection::BadSignature(_) => AppError::Unauthenticated(rejection.to_string()),
+        CallbackRejection::Malformed(e) => AppError::Malformed(e.to_string()),
+        CallbackRejection::KeyUnavailable(e) => {
+            let e = AppError::NotificationKeyUnavailable(e);
+            tracing::error!(error = %chain(&e), "azampay callback not checked: the public key is unavailable; AzamPay will send it again");
+            e
         }
-        let callback = client
-            .verify_callback(Some(path_token), body)
-            .await
-            .map_err(|e| match e {
-                wetech_payments::GatewayError::InvalidSignature(m) => AppError::Unauthenticated(m),
-                wetech_payments::GatewayError::InvalidNotification(m) => AppError::Malformed(m),
-                other => AppError::Gateway(other),
-            })?;
-        let notification = wetech_payments::Notification::AzamPay(callback.clone());
-        let result = GatewayResult {
-            gateway: Gateway::AzamPay,
-            kind: "callback",
-            dedupe_key: notification.event_key(),
-            payload: String::from_utf8_lossy(body).into_owned(),
-            merchant_reference: callback.utility_ref.clone(),
-            reported_merchant_reference: None,
-            gateway_reference: callback.gateway_reference().map(str::to_owned),
-            status: callback.status(),
-            claimed_amount: Some(callback.amount),
-            payer_msisdn: Some(callback.msisdn.clone()),
-        };
-        self.apply_result(result).await
     }
 }
 
@@ -393,8 +464,9 @@ fn apply_in(tx: &mut DbConnection, r: &GatewayResult) -> Result<Applied, AppErro
     }
     if let Err(why) = check(&attempt, r) {
         // Kept aside: a forged or garbled notification must not use up the dedupe key of the
-        // genuine one that may follow.
-        attempts::flag_for_review(tx, attempt.id, &why)?;
+        // genuine one that may follow. The attempt waits for a person (unless it is reversed,
+        // which keeps its own state, or already under review).
+        put_under_review(tx, attempt.id, &why, &attempts::AttemptUpdate::default())?;
         return keep_aside(
             tx,
             r,
@@ -411,6 +483,8 @@ fn apply_in(tx: &mut DbConnection, r: &GatewayResult) -> Result<Applied, AppErro
         let (tag, applied) =
             if events::find(tx, domain_gateway(r.gateway), &r.dedupe_key)?.is_some() {
                 ("duplicate", Applied::AlreadyHandled)
+            } else if attempt.status == AttemptStatus::Review {
+                ("review", Applied::UnderReview)
             } else {
                 ("not-open", Applied::NotOpen)
             };
@@ -514,12 +588,57 @@ fn check(a: &AttemptRow, r: &GatewayResult) -> Result<(), String> {
     Ok(())
 }
 
+/// Puts the attempt under review (see [`attempts::put_under_review`]). When it was the attempt
+/// under way (`initiated`/`pending`) and no other attempt of the invoice is, the invoice goes
+/// back to unpaid: the customer is no longer waiting for it, and may pay again. Returns the
+/// state it left, `None` when it did not move.
+fn put_under_review(
+    tx: &mut DbConnection,
+    attempt_id: i64,
+    why: &str,
+    fields: &attempts::AttemptUpdate<'_>,
+) -> Result<Option<AttemptStatus>, AppError> {
+    let left = attempts::put_under_review(tx, attempt_id, why, fields)?;
+    if matches!(
+        left,
+        Some(AttemptStatus::Initiated | AttemptStatus::Pending)
+    ) {
+        let attempt = attempts::find_by_id(tx, attempt_id)?
+            .ok_or_else(|| AppError::corrupt("attempt vanished"))?;
+        let others_open = attempts::list_for_invoice(tx, attempt.invoice_id)?
+            .iter()
+            .any(|a| matches!(a.status, AttemptStatus::Initiated | AttemptStatus::Pending));
+        if !others_open {
+            let next = InvoiceStatus::Pending
+                .apply(InvoiceEvent::AttemptEnded)
+                .map_err(AppError::from)?;
+            invoices::transition_invoice(
+                tx,
+                attempt.invoice_id,
+                InvoiceStatus::Pending,
+                next,
+                None,
+            )?;
+        }
+    }
+    Ok(left)
+}
+
+/// Why an attempt changed, for its history: the gateway, the kind of result and what it said.
+fn cause(r: &GatewayResult, what: &str) -> String {
+    format!("{} {}: {what}", r.gateway.as_str(), r.kind)
+}
+
 fn transition(
     tx: &mut DbConnection,
     a: &AttemptRow,
     r: &GatewayResult,
     now: chrono::NaiveDateTime,
 ) -> Result<Applied, AppError> {
+    if a.status == AttemptStatus::Review {
+        // Only a person moves it on; the result is stored with the attempt.
+        return Ok(Applied::UnderReview);
+    }
     let reference = r.gateway_reference.as_deref().filter(|s| !s.is_empty());
     match &r.status {
         GatewayStatus::Pending => {
@@ -534,6 +653,7 @@ fn transition(
                     AttemptStatus::Initiated,
                     AttemptStatus::Pending,
                     &fields,
+                    &cause(r, "pending at the gateway"),
                 )?;
             }
             Ok(Applied::StillPending)
@@ -552,30 +672,7 @@ fn transition(
                     .map(String::as_str),
                 ..Default::default()
             };
-            let mut from = a.status;
-            if from == AttemptStatus::Initiated {
-                // The gateway evidently accepted it; a notification raced our own bookkeeping.
-                attempts::transition_attempt(
-                    tx,
-                    a.id,
-                    AttemptStatus::Initiated,
-                    AttemptStatus::Pending,
-                    &fields,
-                )?;
-                from = AttemptStatus::Pending;
-            }
-            let Ok(to) = from.apply(AttemptEvent::Succeeded) else {
-                if from == AttemptStatus::Failed {
-                    let why = "the gateway reports success for an attempt recorded as failed";
-                    attempts::flag_for_review(tx, a.id, why)?;
-                    return Ok(Applied::Mismatch(why.into()));
-                }
-                return Ok(Applied::Ignored(format!("attempt already {from}")));
-            };
-            if !attempts::transition_attempt(tx, a.id, from, to, &fields)? {
-                return Ok(Applied::AlreadyHandled);
-            }
-            settle_invoice(tx, a, now)
+            settle(tx, a, r, &fields, now)
         }
         GatewayStatus::Failed { reason } => {
             if !matches!(a.status, AttemptStatus::Initiated | AttemptStatus::Pending) {
@@ -591,60 +688,133 @@ fn transition(
                 failure_reason: Some(&reason),
                 ..Default::default()
             };
-            end_open_attempt(tx, a.id, AttemptStatus::Failed, &fields)?;
+            end_open_attempt(
+                tx,
+                a.id,
+                AttemptStatus::Failed,
+                &fields,
+                &cause(r, &format!("failed: {reason}")),
+            )?;
             Ok(Applied::Failed)
         }
         GatewayStatus::Reversed { reason } => {
-            let Ok(to) = a.status.apply(AttemptEvent::Reversed) else {
-                return Ok(Applied::Ignored(format!(
-                    "reversal reported for an attempt {}",
-                    a.status
-                )));
-            };
             let reason = truncate(reason, 500);
             let fields = attempts::AttemptUpdate {
                 failure_reason: Some(&reason),
                 ..Default::default()
             };
-            if attempts::transition_attempt(tx, a.id, a.status, to, &fields)? {
-                let next = InvoiceStatus::Paid
-                    .apply(InvoiceEvent::PaymentReversed)
-                    .map_err(AppError::from)?;
-                invoices::transition_invoice(tx, a.invoice_id, InvoiceStatus::Paid, next, None)?;
-                attempts::flag_for_review(tx, a.id, "the gateway reversed this payment")?;
+            let why = cause(r, &format!("reversed: {reason}"));
+            match a.status {
+                // Reversed before we saw it paid: the attempt ends, and the invoice it held goes
+                // back to unpaid (it was never paid).
+                AttemptStatus::Initiated | AttemptStatus::Pending => {
+                    end_open_attempt(tx, a.id, AttemptStatus::Reversed, &fields, &why)?;
+                }
+                // The outcome was unknown; now it is known, and the invoice is not involved.
+                AttemptStatus::Expired => {
+                    attempts::transition_attempt(
+                        tx,
+                        a.id,
+                        AttemptStatus::Expired,
+                        AttemptStatus::Reversed,
+                        &fields,
+                        &why,
+                    )?;
+                }
+                // A reversal keeps its own state, `reversed`, which is the operator's signal. It
+                // un-pays the invoice only when no other payment of it stands.
+                AttemptStatus::Completed => {
+                    if attempts::transition_attempt(
+                        tx,
+                        a.id,
+                        AttemptStatus::Completed,
+                        AttemptStatus::Reversed,
+                        &fields,
+                        &why,
+                    )? && !attempts::list_for_invoice(tx, a.invoice_id)?
+                        .iter()
+                        .any(|other| other.status == AttemptStatus::Completed)
+                    {
+                        let next = InvoiceStatus::Paid
+                            .apply(InvoiceEvent::PaymentReversed)
+                            .map_err(AppError::from)?;
+                        invoices::transition_invoice(
+                            tx,
+                            a.invoice_id,
+                            InvoiceStatus::Paid,
+                            next,
+                            None,
+                        )?;
+                    }
+                }
+                AttemptStatus::Failed | AttemptStatus::Reversed | AttemptStatus::Review => {
+                    return Ok(Applied::Ignored(format!(
+                        "reversal reported for an attempt {}",
+                        a.status
+                    )));
+                }
             }
             Ok(Applied::Reversed)
         }
     }
 }
 
-/// Marks the invoice paid after its attempt completed (from pending, or from unpaid for a late
-/// success). An invoice already paid by another attempt means the customer paid twice: flagged.
-fn settle_invoice(
+/// A verified success: the attempt completed and its invoice paid — or, when the invoice was
+/// already paid through another attempt (the customer paid twice) or the attempt was recorded as
+/// failed, the attempt under review and the invoice unchanged.
+fn settle(
     tx: &mut DbConnection,
     a: &AttemptRow,
+    r: &GatewayResult,
+    fields: &attempts::AttemptUpdate<'_>,
     now: chrono::NaiveDateTime,
 ) -> Result<Applied, AppError> {
+    let from = a.status;
+    if from == AttemptStatus::Failed {
+        let why = "the gateway reports success for an attempt recorded as failed";
+        put_under_review(tx, a.id, why, fields)?;
+        return Ok(Applied::Mismatch(why.into()));
+    }
+    if from.apply(AttemptEvent::Succeeded).is_err() && from != AttemptStatus::Initiated {
+        return Ok(Applied::Ignored(format!("attempt already {from}")));
+    }
     let inv = invoices::find_by_id(tx, a.invoice_id)?
         .ok_or_else(|| AppError::corrupt("attempt without invoice"))?;
-    match inv.status.apply(InvoiceEvent::AttemptSucceeded) {
-        Ok(next) => {
-            if invoices::transition_invoice(tx, inv.id, inv.status, next, Some(now))? {
-                tracing::info!(invoice_id = %inv.public_id, paid_at = %rfc3339(now), "invoice paid");
-                Ok(Applied::Settled)
-            } else {
-                let why = "the invoice changed concurrently while settling";
-                attempts::flag_for_review(tx, a.id, why)?;
-                Ok(Applied::Mismatch(why.into()))
-            }
-        }
-        Err(_) => {
-            let why = format!(
-                "payment completed but the invoice is already {}: refund or review",
-                inv.status
-            );
-            attempts::flag_for_review(tx, a.id, &why)?;
-            Ok(Applied::PaidTwice(why))
-        }
+    let Ok(paid) = inv.status.apply(InvoiceEvent::AttemptSucceeded) else {
+        let why = format!(
+            "payment completed but the invoice is already {}: refund or review",
+            inv.status
+        );
+        return Ok(match put_under_review(tx, a.id, &why, fields)? {
+            Some(_) => Applied::PaidTwice(why),
+            None => Applied::AlreadyHandled,
+        });
+    };
+    let mut from = from;
+    if from == AttemptStatus::Initiated {
+        // The gateway evidently accepted it; a notification raced our own bookkeeping.
+        attempts::transition_attempt(
+            tx,
+            a.id,
+            AttemptStatus::Initiated,
+            AttemptStatus::Pending,
+            fields,
+            &cause(r, "accepted (a result arrived first)"),
+        )?;
+        from = AttemptStatus::Pending;
+    }
+    let to = from
+        .apply(AttemptEvent::Succeeded)
+        .map_err(AppError::from)?;
+    if !attempts::transition_attempt(tx, a.id, from, to, fields, &cause(r, "verified success"))? {
+        return Ok(Applied::AlreadyHandled);
+    }
+    if invoices::transition_invoice(tx, inv.id, inv.status, paid, Some(now))? {
+        tracing::info!(invoice_id = %inv.public_id, paid_at = %rfc3339(now), "invoice paid");
+        Ok(Applied::Settled)
+    } else {
+        let why = "the invoice changed concurrently while settling";
+        put_under_review(tx, a.id, why, &attempts::AttemptUpdate::default())?;
+        Ok(Applied::Mismatch(why.into()))
     }
 }

@@ -27,6 +27,10 @@ pub struct CheckoutSettings {
     /// AzamPay offers no status query for collections: `ops reconcile` expires a pending AzamPay
     /// attempt after this age (a late verified callback still settles it).
     pub azampay_expire_after_secs: u64,
+    /// A Pesapal attempt whose order still answers "pending" this long after it started (the
+    /// customer left the payment page) is expired by `ops reconcile`; a later verified IPN still
+    /// settles it.
+    pub pesapal_expire_after_secs: u64,
 }
 
 impl Default for CheckoutSettings {
@@ -34,6 +38,7 @@ impl Default for CheckoutSettings {
         Self {
             retry_after_secs: 120,
             azampay_expire_after_secs: 900,
+            pesapal_expire_after_secs: 86_400,
         }
     }
 }

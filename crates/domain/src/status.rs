@@ -10,7 +10,15 @@
 //!              │  └──────refused──────┴──┴──▶ failed
 //!              └──outcome unknown──▶ expired ◀──too old── pending
 //!                                      └──late verified success──▶ completed
+//!
+//! initiated, pending, expired, failed, completed ──something does not match──▶ review
 //! ```
+//!
+//! `review` means a person must look: the gateway's word did not match our record (amount,
+//! currency, reference, payer), the customer paid an invoice that was already paid, a success
+//! came for an attempt recorded as failed, or a signature failed. No event leaves it: only a
+//! person does (the back office), never a notification, a reconciliation or a retry. A reversed
+//! attempt keeps its own state.
 //!
 //! Every transition not drawn above is refused with [`IllegalTransition`]. Persistence applies the
 //! result with a conditional update (`… WHERE status = <from>`), so two concurrent deliveries of one
@@ -111,6 +119,9 @@ status_enum!(
         Expired => "expired",
         /// A completed payment the gateway reversed.
         Reversed => "reversed",
+        /// Something did not match, or the customer paid twice: a person must look. Never
+        /// settles by itself.
+        Review => "review",
     }
 );
 
@@ -187,6 +198,9 @@ pub enum AttemptEvent {
     Expired,
     /// A verified status says the payment was reversed.
     Reversed,
+    /// Something does not match (amount, currency, reference, payer, signature), or the
+    /// customer paid an invoice already paid: a person must look.
+    NeedsReview,
 }
 
 impl AttemptEvent {
@@ -197,6 +211,7 @@ impl AttemptEvent {
             AttemptEvent::Succeeded => "succeeded",
             AttemptEvent::Expired => "expired",
             AttemptEvent::Reversed => "reversed",
+            AttemptEvent::NeedsReview => "needs review",
         }
     }
 }
@@ -217,12 +232,21 @@ impl AttemptStatus {
             (S::Initiated | S::Pending, E::Failed) => Ok(S::Failed),
             (S::Initiated | S::Pending, E::Expired) => Ok(S::Expired),
             (S::Pending | S::Expired, E::Succeeded) => Ok(S::Completed),
-            (S::Completed, E::Reversed) => Ok(S::Reversed),
-            (S::Initiated, E::Succeeded | E::Reversed)
-            | (S::Pending, E::GatewayAccepted | E::Reversed)
-            | (S::Expired, E::GatewayAccepted | E::Failed | E::Expired | E::Reversed)
+            // A reversal reported before we saw the payment (the gateway took the money and gave
+            // it back) ends the attempt as reversed too.
+            (S::Initiated | S::Pending | S::Expired | S::Completed, E::Reversed) => Ok(S::Reversed),
+            (S::Initiated | S::Pending | S::Expired | S::Failed | S::Completed, E::NeedsReview) => {
+                Ok(S::Review)
+            }
+            (S::Initiated, E::Succeeded)
+            | (S::Pending, E::GatewayAccepted)
+            | (S::Expired, E::GatewayAccepted | E::Failed | E::Expired)
             | (S::Completed, E::GatewayAccepted | E::Failed | E::Succeeded | E::Expired)
-            | (S::Failed | S::Reversed, _) => Err(IllegalTransition {
+            | (
+                S::Failed,
+                E::GatewayAccepted | E::Failed | E::Succeeded | E::Expired | E::Reversed,
+            )
+            | (S::Reversed | S::Review, _) => Err(IllegalTransition {
                 machine: "payment attempt",
                 from: self.as_str(),
                 event: event.name(),
@@ -230,7 +254,8 @@ impl AttemptStatus {
         }
     }
 
-    /// Whether the attempt can still change because of a gateway answer.
+    /// Whether the attempt can still change because of a gateway answer. (`review` is not: it
+    /// waits for a person.)
     #[must_use]
     pub const fn is_open(self) -> bool {
         matches!(
@@ -285,12 +310,30 @@ mod tests {
         assert_eq!(S::Pending.apply(E::Succeeded), Ok(S::Completed));
         assert_eq!(S::Expired.apply(E::Succeeded), Ok(S::Completed));
         assert_eq!(S::Completed.apply(E::Reversed), Ok(S::Reversed));
+        // A reversal seen before the payment ends the attempt too (docs/flow.md).
+        for from in [S::Initiated, S::Pending, S::Expired] {
+            assert_eq!(from.apply(E::Reversed), Ok(S::Reversed), "{from}");
+        }
+        assert!(S::Failed.apply(E::Reversed).is_err());
         assert!(S::Failed.apply(E::Succeeded).is_err(), "failed is final");
         assert!(
             S::Completed.apply(E::Failed).is_err(),
             "a stale failure never un-completes"
         );
         assert!(S::Expired.apply(E::Failed).is_err());
+        for from in [
+            S::Initiated,
+            S::Pending,
+            S::Expired,
+            S::Failed,
+            S::Completed,
+        ] {
+            assert_eq!(from.apply(E::NeedsReview), Ok(S::Review), "{from}");
+        }
+        assert!(
+            S::Reversed.apply(E::NeedsReview).is_err(),
+            "a reversal keeps its state"
+        );
         let err = S::Completed.apply(E::Expired).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -306,12 +349,13 @@ mod tests {
         InvoiceEvent::AttemptEnded,
         InvoiceEvent::PaymentReversed,
     ];
-    const ATTEMPT_EVENTS: [AttemptEvent; 5] = [
+    const ATTEMPT_EVENTS: [AttemptEvent; 6] = [
         AttemptEvent::GatewayAccepted,
         AttemptEvent::Failed,
         AttemptEvent::Succeeded,
         AttemptEvent::Expired,
         AttemptEvent::Reversed,
+        AttemptEvent::NeedsReview,
     ];
 
     fn invoice_events() -> impl Strategy<Value = Vec<InvoiceEvent>> {
@@ -371,7 +415,7 @@ mod tests {
         }
 
         #[test]
-        fn completed_is_left_only_by_a_reversal_and_closed_states_stay_closed(
+        fn completed_is_left_only_by_a_reversal_or_for_review_and_closed_states_stay_closed(
             start in 0..AttemptStatus::ALL.len(),
             events in attempt_events(),
         ) {
@@ -380,11 +424,23 @@ mod tests {
                 match state.apply(event) {
                     Ok(next) => {
                         prop_assert!(
-                            state.is_open() || state == AttemptStatus::Completed,
+                            state.is_open()
+                                || state == AttemptStatus::Completed
+                                || (state == AttemptStatus::Failed && next == AttemptStatus::Review),
                             "{} is final", state
                         );
                         if state == AttemptStatus::Completed {
-                            prop_assert_eq!((event, next), (AttemptEvent::Reversed, AttemptStatus::Reversed));
+                            prop_assert!(
+                                matches!(
+                                    (event, next),
+                                    (AttemptEvent::Reversed, AttemptStatus::Reversed)
+                                        | (AttemptEvent::NeedsReview, AttemptStatus::Review)
+                                ),
+                                "{:?} from completed", event
+                            );
+                        }
+                        if next == AttemptStatus::Review {
+                            prop_assert_eq!(event, AttemptEvent::NeedsReview);
                         }
                         if next == AttemptStatus::Completed {
                             prop_assert_eq!(event, AttemptEvent::Succeeded);
@@ -407,7 +463,27 @@ mod tests {
                     state = next;
                 }
                 if failed {
-                    prop_assert_eq!(state, AttemptStatus::Failed);
+                    prop_assert!(
+                        matches!(state, AttemptStatus::Failed | AttemptStatus::Review),
+                        "{}", state
+                    );
+                }
+            }
+        }
+
+        /// Nothing automatic leaves `review`: every event is refused there.
+        #[test]
+        fn review_is_left_by_no_event(start in 0..AttemptStatus::ALL.len(), events in attempt_events()) {
+            let mut state = AttemptStatus::ALL[start];
+            let mut in_review = state == AttemptStatus::Review;
+            for event in events {
+                if let Ok(next) = state.apply(event) {
+                    prop_assert!(!in_review, "{:?} left review", event);
+                    state = next;
+                }
+                in_review |= state == AttemptStatus::Review;
+                if in_review {
+                    prop_assert_eq!(state, AttemptStatus::Review);
                 }
             }
         }

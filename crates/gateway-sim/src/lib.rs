@@ -14,7 +14,7 @@
 //! | `server` | [`Simulator`]: mount in an app ([`Simulator::configure`]) or [`Simulator::spawn`] alone |
 //! | `config` | [`SimulatorConfig`] and its choices |
 //! | `handle` | [`SimulatorHandle`]: faults, counters, outcomes, deliveries from Rust |
-//! | `faults` | [`Endpoint`], [`Fault`] |
+//! | `faults` | [`Endpoint`], [`Fault`]; AzamPay key faults [`wrong_azampay_public_key`], [`not_an_azampay_public_key`] |
 //! | `pesapal`, `azampay` | the two fake APIs, hosted payment page and "phone" page |
 //! | `control` | the HTTP control API under `/_simulator/control` |
 //! | `keys` | the published development signing key |
@@ -33,6 +33,7 @@ mod state;
 mod text;
 
 pub use amount::Amount;
+pub use azampay::{not_an_azampay_public_key, wrong_azampay_public_key};
 pub use config::{CallbackSchema, PostEncoding, PushOutcome, SimulatorConfig, StatusDataForm};
 pub use faults::{Endpoint, Fault, UnknownEndpoint};
 pub use handle::{

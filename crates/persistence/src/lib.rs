@@ -6,7 +6,7 @@
 //! - [`run_migrations`] applies the embedded migrations of the connection's backend.
 //! - [`UnitOfWork::write`] runs a use case in one transaction (`BEGIN IMMEDIATE` on SQLite).
 //! - Repository modules ([`services`], [`clients`], [`leads`], [`invoices`], [`attempts`],
-//!   [`events`], [`idempotency`], [`app_settings`]; for the back office [`staff`],
+//!   [`attempt_history`], [`events`], [`idempotency`], [`app_settings`]; for the back office [`staff`],
 //!   [`staff_sessions`], [`login_failures`], [`audit`], [`lead_status`], [`dashboard`]) are
 //!   plain functions over `&mut DbConnection` with primitive-typed rows; a unique violation is
 //!   [`PersistenceError::Conflict`], and state changes are conditional updates returning
@@ -30,7 +30,10 @@ pub use migrations::{
     applied_migrations, migration_names, migration_version, pending_migrations,
     revert_last_migration, run_migrations, run_next_migration,
 };
-pub use repo::{app_settings, attempts, clients, events, idempotency, invoices, leads, services};
+pub use repo::{
+    app_settings, attempt_history, attempts, clients, events, idempotency, invoices, leads,
+    services,
+};
 // The back office's repositories (docs/back-office.md).
 pub use repo::{audit, dashboard, lead_status, login_failures, staff, staff_sessions};
 pub use repo::{invoice_list, lead_list, search};

@@ -88,11 +88,22 @@ diesel::table! {
         method -> Nullable<Text>,
         confirmation_code -> Nullable<Text>,
         failure_reason -> Nullable<Text>,
-        needs_review -> Bool,
         review_reason -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
         reconcile_claimed_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Every change of an attempt's state with its cause (`from_status` NULL: recorded).
+    attempt_status_history (id) {
+        id -> BigInt,
+        attempt_id -> BigInt,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        cause -> Text,
+        at -> Timestamp,
     }
 }
 
@@ -138,6 +149,7 @@ diesel::joinable!(invoices -> clients (client_id));
 diesel::joinable!(invoices -> leads (lead_id));
 diesel::joinable!(payment_attempts -> invoices (invoice_id));
 diesel::joinable!(payment_events -> payment_attempts (attempt_id));
+diesel::joinable!(attempt_status_history -> payment_attempts (attempt_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     services,
@@ -149,6 +161,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     payment_events,
     idempotency_keys,
     app_settings,
+    attempt_status_history,
 );
 
 // The back office (migration 2026-12-03-000002_back_office, docs/back-office.md).

@@ -116,6 +116,7 @@ pub async fn azampay_callback(
         | Applied::StillPending
         | Applied::AlreadyHandled
         | Applied::PaidTwice(_)
+        | Applied::UnderReview
         | Applied::Ignored(_) => Ok(HttpResponse::Ok().json(serde_json::json!({"success": true}))),
     }
 }

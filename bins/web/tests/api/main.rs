@@ -13,3 +13,4 @@ mod logs;
 mod notify;
 mod openapi;
 mod pages;
+mod review;

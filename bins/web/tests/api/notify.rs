@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use wetech_domain::AttemptStatus;
 use wetech_gateway_sim::Endpoint;
 
 use crate::app_tests;
@@ -256,14 +257,6 @@ app_tests! {
             v["utilityref"] = json!(format!("{}X", reference));
             assert_eq!(post(ok_path.clone(), serde_json::to_vec(&v).unwrap()).await.status(), 401);
         }
-        // Unsigned, with the amount changed: not paid, flagged for review, 422.
-        let mut unsigned: Value = serde_json::from_slice(&good).unwrap();
-        unsigned.as_object_mut().unwrap().remove("signature");
-        unsigned["amount"] = json!("1");
-        let resp = post(ok_path.clone(), serde_json::to_vec(&unsigned).unwrap()).await;
-        assert_eq!(resp.status(), 422);
-        assert_eq!(app.invoice(&id).await["status"], "pending");
-        assert!(attempt(&app, &reference).needs_review);
         // An unknown utilityref.
         let mut unknown: Value = serde_json::from_slice(&good).unwrap();
         unknown.as_object_mut().unwrap().remove("signature");
@@ -272,9 +265,30 @@ app_tests! {
         // Malformed body.
         assert_eq!(post(ok_path.clone(), b"{\"utilityref\":".to_vec()).await.status(), 400);
         // The genuine signed callback still settles.
-        let resp = post(ok_path, good).await;
+        let resp = post(ok_path.clone(), good).await;
         assert_eq!(resp.status(), 200);
         assert_eq!(app.invoice(&id).await["status"], "paid");
+
+        // Unsigned, with the amount changed: not paid, under review, 422 — and the genuine
+        // callback that follows is stored but settles nothing: a person decides.
+        let id = new_invoice(&app, "azamreview@example.com").await;
+        let resp = start(&app, &id, json!({"gateway": "azampay", "phone": "0754123456", "provider": "Mpesa"})).await;
+        let reference = resp.json::<Value>().await.unwrap()["payment_id"].as_str().unwrap().to_owned();
+        let tx = app.sim.azampay_transactions().into_iter().find(|t| t.external_id == reference).unwrap();
+        let good = app.sim.azampay_callback_body(&tx.transaction_id, true).unwrap();
+        let mut unsigned: Value = serde_json::from_slice(&good).unwrap();
+        unsigned.as_object_mut().unwrap().remove("signature");
+        unsigned["amount"] = json!("1");
+        let resp = post(ok_path.clone(), serde_json::to_vec(&unsigned).unwrap()).await;
+        assert_eq!(resp.status(), 422);
+        assert_eq!(app.invoice(&id).await["status"], "unpaid", "not paid; the customer may pay again");
+        let row = attempt(&app, &reference);
+        assert_eq!(row.status, AttemptStatus::Review);
+        assert!(row.review_reason.as_deref().unwrap_or_default().contains("amount"), "{row:?}");
+        let resp = post(ok_path, good).await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(app.invoice(&id).await["status"], "unpaid");
+        assert_eq!(attempt(&app, &reference).status, AttemptStatus::Review);
     }
 }
 
@@ -384,8 +398,8 @@ app_tests! {
         // A's reference with B's (paid) tracking id.
         let resp = app.get(&format!("/payments/pesapal/ipn?{}", ipn_query(&tracking_b, &ref_a))).await;
         assert_eq!(resp.status(), 200);
-        assert_eq!(app.invoice(&a).await["status"], "pending", "A is not paid by B's money");
-        assert!(attempt(&app, &ref_a).needs_review);
+        assert_eq!(app.invoice(&a).await["status"], "unpaid", "A is not paid by B's money");
+        assert_eq!(attempt(&app, &ref_a).status, AttemptStatus::Review);
     }
 
     async fn a_stored_ipn_id_the_gateway_does_not_know_is_registered_again(app: TestApp) {
@@ -514,7 +528,7 @@ app_tests! {
         let resp = app.get(&format!("/payments/pesapal/ipn?{}", ipn_query(&tracking, &pesapal_ref))).await;
         assert_eq!(resp.status(), 200);
         assert_eq!(resp.json::<Value>().await.unwrap()["status"], 200);
-        assert!(attempt(&app, &pesapal_ref).needs_review);
+        assert_eq!(attempt(&app, &pesapal_ref).status, AttemptStatus::Review);
         assert_eq!(app.invoice(&id).await["status"], "paid");
     }
 

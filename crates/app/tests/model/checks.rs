@@ -1,10 +1,10 @@
 //! The invariants checked against the database after every step, and at the end of a story.
 
-use wetech_domain::{AttemptStatus, Gateway, InvoiceStatus};
+use wetech_domain::{AttemptStatus, InvoiceStatus};
 use wetech_persistence::repo::{attempts, events, invoices};
 
 use crate::ops::INVOICES;
-use crate::reference::{Expect, Model, Truth};
+use crate::reference::Model;
 use crate::world::World;
 
 /// What the previous check saw, to tell an undone `paid` from a reversal.
@@ -96,10 +96,10 @@ pub fn after_step(world: &World, model: &Model, seen: &mut Seen) -> Result<(), S
                     a.expected_status()
                 ));
             }
-            if row.needs_review != a.review.is_some() {
+            if row.review_reason.is_some() != a.under_review() {
                 return Err(format!(
-                    "{name}: needs_review is {} ({:?}), the model says {:?}",
-                    row.needs_review, row.review_reason, a.review
+                    "{name}: review reason {:?}, the model says {:?}",
+                    row.review_reason, a.review
                 ));
             }
             let settled = events.iter().filter(|e| e.outcome == "settled").count();
@@ -107,11 +107,8 @@ pub fn after_step(world: &World, model: &Model, seen: &mut Seen) -> Result<(), S
                 return Err(format!("{name} was settled {settled} times"));
             }
             settlements += settled;
-            let completed = matches!(
-                row.status,
-                AttemptStatus::Completed | AttemptStatus::Reversed
-            );
-            if completed
+            // Paid (also when paid twice and now under review, or reversed since).
+            if a.settled
                 && !events
                     .iter()
                     .any(|e| is_settlement(&e.outcome) && !e.payload.is_empty())
@@ -136,20 +133,8 @@ pub fn after_step(world: &World, model: &Model, seen: &mut Seen) -> Result<(), S
     Ok(())
 }
 
-/// Attempts the code leaves pending today although the final reconcile ran long after them:
-/// Pesapal orders that the customer abandoned (the gateway still answers PENDING) or that were
-/// reversed before we saw them paid (`gaps.rs`, docs/payments.md).
-fn known_gap(model: &Model, reference: &str) -> bool {
-    model.expect == Expect::Today
-        && model.attempts.iter().any(|a| {
-            a.reference == reference
-                && a.gateway == Gateway::Pesapal
-                && matches!(a.truth, Truth::Pending | Truth::Reversed)
-        })
-}
-
-/// After the final reconcile: no attempt is left open (today's [`known_gap`]s aside).
-pub fn at_end(world: &World, model: &Model) -> Result<(), String> {
+/// After the final reconcile: no attempt is left open.
+pub fn at_end(world: &World) -> Result<(), String> {
     for i in 0..INVOICES {
         let id = world.invoice(i).clone();
         let rows = world
@@ -166,7 +151,7 @@ pub fn at_end(world: &World, model: &Model) -> Result<(), String> {
                 row.status,
                 AttemptStatus::Initiated | AttemptStatus::Pending
             );
-            if open && !known_gap(model, row.merchant_reference.as_str()) {
+            if open {
                 return Err(format!(
                     "attempt {} ({} of invoice {i}) is still {} after the final reconcile",
                     row.merchant_reference, row.gateway, row.status

@@ -19,11 +19,11 @@
 //! | `reference` | the reference model |
 //! | `world` | the real system and how each operation is carried out on it |
 //! | `checks` | the invariants |
-//! | `gaps` | stories the code gets wrong today (ignored tests, see docs/payments.md) |
+//! | `found` | stories the model found that the code once got wrong, kept fixed (docs/payments.md) |
 #![expect(clippy::unwrap_used, reason = "tests")]
 
 mod checks;
-mod gaps;
+mod found;
 mod ops;
 mod reference;
 mod world;
@@ -36,7 +36,7 @@ use wetech_persistence::Backend;
 use wetech_test_db::TestDb;
 
 use crate::ops::Op;
-use crate::reference::{Expect, Model};
+use crate::reference::Model;
 use crate::world::World;
 
 /// Stories per backend when `PROPTEST_CASES` is not set (well under a minute on two cores).
@@ -80,13 +80,12 @@ pub async fn run_story(
     backend: Backend,
     sim: &RunningSimulator,
     story: &[Op],
-    expect: Expect,
 ) -> Result<(), String> {
     let Some(db) = TestDb::new(backend) else {
         return Ok(());
     };
     let world = World::new(&db, sim).await;
-    let mut model = Model::new(ops::INVOICES, expect);
+    let mut model = Model::new(ops::INVOICES);
     let mut seen = checks::Seen::default();
     let mut log = Vec::new();
     let fail =
@@ -109,12 +108,12 @@ pub async fn run_story(
         .map_err(|e| fail(&log, e))?;
     log.push("final: Reconcile { later: true, twice: false }".to_owned());
     checks::after_step(&world, &model, &mut seen).map_err(|e| fail(&log, e))?;
-    checks::at_end(&world, &model).map_err(|e| fail(&log, e))
+    checks::at_end(&world).map_err(|e| fail(&log, e))
 }
 
 /// Generates `cases()` stories, runs each on a fresh database of `backend`, and panics with the
 /// shrunk failing story.
-fn property(backend: Backend, expect: Expect) {
+fn property(backend: Backend) {
     if backend == Backend::Postgres && TestDb::postgres().is_none() {
         return;
     }
@@ -127,7 +126,7 @@ fn property(backend: Backend, expect: Expect) {
         ..Config::default()
     });
     let result = runner.run(&ops::story(MAX_STEPS), |story| {
-        rt.block_on(run_story(backend, &sim, &story, expect))
+        rt.block_on(run_story(backend, &sim, &story))
             .map_err(TestCaseError::fail)
     });
     rt.block_on(sim.stop());
@@ -137,16 +136,8 @@ fn property(backend: Backend, expect: Expect) {
 }
 
 wetech_test_db::backend_tests! {
-    /// Every invariant after every step, and nothing pending after the final reconcile, with
-    /// today's known bugs predicted as they are (`reference::Expect::Today`).
+    /// Every invariant after every step, and nothing pending after the final reconcile.
     fn settlement_follows_the_model(db: &TestDb) {
-        property(db.backend(), Expect::Today);
-    }
-
-    /// The same, expecting what the code should do: fails until the stories of `gaps.rs` are
-    /// fixed.
-    #[ignore = "known bugs (issue 12): the stories of gaps.rs; see docs/payments.md"]
-    fn settlement_follows_the_intended_model(db: &TestDb) {
-        property(db.backend(), Expect::Intended);
+        property(db.backend());
     }
 }

@@ -1,30 +1,13 @@
 //! The reference model: what the settlement path must do, written from docs/flow.md and the data
 //! rules (docs/interface.md), in plain structs, without any of the code under test.
 //!
-//! The "flagged for review" outcome is its own field ([`Attempt::review`], with a reason), apart
-//! from the attempt's status: today a flag is the `needs_review` column and the attempt's status
-//! moves on as usual. When the `review` attempt state lands, [`REVIEW_STATE`] becomes `true`,
-//! [`Attempt::expected_status`] answers `review` for the reasons [`Reason::is_review_state`]
-//! names, and no automatic path moves such an attempt (see [`Model::movable`]).
+//! The reason an attempt was flagged is its own field ([`Attempt::review`]); the reasons
+//! [`Reason::is_review_state`] names also put the attempt in the `review` state, which no
+//! automatic path moves (see [`Model::movable`]).
 
 use wetech_domain::{AttemptStatus, Gateway, InvoiceStatus};
 
 use crate::ops::CheckoutFault;
-
-/// Whether the `review` attempt state exists (a flagged attempt is moved to it and nothing
-/// automatic moves it out). `false` until it lands.
-pub const REVIEW_STATE: bool = false;
-
-/// Which behaviour the model predicts where the code is known to be wrong (the stories of
-/// `gaps.rs`, listed in docs/payments.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expect {
-    /// Today's behaviour, known bugs included: the property that runs in CI, so that it stays
-    /// green while it guards everything else.
-    Today,
-    /// What the code should do: the ignored tests that fail until the bugs are fixed.
-    Intended,
-}
 
 /// What the gateway's own record says about an attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,8 +40,8 @@ pub enum Reason {
 }
 
 impl Reason {
-    /// Whether this reason puts the attempt in the `review` state once it exists (issue 12
-    /// point 3: mismatch, paid twice, signature failure; a reversal keeps `reversed`).
+    /// Whether this reason puts the attempt in the `review` state (mismatch, paid twice,
+    /// signature failure; a reversal keeps `reversed`).
     pub const fn is_review_state(self) -> bool {
         matches!(
             self,
@@ -107,14 +90,19 @@ pub struct Attempt {
     pub leased: bool,
     /// An untampered success callback was delivered (AzamPay).
     pub success_delivered: bool,
+    /// A verified success was applied to it (it paid the invoice, or paid it twice).
+    pub settled: bool,
 }
 
 impl Attempt {
     /// The status the database must show.
     pub fn expected_status(&self) -> AttemptStatus {
-        // When `review` lands: `if REVIEW_STATE && self.review.is_some_and(Reason::is_review_state)
-        // { return AttemptStatus::Review; }`
         self.status
+    }
+
+    /// Whether the database must show a review reason.
+    pub fn under_review(&self) -> bool {
+        self.status == AttemptStatus::Review
     }
 }
 
@@ -146,7 +134,6 @@ pub enum StartExpect {
 pub struct Model {
     pub invoices: Vec<Invoice>,
     pub attempts: Vec<Attempt>,
-    pub expect: Expect,
 }
 
 const fn is_open(status: AttemptStatus) -> bool {
@@ -154,7 +141,7 @@ const fn is_open(status: AttemptStatus) -> bool {
 }
 
 impl Model {
-    pub fn new(invoices: usize, expect: Expect) -> Model {
+    pub fn new(invoices: usize) -> Model {
         Model {
             invoices: (0..invoices)
                 .map(|_| Invoice {
@@ -164,19 +151,39 @@ impl Model {
                 })
                 .collect(),
             attempts: Vec::new(),
-            expect,
         }
     }
 
     /// Whether automatic paths may still move the attempt.
     pub fn movable(&self, a: usize) -> bool {
-        !(REVIEW_STATE && self.attempts[a].review.is_some_and(Reason::is_review_state))
+        self.attempts[a].status != AttemptStatus::Review
     }
 
+    /// Flags attempt `a` for `reason` (the first reason is kept). A review reason puts it under
+    /// `review` from any state but `reversed`; when it was the attempt under way, its pending
+    /// invoice goes back to unpaid unless another attempt of it is still open.
     fn flag(&mut self, a: usize, reason: Reason) {
         let attempt = &mut self.attempts[a];
         if attempt.review.is_none() {
             attempt.review = Some(reason);
+        }
+        if !reason.is_review_state()
+            || matches!(
+                attempt.status,
+                AttemptStatus::Reversed | AttemptStatus::Review
+            )
+        {
+            return;
+        }
+        let was_open = is_open(attempt.status);
+        attempt.status = AttemptStatus::Review;
+        let inv = attempt.invoice;
+        let others_open = self
+            .attempts
+            .iter()
+            .any(|o| o.invoice == inv && is_open(o.status));
+        if was_open && !others_open && self.invoices[inv].status == InvoiceStatus::Pending {
+            self.invoices[inv].status = InvoiceStatus::Unpaid;
         }
     }
 
@@ -250,13 +257,10 @@ impl Model {
         self.flag(a, Reason::Mismatch);
     }
 
-    /// A callback whose signature does not verify: refused (401) and kept. Today the attempt is
-    /// not touched (the callback is stored without it); once the `review` state exists, the
-    /// attempt is put under review.
+    /// A callback whose signature does not verify: refused (401), kept, and the attempt put
+    /// under review.
     pub fn signature_failed(&mut self, a: usize) {
-        if REVIEW_STATE {
-            self.flag(a, Reason::BadSignature);
-        }
+        self.flag(a, Reason::BadSignature);
     }
 
     /// A verified fact about attempt `a` (a Pesapal IPN, browser return or reconciliation).
@@ -271,6 +275,7 @@ impl Model {
                 // A late verified success of an expired attempt still settles.
                 AttemptStatus::Initiated | AttemptStatus::Pending | AttemptStatus::Expired => {
                     self.attempts[a].status = AttemptStatus::Completed;
+                    self.attempts[a].settled = true;
                     let invoice = &mut self.invoices[inv];
                     match invoice.status {
                         InvoiceStatus::Unpaid | InvoiceStatus::Pending => {
@@ -284,24 +289,27 @@ impl Model {
                     }
                 }
                 AttemptStatus::Failed => self.flag(a, Reason::SuccessAfterFailure),
-                AttemptStatus::Completed | AttemptStatus::Reversed => {}
+                AttemptStatus::Completed | AttemptStatus::Reversed | AttemptStatus::Review => {}
             },
             // A stale failure never un-pays, and an expired attempt stays expired.
             Fact::Failed => self.end_open(a, AttemptStatus::Failed),
-            Fact::Reversed => {
-                if self.attempts[a].status == AttemptStatus::Completed {
+            Fact::Reversed => match self.attempts[a].status {
+                // Reversed before we saw it paid: the attempt ends, its invoice back to unpaid.
+                AttemptStatus::Initiated | AttemptStatus::Pending => {
+                    self.end_open(a, AttemptStatus::Reversed);
+                }
+                AttemptStatus::Expired => self.attempts[a].status = AttemptStatus::Reversed,
+                AttemptStatus::Completed => {
                     self.attempts[a].status = AttemptStatus::Reversed;
                     self.flag(a, Reason::Reversed);
                     let invoice = &mut self.invoices[inv];
-                    // Only the payment that paid the invoice un-pays it when reversed; the
-                    // reversal of a second payment (paid twice) leaves the first one standing.
-                    // Today any reversal does (gaps.rs).
-                    let unpays = invoice.paid_by == Some(a) || self.expect == Expect::Today;
-                    if invoice.status == InvoiceStatus::Paid && unpays {
+                    // Only the payment that paid the invoice un-pays it when reversed.
+                    if invoice.status == InvoiceStatus::Paid && invoice.paid_by == Some(a) {
                         invoice.status = InvoiceStatus::Reversed;
                     }
                 }
-            }
+                AttemptStatus::Failed | AttemptStatus::Reversed | AttemptStatus::Review => {}
+            },
         }
     }
 
@@ -314,7 +322,8 @@ impl Model {
     }
 
     /// A reconcile run: every open attempt no other run holds is claimed (leased) and checked;
-    /// Pesapal ones by their status answer, AzamPay ones expired once old enough (`expire`).
+    /// Pesapal ones by their status answer (and expired when it still says pending and they are
+    /// old enough, `expire`), AzamPay ones expired once old enough.
     pub fn reconcile(&mut self, expire: bool) {
         for a in 0..self.attempts.len() {
             if !is_open(self.attempts[a].status) || self.attempts[a].leased {
@@ -325,6 +334,10 @@ impl Model {
                 Gateway::Pesapal => {
                     if let Some(fact) = self.attempts[a].truth.fact() {
                         self.apply(a, fact);
+                    }
+                    // Still pending at the gateway (an abandoned checkout) and old enough.
+                    if expire && self.attempts[a].truth == Truth::Pending {
+                        self.end_open(a, AttemptStatus::Expired);
                     }
                 }
                 Gateway::AzamPay => {

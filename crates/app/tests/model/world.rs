@@ -88,6 +88,7 @@ impl World {
             CheckoutSettings {
                 retry_after_secs: 3600,
                 azampay_expire_after_secs: 3600,
+                pesapal_expire_after_secs: 3600,
             },
         );
         let later = UseCases::new(
@@ -97,6 +98,7 @@ impl World {
             CheckoutSettings {
                 retry_after_secs: 0,
                 azampay_expire_after_secs: 0,
+                pesapal_expire_after_secs: 0,
             },
         );
         let mut ids = Vec::new();
@@ -329,6 +331,7 @@ impl World {
                     review: None,
                     leased: false,
                     success_delivered: false,
+                    settled: false,
                 });
                 Ok(match status {
                     AttemptStatus::Pending => "started",

@@ -1,6 +1,9 @@
 //! Simulated AzamPay: authenticator host, checkout host, callbacks, and a "phone" page.
 
+mod key_faults;
 mod wire;
+
+pub use key_faults::{not_an_azampay_public_key, wrong_azampay_public_key};
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -12,7 +12,8 @@ use crate::money::{Currency, Money};
 
 /// Largest callback body accepted.
 pub const MAX_CALLBACK_BODY: usize = 64 * 1024;
-const MAX_FIELD_LEN: usize = 256;
+/// Longest `utilityref` (our own merchant reference, at most 128 characters when we send it).
+const MAX_REFERENCE_LEN: usize = 256;
 
 /// Which callback generation the body looks like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,8 +76,9 @@ pub struct AzamPayCallback {
     pub raw_transaction_status: String,
     /// `operator` as sent (`Airtel`, `Tigo`, …; empty when absent).
     pub operator: String,
-    /// `msisdn`: the payer's number as sent.
-    pub msisdn: String,
+    /// `msisdn`: the payer's number as sent. Absent in some callbacks (the official
+    /// WooCommerce plugin does not require it): then only reference and amount are compared.
+    pub msisdn: Option<String>,
     /// `amount` (a string on the wire), in TZS.
     pub amount: Money,
     /// `message`.
@@ -111,7 +113,7 @@ impl fmt::Debug for AzamPayCallback {
             .field("transid", &self.transid)
             .field("transaction_status", &self.transaction_status)
             .field("operator", &self.operator)
-            .field("msisdn", &mask(&self.msisdn))
+            .field("msisdn", &self.msisdn.as_deref().map(mask))
             .field("amount", &self.amount)
             .field("mno_reference", &self.mno_reference)
             .field("signature", &self.signature.as_ref().map(|_| "[present]"))
@@ -159,7 +161,7 @@ impl AzamPayCallback {
                 .into_iter()
                 .find_map(|v| v.clone().filter(|s| !s.trim().is_empty()))
                 .unwrap_or_default(),
-                payer_account: mask(&self.msisdn),
+                payer_account: self.msisdn.as_deref().map(mask).unwrap_or_default(),
             }),
             CallbackStatus::Failure => GatewayStatus::Failed {
                 reason: self
@@ -172,12 +174,55 @@ impl AzamPayCallback {
     }
 }
 
+/// Why [`crate::AzamPayClient::check_callback`] did not accept a callback. The variants that
+/// parsed the body carry it, so the caller can find the attempt it names.
+#[derive(Debug, thiserror::Error)]
+pub enum CallbackRejection {
+    /// The path token is missing or wrong (401).
+    #[error("callback token missing or wrong")]
+    Token,
+    /// The body is not a callback (400).
+    #[error("malformed callback")]
+    Malformed(#[source] GatewayError),
+    /// No signature although `require_signature` is set (401).
+    #[error("unsigned callback refused")]
+    Unsigned(Box<AzamPayCallback>),
+    /// A signature is present and does not verify, also against a freshly fetched key (401;
+    /// the attempt goes under review).
+    #[error("the callback's signature does not verify")]
+    BadSignature(Box<AzamPayCallback>),
+    /// AzamPay's public key could not be fetched or read (404, 5xx, timeout, not a key): the
+    /// callback may be genuine, so AzamPay must send it again (503), never 401.
+    #[error("AzamPay's public key could not be obtained")]
+    KeyUnavailable(#[source] GatewayError),
+}
+
+impl From<CallbackRejection> for GatewayError {
+    /// The rejection as the [`crate::PaymentGateway`] trait reports it.
+    fn from(r: CallbackRejection) -> Self {
+        match r {
+            CallbackRejection::Malformed(e) | CallbackRejection::KeyUnavailable(e) => e,
+            other @ (CallbackRejection::Token
+            | CallbackRejection::Unsigned(_)
+            | CallbackRejection::BadSignature(_)) => {
+                GatewayError::InvalidSignature(other.to_string())
+            }
+        }
+    }
+}
+
 fn bad(reason: impl Into<String>) -> GatewayError {
     GatewayError::InvalidNotification(reason.into())
 }
 
 /// Parses a callback body (JSON object, keys matched case-insensitively). Does not check any
 /// token or signature: see [`crate::AzamPayClient::verify_callback`]. Never panics.
+///
+/// Required are only `utilityref`, `transactionstatus` and `amount` (what the official plugin
+/// and AzamPay's OpenAPI copy both send; the plugin does not require `msisdn`). Every other field
+/// is optional, unknown fields are ignored, every value may be a JSON string or number, and no
+/// field but `utilityref` is refused for its length or characters (a genuine callback refused
+/// is a payment lost; the raw body is stored as received).
 ///
 /// ```
 /// use wetech_payments::azampay::{parse_callback, CallbackSchema, CallbackStatus};
@@ -204,65 +249,60 @@ pub fn parse_callback(body: &[u8]) -> Result<AzamPayCallback, GatewayError> {
         _ => return Err(bad("unknown transactionstatus")),
     };
     let amount_text = required("amount", w.amount)?;
-    let amount = Money::parse_decimal(&amount_text, Currency::TZS)
+    let amount = Money::parse_decimal(amount_text.trim(), Currency::TZS)
         .map_err(|e| bad(format!("amount: {e}")))?;
     if amount.minor() < 0 {
         return Err(bad("negative amount"));
     }
-    let msisdn = required("msisdn", w.msisdn)?;
     let additional_properties = w.additionalproperties.filter(|v| !v.is_null());
+    // A signature that is not text is still a signature that was sent: kept as its JSON text,
+    // it fails verification (401, the attempt under review) instead of being ignored.
     let signature = match w.signature {
-        None => None,
-        Some(SignatureWire::Other(Value::Null)) => None,
-        Some(SignatureWire::Text(s)) if s.trim().is_empty() => None,
-        Some(SignatureWire::Text(s)) if s.len() <= 4096 => Some(s),
-        Some(SignatureWire::Text(_) | SignatureWire::Other(_)) => {
-            return Err(bad("signature is malformed"));
-        }
+        None | Some(SignatureWire::Other(Value::Null)) => None,
+        Some(SignatureWire::Text(s)) => free_text(Some(s)),
+        Some(SignatureWire::Other(other)) => Some(other.to_string()),
     };
     Ok(AzamPayCallback {
         schema,
         utility_ref,
-        reference: identifier("reference", w.reference)?,
-        external_reference: identifier("externalreference", w.externalreference)?,
-        transid: identifier("transid", w.transid)?,
+        reference: free_text(w.reference),
+        external_reference: free_text(w.externalreference),
+        transid: free_text(w.transid),
         transaction_status,
         raw_transaction_status,
         operator: free_text(w.operator).unwrap_or_default(),
-        msisdn,
+        msisdn: free_text(w.msisdn),
         amount,
         message: free_text(w.message),
-        mno_reference: identifier("mnoreference", w.mnoreference)?,
-        fsp_reference_id: identifier("fspreferenceid", w.fspreferenceid)?,
-        submerchant_acc: identifier("submerchantacc", w.submerchantacc)?,
+        mno_reference: free_text(w.mnoreference),
+        fsp_reference_id: free_text(w.fspreferenceid),
+        submerchant_acc: free_text(w.submerchantacc),
         additional_properties,
         signature,
-        user: identifier("user", w.user)?,
-        client_id: identifier("clientid", w.clientid)?,
-        password: identifier("password", w.password)?.map(SecretString::from),
+        user: free_text(w.user),
+        client_id: free_text(w.clientid),
+        password: free_text(w.password).map(SecretString::from),
         authenticity: Authenticity::NotChecked,
     })
 }
 
-/// An identifier or credential: at most [`MAX_FIELD_LEN`] characters, no control characters;
-/// blank reads as absent.
-fn identifier(key: &str, value: Option<String>) -> Result<Option<String>, GatewayError> {
+/// A required field that must name something of ours (`utilityref`) or be read as a word or
+/// a number (`transactionstatus`, `amount`): at most [`MAX_REFERENCE_LEN`] characters, no
+/// control characters; blank reads as absent.
+fn required(key: &str, value: Option<String>) -> Result<String, GatewayError> {
     match value {
-        Some(s) if s.chars().count() > MAX_FIELD_LEN || s.chars().any(char::is_control) => {
+        Some(s) if s.chars().count() > MAX_REFERENCE_LEN || s.chars().any(char::is_control) => {
             Err(bad(format!("{key} is malformed")))
         }
-        Some(s) if s.trim().is_empty() => Ok(None),
-        other => Ok(other),
+        Some(s) if !s.trim().is_empty() => Ok(s),
+        _ => Err(bad(format!("missing {key}"))),
     }
 }
 
-/// A required identifier.
-fn required(key: &str, value: Option<String>) -> Result<String, GatewayError> {
-    identifier(key, value)?.ok_or_else(|| bad(format!("missing {key}")))
-}
-
-/// Free text (`message`, `operator`): AzamPay documents no length or character limit, so none
-/// is imposed (the body as a whole is bounded by [`MAX_CALLBACK_BODY`]); blank reads as absent.
+/// Every other field (`message`, `operator`, `submerchantAcc`, the references, …): AzamPay
+/// documents no length or character limit, so none is imposed (the body as a whole is bounded
+/// by [`MAX_CALLBACK_BODY`]); kept exactly as sent, line breaks and control characters
+/// included; blank reads as absent.
 fn free_text(value: Option<String>) -> Option<String> {
     value.filter(|s| !s.trim().is_empty())
 }
@@ -302,14 +342,89 @@ mod tests {
             br#"{"utilityref":"x","amount":"1","msisdn":"255712345678","transactionstatus":"maybe"}"#,
             br#"{"utilityref":"x","amount":"1.001","msisdn":"255712345678","transactionstatus":"success"}"#,
             br#"{"utilityref":"x","amount":"-1","msisdn":"255712345678","transactionstatus":"success"}"#,
-            br#"{"utilityref":"x","amount":"1","transactionstatus":"success"}"#,
-            br#"{"utilityref":"x","amount":"1","msisdn":"2","transactionstatus":"success","signature":5}"#,
             b"[]",
             b"",
             b"{",
         ] {
             assert!(parse_callback(body).is_err(), "{}", String::from_utf8_lossy(body));
         }
+    }
+
+    /// What the official WooCommerce plugin requires (`utilityref`, `reference`,
+    /// `transactionstatus`, `amount`: no `msisdn`) is enough.
+    #[test]
+    fn the_plugins_minimal_callback_is_accepted_without_msisdn() {
+        let cb = parse_callback(
+            br#"{"utilityref":"WT1","reference":"AZ-88","transactionstatus":"success","amount":"2000"}"#,
+        )
+        .unwrap();
+        assert_eq!(cb.msisdn, None);
+        assert_eq!(cb.gateway_reference(), Some("AZ-88"));
+        match cb.status() {
+            GatewayStatus::Completed(d) => assert_eq!(d.payer_account, ""),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// AzamPay's OpenAPI copy: 13 required fields, numbers where strings are documented, the
+    /// nullable ones null.
+    #[test]
+    fn the_openapi_callback_with_numbers_and_nulls_is_accepted() {
+        let cb = parse_callback(
+            br#"{"message":"Transaction successful","user":"merchant-user","password":"p@ss",
+                "clientId":"3f7c","transactionstatus":"SUCCESS","operator":"Tigo","reference":123456789,
+                "externalreference":"pg-ref-001","utilityref":"WT2","amount":2000.00,"transid":987654321,
+                "msisdn":255712345678,"mnoreference":"MP231203.1234.A56789","submerchantAcc":null,
+                "additionalProperties":null,"signature":null,"fspReferenceId":null}"#,
+        )
+        .unwrap();
+        assert_eq!(cb.schema, CallbackSchema::Current);
+        assert_eq!(cb.transaction_status, CallbackStatus::Success);
+        assert_eq!(cb.amount.minor(), 200_000);
+        assert_eq!(cb.reference.as_deref(), Some("123456789"));
+        assert_eq!(cb.transid.as_deref(), Some("987654321"));
+        assert_eq!(cb.msisdn.as_deref(), Some("255712345678"));
+        assert!(cb.submerchant_acc.is_none() && cb.signature.is_none());
+    }
+
+    /// A signature that is not text is a signature that was sent: kept, so it fails to verify.
+    #[test]
+    fn a_signature_that_is_not_text_is_kept_to_fail_verification() {
+        let cb = parse_callback(
+            br#"{"utilityref":"x","amount":"1","transactionstatus":"success","signature":5}"#,
+        )
+        .unwrap();
+        assert_eq!(cb.signature.as_deref(), Some("5"));
+    }
+
+    /// Every field but `utilityref` may be long and hold line breaks and control characters.
+    #[test]
+    fn long_multi_line_fields_of_every_kind_are_kept_raw() {
+        let long = r"Mixx by Yas\r\nref:\u0007 ".repeat(200);
+        let body = format!(
+            r#"{{"utilityref":"WT3","amount":" 2000 ","transactionstatus":"success","msisdn":"255712345678",
+                "operator":"{long}","message":"{long}","submerchantAcc":"{long}","mnoreference":"{long}",
+                "reference":"{long}","transid":"{long}","externalreference":"{long}","user":"{long}",
+                "clientId":"{long}","password":"{long}","fspReferenceId":"{long}"}}"#
+        );
+        assert!(body.len() < MAX_CALLBACK_BODY);
+        let cb = parse_callback(body.as_bytes()).unwrap();
+        let expected = "Mixx by Yas\r\nref:\u{7} ".repeat(200);
+        for (name, value) in [
+            ("operator", Some(&cb.operator)),
+            ("message", cb.message.as_ref()),
+            ("submerchantAcc", cb.submerchant_acc.as_ref()),
+            ("mnoreference", cb.mno_reference.as_ref()),
+            ("reference", cb.reference.as_ref()),
+            ("transid", cb.transid.as_ref()),
+            ("externalreference", cb.external_reference.as_ref()),
+            ("user", cb.user.as_ref()),
+            ("clientId", cb.client_id.as_ref()),
+            ("fspReferenceId", cb.fsp_reference_id.as_ref()),
+        ] {
+            assert_eq!(value.map(String::as_str), Some(expected.as_str()), "{name}");
+        }
+        assert_eq!(cb.amount.minor(), 200_000);
     }
 
     #[test]
@@ -324,7 +439,7 @@ mod tests {
         assert_eq!(cb.message.as_deref(), Some(long.as_str()));
         assert_eq!(cb.operator, "Mixx by Yas\tTigo");
         assert_eq!(cb.amount.minor(), 200_000);
-        assert_eq!(cb.msisdn, "255712345678");
+        assert_eq!(cb.msisdn.as_deref(), Some("255712345678"));
         assert_eq!(cb.transaction_status, CallbackStatus::Failure);
         // Identifiers stay bounded.
         let body = serde_json::json!({

@@ -10,7 +10,7 @@ use rsa::RsaPublicKey;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
-use super::callback::{Authenticity, AzamPayCallback, parse_callback};
+use super::callback::{Authenticity, AzamPayCallback, CallbackRejection, parse_callback};
 use super::config::{AzamPayConfig, DEFAULT_PUBLIC_KEY_PATH};
 use super::requests::{
     BankCheckout, BankProvider, CheckoutAccepted, MnoCheckout, PaymentPartner, normalize_msisdn,
@@ -41,8 +41,9 @@ pub const MAX_CHECKOUT_TZS: i64 = 5_000_000;
 pub const MAX_EXTERNAL_ID: usize = 128;
 /// Largest serialized `additionalProperties`.
 pub const MAX_ADDITIONAL_PROPERTIES: usize = 4096;
-/// How long a fetched public key is trusted.
-const KEY_TTL: Duration = Duration::from_secs(24 * 3600);
+/// How long a fetched public key is trusted before it is fetched again (AzamPay's OpenAPI text
+/// suggests caching it for a day; docs/payments.md, "Signatures and keys").
+pub const KEY_TTL: Duration = Duration::from_secs(24 * 3600);
 /// A failed verification re-fetches the key at most this often.
 const KEY_REFETCH_INTERVAL: Duration = Duration::from_secs(30);
 
@@ -551,49 +552,62 @@ impl AzamPayClient {
 
     /// Checks a callback: the path token (constant-time, when one is configured), then parses
     /// the body, then verifies the RSA signature when present (fetching AzamPay's key, and once
-    /// more when verification fails). Unsigned callbacks are refused when
-    /// `require_signature` is set. Errors: [`GatewayError::InvalidSignature`] for token and
-    /// signature problems, [`GatewayError::InvalidNotification`] for malformed bodies, and a
-    /// transient error when the key could not be fetched.
-    pub async fn verify_callback(
+    /// more when verification fails against a cached one). Unsigned callbacks are refused when
+    /// `require_signature` is set. See [`CallbackRejection`] for what each refusal means.
+    pub async fn check_callback(
         &self,
         path_token: Option<&str>,
         body: &[u8],
-    ) -> Result<AzamPayCallback, GatewayError> {
+    ) -> Result<AzamPayCallback, CallbackRejection> {
         if let Some(expected) = &self.inner.callback_token {
             let given = path_token.unwrap_or("");
             if given.is_empty() || !tokens_match(given, expected.expose_secret()) {
-                return Err(GatewayError::InvalidSignature(
-                    "callback token missing or wrong".into(),
-                ));
+                return Err(CallbackRejection::Token);
             }
         }
-        let mut callback = parse_callback(body)?;
+        let mut callback = parse_callback(body).map_err(CallbackRejection::Malformed)?;
         let Some(signature) = callback.signature.clone() else {
             if self.inner.require_signature {
-                return Err(GatewayError::InvalidSignature(
-                    "unsigned callback refused".into(),
-                ));
+                return Err(CallbackRejection::Unsigned(Box::new(callback)));
             }
             callback.authenticity = Authenticity::Unsigned;
             return Ok(callback);
         };
         let message = callback.signed_text();
-        let (key, fresh) = self.public_key(false).await?;
+        let (key, fresh) = self
+            .public_key(false)
+            .await
+            .map_err(CallbackRejection::KeyUnavailable)?;
         let mut ok = verify_signature(&key, message.as_bytes(), &signature);
         if !ok && !fresh && self.inner.pinned_key.is_none() {
-            let (key, refetched) = self.public_key(true).await?;
+            // The key may have been rotated since it was cached: fetch it once more.
+            let (key, refetched) = self
+                .public_key(true)
+                .await
+                .map_err(CallbackRejection::KeyUnavailable)?;
             if refetched {
                 ok = verify_signature(&key, message.as_bytes(), &signature);
             }
         }
         if !ok {
-            return Err(GatewayError::InvalidSignature(
-                "signature does not verify".into(),
-            ));
+            return Err(CallbackRejection::BadSignature(Box::new(callback)));
         }
         callback.authenticity = Authenticity::Signed;
         Ok(callback)
+    }
+
+    /// [`AzamPayClient::check_callback`] with its refusal as a [`GatewayError`]:
+    /// [`GatewayError::InvalidSignature`] for token and signature problems,
+    /// [`GatewayError::InvalidNotification`] for malformed bodies, and the fetch error when the
+    /// key could not be obtained.
+    pub async fn verify_callback(
+        &self,
+        path_token: Option<&str>,
+        body: &[u8],
+    ) -> Result<AzamPayCallback, GatewayError> {
+        self.check_callback(path_token, body)
+            .await
+            .map_err(GatewayError::from)
     }
 }
 

@@ -41,10 +41,12 @@ pub(crate) mod signature;
 pub(crate) mod wire;
 
 pub use callback::{
-    Authenticity, AzamPayCallback, CallbackSchema, CallbackStatus, MAX_CALLBACK_BODY,
-    parse_callback,
+    Authenticity, AzamPayCallback, CallbackRejection, CallbackSchema, CallbackStatus,
+    MAX_CALLBACK_BODY, parse_callback,
 };
-pub use client::{AzamPayClient, MAX_ADDITIONAL_PROPERTIES, MAX_CHECKOUT_TZS, MAX_EXTERNAL_ID};
+pub use client::{
+    AzamPayClient, KEY_TTL, MAX_ADDITIONAL_PROPERTIES, MAX_CHECKOUT_TZS, MAX_EXTERNAL_ID,
+};
 pub use config::{AzamPayConfig, DEFAULT_PUBLIC_KEY_PATH};
 pub use requests::{
     BankCheckout, BankProvider, CheckoutAccepted, MnoCheckout, PaymentPartner, normalize_msisdn,

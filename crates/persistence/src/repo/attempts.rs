@@ -1,12 +1,14 @@
 //! Payment attempts: one row per try with one gateway, each with its own merchant reference.
+//! Every function here that changes an attempt's state also records the change with its cause
+//! in [`super::attempt_history`], in the same transaction, so no caller can forget it.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use wetech_domain::{AttemptStatus, Currency, Gateway, MerchantReference};
+use wetech_domain::{AttemptEvent, AttemptStatus, Currency, Gateway, MerchantReference};
 
-use super::TextColumn;
+use super::{TextColumn, attempt_history};
 use crate::schema::payment_attempts;
-use crate::{DbConnection, PersistenceError, now_utc, truncate_to_micros};
+use crate::{DbConnection, PersistenceError, in_savepoint, now_utc, truncate_to_micros};
 
 /// A payment attempt as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
@@ -43,9 +45,7 @@ pub struct AttemptRow {
     pub confirmation_code: Option<String>,
     /// Why it failed.
     pub failure_reason: Option<String>,
-    /// Something did not match (amount, MSISDN, …): an operator must look.
-    pub needs_review: bool,
-    /// Why it needs review.
+    /// Why it was put under `review` (the last time), if it was.
     pub review_reason: Option<String>,
     /// Creation (UTC).
     pub created_at: NaiveDateTime,
@@ -96,7 +96,7 @@ pub struct AttemptUpdate<'a> {
     pub failure_reason: Option<&'a str>,
 }
 
-/// Records an attempt.
+/// Records an attempt (and, in its history, that it was recorded).
 ///
 /// # Errors
 /// [`PersistenceError::Conflict`] when the merchant reference is taken; other database errors.
@@ -105,6 +105,25 @@ pub fn insert(
     attempt: &NewAttempt<'_>,
 ) -> Result<AttemptRow, PersistenceError> {
     let now = now_utc();
+    in_savepoint(conn, |conn| {
+        let row = insert_row(conn, attempt, now)?;
+        attempt_history::record(
+            conn,
+            row.id,
+            None,
+            row.status,
+            "payment attempt recorded",
+            now,
+        )?;
+        Ok(row)
+    })
+}
+
+fn insert_row(
+    conn: &mut DbConnection,
+    attempt: &NewAttempt<'_>,
+    now: NaiveDateTime,
+) -> Result<AttemptRow, PersistenceError> {
     Ok(diesel::insert_into(payment_attempts::table)
         .values((
             payment_attempts::invoice_id.eq(attempt.invoice_id),
@@ -115,7 +134,6 @@ pub fn insert(
             payment_attempts::status.eq(attempt.status.as_str()),
             payment_attempts::payer_phone.eq(attempt.payer_phone),
             payment_attempts::provider.eq(attempt.provider),
-            payment_attempts::needs_review.eq(false),
             payment_attempts::created_at.eq(now),
             payment_attempts::updated_at.eq(now),
         ))
@@ -180,10 +198,12 @@ pub fn list_for_invoice(
 }
 
 /// Moves attempt `id` from `from` to `to` only if it is still in `from`, setting the given
-/// fields in the same statement. Returns whether this call made the change: of two concurrent
-/// callers, exactly one gets `true`.
+/// fields in the same statement, and records the change with its `cause` in the attempt's
+/// history. Returns whether this call made the change: of two concurrent callers, exactly one
+/// gets `true` (and only its change is in the history).
 ///
-/// The caller checks that the transition is legal (`AttemptStatus::apply`).
+/// The caller checks that the transition is legal (`AttemptStatus::apply`). Moves into
+/// [`AttemptStatus::Review`] go through [`put_under_review`], which keeps the reason.
 ///
 /// # Errors
 /// A database error.
@@ -193,19 +213,47 @@ pub fn transition_attempt(
     from: AttemptStatus,
     to: AttemptStatus,
     fields: &AttemptUpdate<'_>,
+    cause: &str,
 ) -> Result<bool, PersistenceError> {
-    let n = diesel::update(
-        payment_attempts::table
+    change_status(conn, id, from, to, fields, None, cause)
+}
+
+fn change_status(
+    conn: &mut DbConnection,
+    id: i64,
+    from: AttemptStatus,
+    to: AttemptStatus,
+    fields: &AttemptUpdate<'_>,
+    review_reason: Option<&str>,
+    cause: &str,
+) -> Result<bool, PersistenceError> {
+    let now = now_utc();
+    in_savepoint(conn, |conn| {
+        let target = payment_attempts::table
             .filter(payment_attempts::id.eq(id))
-            .filter(payment_attempts::status.eq(from.as_str())),
-    )
-    .set((
-        payment_attempts::status.eq(to.as_str()),
-        payment_attempts::updated_at.eq(now_utc()),
-        fields,
-    ))
-    .execute(conn)?;
-    Ok(n == 1)
+            .filter(payment_attempts::status.eq(from.as_str()));
+        let n = match review_reason {
+            Some(reason) => diesel::update(target)
+                .set((
+                    payment_attempts::status.eq(to.as_str()),
+                    payment_attempts::updated_at.eq(now),
+                    payment_attempts::review_reason.eq(reason),
+                    fields,
+                ))
+                .execute(conn)?,
+            None => diesel::update(target)
+                .set((
+                    payment_attempts::status.eq(to.as_str()),
+                    payment_attempts::updated_at.eq(now),
+                    fields,
+                ))
+                .execute(conn)?,
+        };
+        if n == 1 {
+            attempt_history::record(conn, id, Some(from), to, cause, now)?;
+        }
+        Ok(n == 1)
+    })
 }
 
 /// Sets the given fields without changing the state. Returns whether the attempt exists.
@@ -223,33 +271,43 @@ pub fn update_details(
     Ok(n == 1)
 }
 
-/// Marks the attempt for an operator's review (its state does not change). Returns whether the
-/// attempt exists.
+/// Puts attempt `id` under [`AttemptStatus::Review`] from whatever state it is in, when the
+/// state machine allows it (not from `reversed`, which keeps its own state, nor again from
+/// `review`), setting `fields` and keeping `reason` (also the history's cause). Returns the
+/// state it left, or `None` when it did not move (unknown attempt, `reversed`, already under
+/// review). Conditional like [`transition_attempt`]: a concurrent change is read again.
 ///
 /// # Errors
 /// A database error.
-pub fn flag_for_review(
+pub fn put_under_review(
     conn: &mut DbConnection,
     id: i64,
     reason: &str,
-) -> Result<bool, PersistenceError> {
-    let n = diesel::update(payment_attempts::table.find(id))
-        .set((
-            payment_attempts::needs_review.eq(true),
-            payment_attempts::review_reason.eq(reason),
-            payment_attempts::updated_at.eq(now_utc()),
-        ))
-        .execute(conn)?;
-    Ok(n == 1)
+    fields: &AttemptUpdate<'_>,
+) -> Result<Option<AttemptStatus>, PersistenceError> {
+    // Each lost race means another writer changed the state in between; the state machine has
+    // no cycles, so a few rounds always settle it.
+    for _ in 0..AttemptStatus::ALL.len() {
+        let Some(current) = find_by_id(conn, id)? else {
+            return Ok(None);
+        };
+        let Ok(to) = current.status.apply(AttemptEvent::NeedsReview) else {
+            return Ok(None);
+        };
+        if change_status(conn, id, current.status, to, fields, Some(reason), reason)? {
+            return Ok(Some(current.status));
+        }
+    }
+    Ok(None)
 }
 
-/// Attempts flagged for review, oldest first.
+/// Attempts under review, oldest first.
 ///
 /// # Errors
 /// A database error.
 pub fn list_needing_review(conn: &mut DbConnection) -> Result<Vec<AttemptRow>, PersistenceError> {
     Ok(payment_attempts::table
-        .filter(payment_attempts::needs_review.eq(true))
+        .filter(payment_attempts::status.eq(AttemptStatus::Review.as_str()))
         .order(payment_attempts::id)
         .load(conn)?)
 }

@@ -141,3 +141,19 @@ pub fn list_for_attempt(
         .order(payment_events::id)
         .load(conn)?)
 }
+
+/// The events stored without an attempt (refused before one was found, or naming none), newest
+/// first, at most `limit`.
+///
+/// # Errors
+/// A database error.
+pub fn list_without_attempt(
+    conn: &mut DbConnection,
+    limit: i64,
+) -> Result<Vec<EventRow>, PersistenceError> {
+    Ok(payment_events::table
+        .filter(payment_events::attempt_id.is_null())
+        .order(payment_events::id.desc())
+        .limit(limit.max(0))
+        .load(conn)?)
+}

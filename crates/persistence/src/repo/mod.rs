@@ -2,6 +2,7 @@
 //! (a use case) owns the transaction; see [`crate::UnitOfWork`].
 
 pub mod app_settings;
+pub mod attempt_history;
 pub mod attempts;
 pub mod audit;
 pub mod clients;

@@ -6,7 +6,7 @@ use chrono::Duration;
 use wetech_domain::{AttemptStatus, Gateway};
 use wetech_persistence::attempts::{self, AttemptUpdate, NewAttempt};
 use wetech_persistence::invoices::InvoiceRow;
-use wetech_persistence::{DbConnection, PersistenceError, now_utc};
+use wetech_persistence::{DbConnection, PersistenceError, attempt_history, now_utc};
 use wetech_test_db::TestDb;
 
 use crate::support::{submit_lead, unique};
@@ -41,7 +41,7 @@ wetech_test_db::backend_tests! {
         let a = attempts::insert(&mut conn, &new_attempt(&inv, "WT-A-1", Gateway::AzamPay)).unwrap();
         let b = attempts::insert(&mut conn, &new_attempt(&inv, "WT-A-2", Gateway::Pesapal)).unwrap();
         assert_eq!(a.status, AttemptStatus::Initiated);
-        assert!(!a.needs_review);
+        assert_eq!(a.review_reason, None);
         assert_eq!(a.payer_phone.as_deref(), Some("+255712345678"));
         assert_eq!(attempts::find_by_id(&mut conn, a.id).unwrap().as_ref(), Some(&a));
         assert_eq!(attempts::find_by_merchant_reference(&mut conn, "WT-A-2").unwrap().as_ref(), Some(&b));
@@ -67,8 +67,8 @@ wetech_test_db::backend_tests! {
         let inv = invoice(&mut conn);
         let a = attempts::insert(&mut conn, &new_attempt(&inv, "WT-T-1", Gateway::Pesapal)).unwrap();
         let accepted = AttemptUpdate { gateway_reference: Some("b2c7-tracking"), ..AttemptUpdate::default() };
-        assert!(attempts::transition_attempt(&mut conn, a.id, AttemptStatus::Initiated, AttemptStatus::Pending, &accepted).unwrap());
-        assert!(!attempts::transition_attempt(&mut conn, a.id, AttemptStatus::Initiated, AttemptStatus::Pending, &accepted).unwrap());
+        assert!(attempts::transition_attempt(&mut conn, a.id, AttemptStatus::Initiated, AttemptStatus::Pending, &accepted, "test").unwrap());
+        assert!(!attempts::transition_attempt(&mut conn, a.id, AttemptStatus::Initiated, AttemptStatus::Pending, &accepted, "test").unwrap());
         let found = attempts::find_by_gateway_reference(&mut conn, Gateway::Pesapal, "b2c7-tracking").unwrap().unwrap();
         assert_eq!(found.id, a.id);
         assert_eq!(attempts::find_by_gateway_reference(&mut conn, Gateway::AzamPay, "b2c7-tracking").unwrap(), None);
@@ -79,7 +79,7 @@ wetech_test_db::backend_tests! {
             confirmation_code: Some("MPX123"),
             ..AttemptUpdate::default()
         };
-        assert!(attempts::transition_attempt(&mut conn, a.id, AttemptStatus::Pending, AttemptStatus::Completed, &done).unwrap());
+        assert!(attempts::transition_attempt(&mut conn, a.id, AttemptStatus::Pending, AttemptStatus::Completed, &done, "test").unwrap());
         let row = attempts::find_by_id(&mut conn, a.id).unwrap().unwrap();
         assert_eq!(row.status, AttemptStatus::Completed);
         assert_eq!(row.gateway_reference.as_deref(), Some("b2c7-tracking"), "kept");
@@ -89,7 +89,7 @@ wetech_test_db::backend_tests! {
         assert_eq!(row.failure_reason, None);
         // A stale failure can no longer apply.
         let failed = AttemptUpdate { failure_reason: Some("late"), ..AttemptUpdate::default() };
-        assert!(!attempts::transition_attempt(&mut conn, a.id, AttemptStatus::Pending, AttemptStatus::Failed, &failed).unwrap());
+        assert!(!attempts::transition_attempt(&mut conn, a.id, AttemptStatus::Pending, AttemptStatus::Failed, &failed, "test").unwrap());
         assert_eq!(attempts::find_by_id(&mut conn, a.id).unwrap().unwrap().failure_reason, None);
 
         assert!(attempts::update_details(&mut conn, a.id, &AttemptUpdate { provider: Some("Tigo"), ..AttemptUpdate::default() }).unwrap());
@@ -97,18 +97,68 @@ wetech_test_db::backend_tests! {
         assert!(!attempts::update_details(&mut conn, 424_242, &AttemptUpdate::default()).unwrap());
     }
 
-    fn flag_for_review(db: &TestDb) {
+    fn put_under_review(db: &TestDb) {
         let mut conn = db.conn();
         let inv = invoice(&mut conn);
         let a = attempts::insert(&mut conn, &new_attempt(&inv, "WT-R-1", Gateway::AzamPay)).unwrap();
         assert!(attempts::list_needing_review(&mut conn).unwrap().is_empty());
-        assert!(attempts::flag_for_review(&mut conn, a.id, "amount 100 != 50000000").unwrap());
-        assert!(!attempts::flag_for_review(&mut conn, 999_999, "x").unwrap());
+        let code = AttemptUpdate { confirmation_code: Some("MNO-7"), ..AttemptUpdate::default() };
+        assert_eq!(
+            attempts::put_under_review(&mut conn, a.id, "amount 100 != 50000000", &code).unwrap(),
+            Some(AttemptStatus::Initiated)
+        );
+        assert_eq!(attempts::put_under_review(&mut conn, 999_999, "x", &AttemptUpdate::default()).unwrap(), None);
+        // Already under review: it stays, with its first reason.
+        assert_eq!(attempts::put_under_review(&mut conn, a.id, "again", &AttemptUpdate::default()).unwrap(), None);
         let row = attempts::find_by_id(&mut conn, a.id).unwrap().unwrap();
-        assert!(row.needs_review);
+        assert_eq!(row.status, AttemptStatus::Review);
         assert_eq!(row.review_reason.as_deref(), Some("amount 100 != 50000000"));
-        assert_eq!(row.status, AttemptStatus::Initiated, "review does not change the state");
+        assert_eq!(row.confirmation_code.as_deref(), Some("MNO-7"));
         assert_eq!(attempts::list_needing_review(&mut conn).unwrap(), vec![row]);
+        // A reversal keeps its own state.
+        let b = attempts::insert(&mut conn, &new_attempt(&inv, "WT-R-2", Gateway::Pesapal)).unwrap();
+        for (from, to) in [
+            (AttemptStatus::Initiated, AttemptStatus::Pending),
+            (AttemptStatus::Pending, AttemptStatus::Completed),
+            (AttemptStatus::Completed, AttemptStatus::Reversed),
+        ] {
+            assert!(attempts::transition_attempt(&mut conn, b.id, from, to, &AttemptUpdate::default(), "test").unwrap());
+        }
+        assert_eq!(attempts::put_under_review(&mut conn, b.id, "x", &AttemptUpdate::default()).unwrap(), None);
+        assert_eq!(attempts::find_by_id(&mut conn, b.id).unwrap().unwrap().status, AttemptStatus::Reversed);
+    }
+
+    fn every_state_change_is_in_the_history_with_its_cause(db: &TestDb) {
+        let mut conn = db.conn();
+        let inv = invoice(&mut conn);
+        let a = attempts::insert(&mut conn, &new_attempt(&inv, "WT-H-1", Gateway::AzamPay)).unwrap();
+        assert!(attempts::transition_attempt(&mut conn, a.id, AttemptStatus::Initiated, AttemptStatus::Pending, &AttemptUpdate::default(), "checkout accepted").unwrap());
+        // A lost race is not a change and is not recorded.
+        assert!(!attempts::transition_attempt(&mut conn, a.id, AttemptStatus::Initiated, AttemptStatus::Failed, &AttemptUpdate::default(), "lost").unwrap());
+        attempts::put_under_review(&mut conn, a.id, "the payer's number differs", &AttemptUpdate::default()).unwrap();
+        let history = attempt_history::list_for_attempt(&mut conn, a.id).unwrap();
+        let got: Vec<(Option<AttemptStatus>, AttemptStatus, &str)> =
+            history.iter().map(|h| (h.from, h.to, h.cause.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (None, AttemptStatus::Initiated, "payment attempt recorded"),
+                (Some(AttemptStatus::Initiated), AttemptStatus::Pending, "checkout accepted"),
+                (Some(AttemptStatus::Pending), AttemptStatus::Review, "the payer's number differs"),
+            ]
+        );
+        assert!(history.iter().all(|h| h.attempt_id == a.id));
+        assert!(history.windows(2).all(|w| w[0].at <= w[1].at));
+        // The change and its record are one: a rolled-back transaction leaves neither.
+        let uow = db.unit_of_work();
+        let b = attempts::insert(&mut conn, &new_attempt(&inv, "WT-H-2", Gateway::AzamPay)).unwrap();
+        let rolled_back: Result<(), PersistenceError> = uow.write(|tx| {
+            attempts::transition_attempt(tx, b.id, AttemptStatus::Initiated, AttemptStatus::Pending, &AttemptUpdate::default(), "x")?;
+            Err(PersistenceError::Conflict { constraint: "test".into() })
+        });
+        assert!(rolled_back.is_err());
+        assert_eq!(attempts::find_by_id(&mut conn, b.id).unwrap().unwrap().status, AttemptStatus::Initiated);
+        assert_eq!(attempt_history::list_for_attempt(&mut conn, b.id).unwrap().len(), 1);
     }
 
     fn pending_older_than_lists_the_reconcile_work(db: &TestDb) {
@@ -118,7 +168,7 @@ wetech_test_db::backend_tests! {
         for i in 0..3 {
             let r = format!("WT-P-{i}");
             let a = attempts::insert(&mut conn, &new_attempt(&inv, &r, Gateway::Pesapal)).unwrap();
-            attempts::transition_attempt(&mut conn, a.id, AttemptStatus::Initiated, AttemptStatus::Pending, &AttemptUpdate::default()).unwrap();
+            attempts::transition_attempt(&mut conn, a.id, AttemptStatus::Initiated, AttemptStatus::Pending, &AttemptUpdate::default(), "test").unwrap();
             pending.push(a.id);
         }
         let initiated = attempts::insert(&mut conn, &new_attempt(&inv, "WT-P-init", Gateway::Pesapal)).unwrap();
@@ -146,7 +196,7 @@ wetech_test_db::backend_tests! {
                 let mut ids = Vec::new();
                 for i in 0..12 {
                     let a = attempts::insert(tx, &new_attempt(&inv, &format!("WT-CL-{i}"), Gateway::Pesapal))?;
-                    attempts::transition_attempt(tx, a.id, AttemptStatus::Initiated, AttemptStatus::Pending, &AttemptUpdate::default())?;
+                    attempts::transition_attempt(tx, a.id, AttemptStatus::Initiated, AttemptStatus::Pending, &AttemptUpdate::default(), "test")?;
                     ids.push(a.id);
                 }
                 Ok::<_, PersistenceError>(ids)
@@ -189,7 +239,7 @@ wetech_test_db::backend_tests! {
         let mut conn = db.conn();
         let inv = invoice(&mut conn);
         let a = attempts::insert(&mut conn, &new_attempt(&inv, "WT-REL-1", Gateway::Pesapal)).unwrap();
-        attempts::transition_attempt(&mut conn, a.id, AttemptStatus::Initiated, AttemptStatus::Pending, &AttemptUpdate::default()).unwrap();
+        attempts::transition_attempt(&mut conn, a.id, AttemptStatus::Initiated, AttemptStatus::Pending, &AttemptUpdate::default(), "test").unwrap();
         let later = now_utc() + Duration::seconds(5);
         // Sub-microsecond digits are dropped when the lease is stored; releasing still matches.
         let lease = now_utc() + Duration::minutes(5) + Duration::nanoseconds(321);
@@ -216,7 +266,7 @@ wetech_test_db::backend_tests! {
                 .write(|tx| {
                     let inv = invoice(tx);
                     let a = attempts::insert(tx, &new_attempt(&inv, &reference, Gateway::AzamPay))?;
-                    attempts::transition_attempt(tx, a.id, AttemptStatus::Initiated, AttemptStatus::Pending, &AttemptUpdate::default())?;
+                    attempts::transition_attempt(tx, a.id, AttemptStatus::Initiated, AttemptStatus::Pending, &AttemptUpdate::default(), "test")?;
                     Ok::<_, PersistenceError>(a)
                 })
                 .unwrap();
@@ -230,7 +280,7 @@ wetech_test_db::backend_tests! {
                         s.spawn(move || {
                             barrier.wait();
                             let w = uow
-                                .write(|tx| attempts::transition_attempt(tx, a.id, AttemptStatus::Pending, to, &AttemptUpdate::default()))
+                                .write(|tx| attempts::transition_attempt(tx, a.id, AttemptStatus::Pending, to, &AttemptUpdate::default(), "test"))
                                 .unwrap();
                             (to, w)
                         })

@@ -208,7 +208,110 @@ macro_rules! on_empty_databases {
     )*};
 }
 
-on_empty_databases!(down_reverses_up, concurrent_migrators_apply_once);
+/// `2026-12-03-000001_attempt_review` keeps every row: an attempt flagged for review goes to
+/// `review` with its reason in the new history (a reversed one keeps its state), the sequences
+/// carry on, events still point at their attempts; `down.sql` gives the flag back.
+fn the_review_migration_keeps_every_row(db: &TestDb) {
+    let mut conn = db.conn();
+    let names = migration_names(db.backend()).unwrap();
+    let review = names
+        .iter()
+        .position(|n| n == "2026-12-03-000001_attempt_review")
+        .unwrap();
+    for _ in 0..review {
+        run_next_migration(&mut conn).unwrap();
+    }
+    let (t, f) = match db.backend() {
+        Backend::Sqlite => ("1", "0"),
+        Backend::Postgres => ("TRUE", "FALSE"),
+    };
+    for sql in [
+        "INSERT INTO clients (id, email, email_normalized, name, phone, created_at, updated_at) \
+         VALUES (7, 'a@b.tz', 'a@b.tz', 'A', '+255700000000', '2026-01-01 00:00:00', '2026-01-01 00:00:00')".to_owned(),
+        "INSERT INTO invoices (id, public_id, number, client_id, service_code, service_name, amount_minor, \
+         currency, status, issued_at, updated_at) VALUES (7, 'pub7', 'INV-2026-000007', 7, 'WEB-BASIC', 'W', \
+         100, 'TZS', 'pending', '2026-01-01 00:00:00', '2026-01-01 00:00:00')".to_owned(),
+        format!("INSERT INTO payment_attempts (id, invoice_id, merchant_reference, gateway, gateway_reference, \
+         amount_minor, currency, status, needs_review, review_reason, created_at, updated_at) VALUES \
+         (40, 7, 'WT-M-1', 'azampay', '00123', 100, 'TZS', 'pending', {t}, 'amount differs', '2026-01-01 00:00:00', '2026-01-02 00:00:00'), \
+         (41, 7, 'WT-M-2', 'pesapal', NULL, 100, 'TZS', 'reversed', {t}, NULL, '2026-01-01 00:00:00', '2026-01-02 00:00:00'), \
+         (42, 7, 'WT-M-3', 'pesapal', NULL, 100, 'TZS', 'failed', {f}, NULL, '2026-01-01 00:00:00', '2026-01-02 00:00:00')"),
+        "INSERT INTO payment_events (id, attempt_id, gateway, kind, dedupe_key, payload, received_at, outcome) \
+         VALUES (9, 40, 'azampay', 'callback', 'k', '{}', '2026-01-02 00:00:00', 'x')".to_owned(),
+    ] {
+        diesel::sql_query(sql).execute(&mut conn).unwrap();
+    }
+    let state = |conn: &mut DbConnection| {
+        lines(
+            conn,
+            "SELECT merchant_reference || ' ' || status || ' ' || COALESCE(gateway_reference, '-') \
+        || ' ' || COALESCE(review_reason, '-') AS line FROM payment_attempts",
+        )
+    };
+    let before = state(&mut conn);
+    run_next_migration(&mut conn).unwrap();
+    assert_eq!(
+        state(&mut conn),
+        [
+            "WT-M-1 review 00123 amount differs",
+            "WT-M-2 reversed - -",
+            "WT-M-3 failed - -"
+        ]
+    );
+    assert_eq!(
+        lines(
+            &mut conn,
+            "SELECT attempt_id || ' ' || COALESCE(from_status, '-') || ' ' || to_status || ' ' || cause AS line \
+            FROM attempt_status_history WHERE attempt_id = 40"
+        ),
+        [
+            "40 - pending recorded before the state history was kept",
+            "40 pending review amount differs"
+        ]
+    );
+    assert_eq!(
+        lines(
+            &mut conn,
+            "SELECT CAST(attempt_id AS TEXT) AS line FROM payment_events"
+        ),
+        ["40"]
+    );
+    // On SQLite (rebuilt tables) a new attempt takes the next id of the kept sequence.
+    if db.backend() == Backend::Sqlite {
+        diesel::sql_query("INSERT INTO payment_attempts (invoice_id, merchant_reference, gateway, amount_minor, currency, status, created_at, updated_at) \
+        VALUES (7, 'WT-M-4', 'azampay', 100, 'TZS', 'review', '2026-01-03 00:00:00', '2026-01-03 00:00:00')")
+        .execute(&mut conn)
+        .unwrap();
+        assert_eq!(
+            lines(
+                &mut conn,
+                "SELECT CAST(id AS TEXT) AS line FROM payment_attempts WHERE merchant_reference = 'WT-M-4'"
+            ),
+            ["43"]
+        );
+        diesel::sql_query("DELETE FROM payment_attempts WHERE merchant_reference = 'WT-M-4'")
+            .execute(&mut conn)
+            .unwrap();
+    }
+    revert_last_migration(&mut conn).unwrap();
+    assert_eq!(state(&mut conn), before);
+    assert_eq!(
+        lines(
+            &mut conn,
+            "SELECT merchant_reference || ' ' || CAST(needs_review AS TEXT) AS line FROM payment_attempts"
+        ),
+        match db.backend() {
+            Backend::Sqlite => ["WT-M-1 1", "WT-M-2 1", "WT-M-3 0"],
+            Backend::Postgres => ["WT-M-1 true", "WT-M-2 true", "WT-M-3 false"],
+        }
+    );
+}
+
+on_empty_databases!(
+    down_reverses_up,
+    concurrent_migrators_apply_once,
+    the_review_migration_keeps_every_row
+);
 
 wetech_test_db::backend_tests! {
     fn the_default_catalogue_is_seeded(db: &TestDb) {

@@ -71,6 +71,7 @@ pub const fn attempt_label(status: AttemptStatus) -> &'static str {
         AttemptStatus::Failed => "Failed",
         AttemptStatus::Expired => "Not completed",
         AttemptStatus::Reversed => "Reversed",
+        AttemptStatus::Review => "Under review",
     }
 }
 

@@ -113,7 +113,8 @@ pub fn render_invoice(
             AttemptStatus::Completed
             | AttemptStatus::Failed
             | AttemptStatus::Expired
-            | AttemptStatus::Reversed => false,
+            | AttemptStatus::Reversed
+            | AttemptStatus::Review => false,
         })
         .map(|p| p.gateway);
     let (pending_azampay, pending_pesapal) = match open_gateway {
