@@ -1,9 +1,8 @@
 //! The back office's lists (leads, invoices, payment attempts): 50 a page, newest first, with
 //! their filters checked here so a hostile query string is refused before any database work.
 
-use wetech_persistence::invoice_list::{
-    self, AttemptFilter, AttemptListRow, InvoiceFilter, InvoiceListRow,
-};
+use wetech_domain::AttemptStatus;
+use wetech_persistence::invoice_list::{self, AttemptListRow, InvoiceFilter, InvoiceListRow};
 use wetech_persistence::lead_list::{self, LeadFilter, LeadListRow};
 
 use super::{BackOffice, StaffError};
@@ -100,18 +99,18 @@ impl BackOffice {
         Ok(paged(rows, number))
     }
 
-    /// Page `number` of the payment attempts matching `filter`, newest first.
+    /// Page `number` of the payment attempts in state `status` (all when `None`), newest first.
     ///
     /// # Errors
     /// A database error.
     pub fn attempts_page(
         &self,
-        filter: AttemptFilter,
+        status: Option<AttemptStatus>,
         number: i64,
     ) -> Result<Page<AttemptListRow>, StaffError> {
         let rows = self
             .uow
-            .read(|c| invoice_list::attempts_page(c, filter, offset(number), PAGE_SIZE + 1))?;
+            .read(|c| invoice_list::attempts_page(c, status, offset(number), PAGE_SIZE + 1))?;
         Ok(paged(rows, number))
     }
 }

@@ -1,5 +1,6 @@
 //! One record of the back office with everything its page shows: a lead, a client, an invoice.
 
+use wetech_persistence::attempt_history::{self, HistoryRow};
 use wetech_persistence::attempts::{self, AttemptRow};
 use wetech_persistence::clients::{self, ClientRow};
 use wetech_persistence::events::{self, EventRow};
@@ -32,11 +33,13 @@ pub struct ClientRecord {
     pub invoices: Vec<InvoiceListRow>,
 }
 
-/// An attempt with the raw gateway events that concern it.
+/// An attempt with its state history and the raw gateway events that concern it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttemptRecord {
     /// The attempt.
     pub attempt: AttemptRow,
+    /// Its changes of state, oldest first.
+    pub history: Vec<HistoryRow>,
     /// Its events, in arrival order.
     pub events: Vec<EventRow>,
 }
@@ -116,8 +119,13 @@ impl BackOffice {
             let attempts = attempts::list_for_invoice(c, invoice.id)?
                 .into_iter()
                 .map(|attempt| {
+                    let history = attempt_history::list_for_attempt(c, attempt.id)?;
                     let events = events::list_for_attempt(c, attempt.id)?;
-                    Ok::<_, StaffError>(AttemptRecord { attempt, events })
+                    Ok::<_, StaffError>(AttemptRecord {
+                        attempt,
+                        history,
+                        events,
+                    })
                 })
                 .collect::<Result<_, _>>()?;
             Ok(Some(InvoiceRecord {

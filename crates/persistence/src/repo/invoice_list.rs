@@ -20,6 +20,8 @@ pub struct InvoiceFilter<'a> {
     pub status: Option<InvoiceStatus>,
     /// Only this client's invoices.
     pub client_id: Option<i64>,
+    /// Only invoices older than this one (an export reads the list in chunks by it).
+    pub before_id: Option<i64>,
 }
 
 /// One line of the list: the invoice and its client.
@@ -93,6 +95,9 @@ pub fn page(
     if let Some(client_id) = filter.client_id {
         query = query.filter(invoices::client_id.eq(client_id));
     }
+    if let Some(before) = filter.before_id {
+        query = query.filter(invoices::id.lt(before));
+    }
     if let Some(q) = filter.q {
         let p = contains_pattern(q);
         // The subquery reads its own copy of the table the list joins.
@@ -142,9 +147,7 @@ pub struct AttemptListRow {
     /// Its currency.
     #[diesel(deserialize_as = TextColumn)]
     pub currency: Currency,
-    /// Flagged for a person to look at.
-    pub needs_review: bool,
-    /// Why.
+    /// Why it is under review, when it is.
     pub review_reason: Option<String>,
     /// Started (UTC).
     pub created_at: NaiveDateTime,
@@ -158,23 +161,14 @@ pub struct AttemptListRow {
     pub client_name: String,
 }
 
-/// Which attempts the payments list shows: one state, or those flagged for review.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AttemptFilter {
-    /// Attempts in this state.
-    Status(AttemptStatus),
-    /// Attempts flagged `needs_review`, whatever their state.
-    NeedsReview,
-}
-
-/// Up to `limit` attempts matching `filter`, newest first, after skipping `offset`
-/// (`payment_attempts_status_id_idx`).
+/// Up to `limit` attempts in state `status` (any state when `None`), newest first, after
+/// skipping `offset` (`payment_attempts_status_id_idx`).
 ///
 /// # Errors
 /// A database error.
 pub fn attempts_page(
     conn: &mut DbConnection,
-    filter: AttemptFilter,
+    status: Option<AttemptStatus>,
     offset: i64,
     limit: i64,
 ) -> Result<Vec<AttemptListRow>, PersistenceError> {
@@ -187,7 +181,6 @@ pub fn attempts_page(
             payment_attempts::status,
             payment_attempts::amount_minor,
             payment_attempts::currency,
-            payment_attempts::needs_review,
             payment_attempts::review_reason,
             payment_attempts::created_at,
             payment_attempts::updated_at,
@@ -199,9 +192,22 @@ pub fn attempts_page(
         .offset(offset)
         .limit(limit)
         .into_boxed();
-    query = match filter {
-        AttemptFilter::Status(status) => query.filter(payment_attempts::status.eq(status.as_str())),
-        AttemptFilter::NeedsReview => query.filter(payment_attempts::needs_review.eq(true)),
-    };
+    if let Some(status) = status {
+        query = query.filter(payment_attempts::status.eq(status.as_str()));
+    }
     Ok(query.load(conn)?)
+}
+
+/// How many attempts are in state `status` (the dashboard's "in review").
+///
+/// # Errors
+/// A database error.
+pub fn count_attempts(
+    conn: &mut DbConnection,
+    status: AttemptStatus,
+) -> Result<i64, PersistenceError> {
+    Ok(payment_attempts::table
+        .filter(payment_attempts::status.eq(status.as_str()))
+        .count()
+        .get_result(conn)?)
 }

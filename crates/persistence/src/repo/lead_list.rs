@@ -20,6 +20,8 @@ pub struct LeadFilter<'a> {
     pub status: Option<LeadSalesStatus>,
     /// Only this client's leads.
     pub client_id: Option<i64>,
+    /// Only leads older than this one (an export reads the list in chunks by it).
+    pub before_id: Option<i64>,
 }
 
 /// One line of the list: the lead, its client, its service and its invoice.
@@ -114,6 +116,9 @@ fn load(
     }
     if let Some(client_id) = filter.client_id {
         query = query.filter(leads::client_id.eq(client_id));
+    }
+    if let Some(before) = filter.before_id {
+        query = query.filter(leads::id.lt(before));
     }
     if let Some(q) = filter.q {
         let p = contains_pattern(q);

@@ -92,6 +92,7 @@ pub async fn list(
                 q: q.as_deref(),
                 status,
                 client_id: None,
+                before_id: None,
             },
             number,
         )

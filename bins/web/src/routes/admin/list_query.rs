@@ -1,4 +1,5 @@
-//! The query string of the back office's lists: `q`, `status` and `page`, read leniently (other
+//! The query string of the back office's lists: `q`, a state filter (`status`, or `state` on the
+//! payments list) and `page`, read leniently (other
 //! parameters are ignored), checked strictly (a bad value is a 400 page), and written back into
 //! the links to other pages so they keep the filters.
 
@@ -13,8 +14,10 @@ use crate::routes::pages::form::query_param;
 pub(crate) struct ListQuery {
     /// The search text, trimmed; empty when none.
     pub(crate) q: String,
-    /// The status filter as typed; empty when none.
+    /// The state filter as typed; empty when none.
     pub(crate) status: String,
+    /// The state filter's parameter name.
+    status_param: &'static str,
     /// The page number, from 1.
     pub(crate) page: i64,
 }
@@ -22,13 +25,26 @@ pub(crate) struct ListQuery {
 impl ListQuery {
     /// Reads `q`, `status` and `page` from `req`.
     pub(crate) fn of(req: &HttpRequest) -> Result<Self, AdminError> {
+        Self::with_filter(req, "status")
+    }
+
+    /// Reads `q`, the state filter named `status_param` and `page` from `req`.
+    pub(crate) fn with_filter(
+        req: &HttpRequest,
+        status_param: &'static str,
+    ) -> Result<Self, AdminError> {
         let q = query_param(req, "q");
         let q = search_text(q.as_deref())?.unwrap_or_default().to_owned();
         let page = page_number(query_param(req, "page").as_deref())?;
-        let status = query_param(req, "status")
+        let status = query_param(req, status_param)
             .map(|s| s.trim().to_owned())
             .unwrap_or_default();
-        Ok(ListQuery { q, status, page })
+        Ok(ListQuery {
+            q,
+            status,
+            status_param,
+            page,
+        })
     }
 
     /// The search text, if any.
@@ -59,7 +75,7 @@ impl ListQuery {
             pairs.push(("q", self.q.clone()));
         }
         if !self.status.is_empty() {
-            pairs.push(("status", self.status.clone()));
+            pairs.push((self.status_param, self.status.clone()));
         }
         if page > 1 {
             pairs.push(("page", page.to_string()));
