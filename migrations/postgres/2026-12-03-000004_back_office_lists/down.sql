@@ -8,5 +8,7 @@ DROP INDEX IF EXISTS clients_email_trgm_idx;
 DROP INDEX IF EXISTS clients_name_trgm_idx;
 DROP INDEX payment_attempts_status_id_idx;
 DROP INDEX invoices_status_id_idx;
+DROP INDEX invoices_client_id_id_idx;
+DROP INDEX leads_client_id_id_idx;
 DROP INDEX invoices_lead_id_idx;
 DROP INDEX leads_sales_status_id_idx;

@@ -3,6 +3,9 @@
 -- reads a page in order without sorting. See docs/back-office.md, "Pages".
 CREATE INDEX leads_sales_status_id_idx ON leads (sales_status, id);
 CREATE INDEX invoices_lead_id_idx ON invoices (lead_id);
+-- A client's page lists their leads and invoices newest first.
+CREATE INDEX leads_client_id_id_idx ON leads (client_id, id);
+CREATE INDEX invoices_client_id_id_idx ON invoices (client_id, id);
 CREATE INDEX invoices_status_id_idx ON invoices (status, id);
 CREATE INDEX payment_attempts_status_id_idx ON payment_attempts (status, id);
 
