@@ -5,6 +5,9 @@
 mod helpers;
 
 mod admin;
+mod admin_exports;
+mod admin_leads;
+mod admin_records;
 mod api;
 mod hardening;
 mod health;

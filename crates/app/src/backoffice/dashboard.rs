@@ -1,8 +1,8 @@
 //! The dashboard's figures (docs/back-office.md says which exist yet).
 
 use chrono::{Datelike as _, NaiveDateTime};
-use wetech_domain::{Currency, InvoiceStatus, Money};
-use wetech_persistence::{dashboard, now_utc};
+use wetech_domain::{AttemptStatus, Currency, InvoiceStatus, Money};
+use wetech_persistence::{dashboard, invoice_list, now_utc};
 
 use super::{BackOffice, StaffError};
 
@@ -17,6 +17,8 @@ pub struct Dashboard {
     pub unpaid: Vec<Money>,
     /// What invoices paid this calendar month (UTC) add up to, per currency.
     pub paid_this_month: Vec<Money>,
+    /// Payment attempts in the `review` state (a person must look).
+    pub attempts_in_review: i64,
 }
 
 fn money(totals: Vec<(String, i64)>) -> Result<Vec<Money>, StaffError> {
@@ -52,12 +54,13 @@ impl BackOffice {
             .with_day(1)
             .unwrap_or(now.date())
             .and_time(chrono::NaiveTime::MIN);
-        let (today, seven, unpaid, paid) = self.uow.read(|c| {
+        let (today, seven, unpaid, paid, review) = self.uow.read(|c| {
             Ok::<_, StaffError>((
                 dashboard::leads_since(c, midnight)?,
                 dashboard::leads_since(c, week)?,
                 dashboard::invoice_totals(c, &[InvoiceStatus::Unpaid, InvoiceStatus::Pending])?,
                 dashboard::paid_since(c, month)?,
+                invoice_list::count_attempts(c, AttemptStatus::Review)?,
             ))
         })?;
         Ok(Dashboard {
@@ -65,6 +68,7 @@ impl BackOffice {
             leads_7_days: seven,
             unpaid: money(unpaid)?,
             paid_this_month: money(paid)?,
+            attempts_in_review: review,
         })
     }
 }

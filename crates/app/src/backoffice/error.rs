@@ -20,6 +20,9 @@ pub enum StaffError {
     /// No lead has this id.
     #[error("no such lead")]
     NoSuchLead,
+    /// A list's query string is not acceptable (the name of the parameter).
+    #[error("the query parameter `{0}` is not acceptable")]
+    BadQuery(&'static str),
     /// Hashing or reading a password hash failed.
     #[error("password hashing failed")]
     Hashing(#[source] argon2::password_hash::Error),

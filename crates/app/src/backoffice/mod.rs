@@ -16,15 +16,21 @@
 //! | [`audit`] | who did it ([`Actor`]) and the log's pages ([`AuditEntry`]) |
 //! | [`dashboard`] | the dashboard's figures ([`Dashboard`]) |
 //! | [`leads`] | the lead's sales status ([`BackOffice::change_lead_status`]) |
+//! | [`export`] | the CSV exports' chunks and their audit entry ([`Export`]) |
+//! | [`lists`] | the lists' pages and their filters ([`Page`]) |
+//! | [`records`] | one lead, client or invoice with what its page shows |
 //! | [`error`] | [`StaffError`] |
 
 pub mod accounts;
 pub mod audit;
 pub mod dashboard;
 pub mod error;
+pub mod export;
 pub mod leads;
+pub mod lists;
 pub mod login;
 pub mod password;
+pub mod records;
 pub mod sessions;
 pub mod settings;
 pub mod token;
@@ -37,8 +43,11 @@ pub use accounts::{AccountDisabled, NewStaffAccount, StaffAccount};
 pub use audit::{Actor, AuditEntry};
 pub use dashboard::Dashboard;
 pub use error::StaffError;
+pub use export::{EXPORT_CHUNK, Export};
+pub use lists::{MAX_PAGE, MAX_SEARCH_CHARS, PAGE_SIZE, Page};
 pub use login::{LOCKOUT_FAILURES, LOCKOUT_WINDOW, LoginAttempt, LoginOutcome};
 pub use password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, NewPassword, PasswordError};
+pub use records::{AttemptRecord, ClientRecord, InvoiceRecord, LeadRecord};
 pub use sessions::{SESSION_MAX_AGE, SignedIn, TOUCH_EVERY};
 pub use settings::{AdminSettings, InvalidAdminSetting};
 pub use token::SessionToken;

@@ -14,6 +14,8 @@ use wetech_domain::{EmailAddress, InvoiceStatus, LeadSalesStatus, PersonName, St
 use wetech_persistence::{lead_status, leads, now_utc};
 use wetech_test_db::TestDb;
 
+mod lists;
+
 const PASSWORD: &str = "correct horse battery staple";
 
 fn office(db: &TestDb) -> BackOffice {

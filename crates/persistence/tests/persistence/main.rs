@@ -12,6 +12,7 @@ mod durability;
 mod events;
 mod idempotency;
 mod invoices;
+mod lists;
 mod migrations;
 mod record_lead;
 mod services;

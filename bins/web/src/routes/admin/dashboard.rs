@@ -43,6 +43,7 @@ struct DashboardPage {
     leads_7_days: i64,
     unpaid: Vec<String>,
     paid: Vec<String>,
+    attempts_in_review: i64,
 }
 
 /// `GET /admin/`
@@ -61,6 +62,7 @@ pub async fn dashboard(
         leads_7_days: d.leads_7_days,
         unpaid: d.unpaid.iter().map(money).collect(),
         paid: d.paid_this_month.iter().map(money).collect(),
+        attempts_in_review: d.attempts_in_review,
     };
     let body = page.render().map_err(AdminError::internal)?;
     Ok(token.attach(html(StatusCode::OK, body)))

@@ -9,11 +9,23 @@
 //! | `GET /admin/login`, `POST /admin/login`, `POST /admin/logout` | [`login`] |
 //! | `GET /admin/` — the dashboard | [`dashboard`] |
 //! | `GET /admin/audit` — the audit log (admin) | [`audit`] |
+//! | `GET /admin/leads`, `GET /admin/leads/{id}`, `POST /admin/leads/{id}/status` | [`leads`] |
+//! | `GET /admin/clients/{id}` | [`clients`] |
+//! | `GET /admin/invoices`, `GET /admin/invoices/{public_id}` | [`invoices`] |
+//! | `GET /admin/payments?state=…` | [`payments`] |
+//! | `GET /admin/leads.csv`, `GET /admin/invoices.csv` | [`export`] |
+//! | the lists' query strings and page links | [`list_query`] |
 //! | the session cookie, the extractors, `next`, the refusals | [`session`] |
 
 pub mod audit;
+pub mod clients;
 pub mod dashboard;
+pub mod export;
+pub mod invoices;
+pub mod leads;
+pub(crate) mod list_query;
 pub mod login;
+pub mod payments;
 pub mod session;
 
 use actix_web::body::MessageBody;
@@ -64,6 +76,39 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 [(Method::POST, web::to(login::logout))],
             ))
             .service(resource("/audit", [(Method::GET, web::to(audit::audit))]))
+            .service(resource("/leads", [(Method::GET, web::to(leads::list))]))
+            .service(resource(
+                "/leads/{id}",
+                [(Method::GET, web::to(leads::show))],
+            ))
+            .service(resource(
+                "/leads/{id}/status",
+                [(Method::POST, web::to(leads::change_status))],
+            ))
+            .service(resource(
+                "/leads.csv",
+                [(Method::GET, web::to(export::leads))],
+            ))
+            .service(resource(
+                "/clients/{id}",
+                [(Method::GET, web::to(clients::show))],
+            ))
+            .service(resource(
+                "/invoices",
+                [(Method::GET, web::to(invoices::list))],
+            ))
+            .service(resource(
+                "/invoices.csv",
+                [(Method::GET, web::to(export::invoices))],
+            ))
+            .service(resource(
+                "/invoices/{public_id}",
+                [(Method::GET, web::to(invoices::show))],
+            ))
+            .service(resource(
+                "/payments",
+                [(Method::GET, web::to(payments::list))],
+            ))
             .default_service(web::to(crate::routes::not_found)),
     );
 }

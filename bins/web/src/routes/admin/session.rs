@@ -93,7 +93,11 @@ impl AdminError {
 
 impl From<StaffError> for AdminError {
     fn from(e: StaffError) -> Self {
-        AdminError::internal(e)
+        match e {
+            StaffError::BadQuery(_) => ApiError::Malformed(e.to_string()).into(),
+            StaffError::NoSuchLead => ApiError::NotFound("no such lead".to_owned()).into(),
+            other => AdminError::internal(other),
+        }
     }
 }
 
