@@ -16,9 +16,11 @@
 //! | [`audit`] | who did it ([`Actor`]) and the log's pages ([`AuditEntry`]) |
 //! | [`dashboard`] | the dashboard's figures ([`Dashboard`]) |
 //! | [`leads`] | the lead's sales status ([`BackOffice::change_lead_status`]) |
+//! | [`actions`] | the money actions: void, resolve a review, recheck, refund (on [`crate::UseCases`]) |
 //! | [`error`] | [`StaffError`] |
 
 pub mod accounts;
+pub mod actions;
 pub mod audit;
 pub mod dashboard;
 pub mod error;
@@ -34,6 +36,7 @@ use std::time::Duration;
 use wetech_persistence::UnitOfWork;
 
 pub use accounts::{AccountDisabled, NewStaffAccount, StaffAccount};
+pub use actions::{InvoiceTarget, PaymentTarget, RefundDone, RefundInput};
 pub use audit::{Actor, AuditEntry};
 pub use dashboard::Dashboard;
 pub use error::StaffError;
