@@ -10,13 +10,13 @@ use wetech_domain::{EmailAddress, PersonName, StaffRole};
 use crate::app_tests;
 use crate::helpers::TestApp;
 
-const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
 fn office(app: &TestApp) -> BackOffice {
     BackOffice::new(app.db.unit_of_work(), &AdminSettings::default())
 }
 
-fn add(app: &TestApp, email: &str, role: StaffRole) {
+pub(crate) fn add(app: &TestApp, email: &str, role: StaffRole) {
     office(app)
         .add_account(
             &NewStaffAccount {
@@ -30,11 +30,11 @@ fn add(app: &TestApp, email: &str, role: StaffRole) {
         .unwrap();
 }
 
-struct Answer {
-    status: u16,
-    location: Option<String>,
-    headers: reqwest::header::HeaderMap,
-    body: String,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) location: Option<String>,
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) body: String,
 }
 
 async fn answer(resp: reqwest::Response) -> Answer {
@@ -52,24 +52,24 @@ async fn answer(resp: reqwest::Response) -> Answer {
 }
 
 impl Answer {
-    fn csrf_token(&self) -> String {
+    pub(crate) fn csrf_token(&self) -> String {
         let marker = "name=\"csrf_token\" value=\"";
         let start = self.body.find(marker).expect("a csrf_token field") + marker.len();
         let end = self.body[start..].find('"').unwrap() + start;
         self.body[start..end].to_owned()
     }
 
-    fn assert_private(&self, what: &str) {
+    pub(crate) fn assert_private(&self, what: &str) {
         assert_eq!(self.headers["cache-control"], "no-store", "{what}");
         assert_eq!(self.headers["x-robots-tag"], "noindex", "{what}");
     }
 }
 
-async fn get(app: &TestApp, path: &str) -> Answer {
+pub(crate) async fn get(app: &TestApp, path: &str) -> Answer {
     answer(app.get(path).await).await
 }
 
-async fn post(app: &TestApp, path: &str, form: &[(&str, &str)]) -> Answer {
+pub(crate) async fn post(app: &TestApp, path: &str, form: &[(&str, &str)]) -> Answer {
     answer(
         app.client
             .post(format!("{}{path}", app.address))
@@ -85,7 +85,7 @@ async fn token(app: &TestApp) -> String {
     get(app, "/admin/login").await.csrf_token()
 }
 
-async fn sign_in(app: &TestApp, email: &str, password: &str, next: &str) -> Answer {
+pub(crate) async fn sign_in(app: &TestApp, email: &str, password: &str, next: &str) -> Answer {
     let token = token(app).await;
     post(
         app,

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod admin;
+mod admin_actions;
 mod api;
 mod hardening;
 mod health;

@@ -390,6 +390,7 @@ impl UseCases {
                                 "amount": amount.to_decimal_string(),
                                 "currency": amount.currency().as_str(),
                                 "state": state.as_str(),
+                                "reason": reason,
                                 "answer": stored_answer,
                                 "external_reference": external,
                             },

@@ -9,8 +9,10 @@
 //! | `GET /admin/login`, `POST /admin/login`, `POST /admin/logout` | [`login`] |
 //! | `GET /admin/` — the dashboard | [`dashboard`] |
 //! | `GET /admin/audit` — the audit log (admin) | [`audit`] |
+//! | `GET`/`POST /admin/payments/{id}/recheck|refund|resolve`, `/admin/invoices/{public_id}/void` | [`actions`] |
 //! | the session cookie, the extractors, `next`, the refusals | [`session`] |
 
+pub mod actions;
 pub mod audit;
 pub mod dashboard;
 pub mod login;
@@ -64,6 +66,34 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 [(Method::POST, web::to(login::logout))],
             ))
             .service(resource("/audit", [(Method::GET, web::to(audit::audit))]))
+            .service(resource(
+                "/payments/{id}/recheck",
+                [
+                    (Method::GET, web::to(actions::recheck_form)),
+                    (Method::POST, web::to(actions::recheck)),
+                ],
+            ))
+            .service(resource(
+                "/payments/{id}/refund",
+                [
+                    (Method::GET, web::to(actions::refund_form)),
+                    (Method::POST, web::to(actions::refund)),
+                ],
+            ))
+            .service(resource(
+                "/payments/{id}/resolve",
+                [
+                    (Method::GET, web::to(actions::resolve_form)),
+                    (Method::POST, web::to(actions::resolve)),
+                ],
+            ))
+            .service(resource(
+                "/invoices/{public_id}/void",
+                [
+                    (Method::GET, web::to(actions::void_form)),
+                    (Method::POST, web::to(actions::void)),
+                ],
+            ))
             .default_service(web::to(crate::routes::not_found)),
     );
 }
