@@ -318,4 +318,50 @@ app_tests! {
         assert_eq!(get(&app, "/admin/payments/nope/resolve").await.status, 404);
         assert_eq!(get(&app, "/admin/payments/nope/refund").await.status, 404);
     }
+    async fn the_catalogue_editor_follows_the_ops_rules_and_is_audited(app: TestApp) {
+        let staff = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let token = signed_in(&app, ADMIN, StaffRole::Admin).await;
+        let page = get(&app, "/admin/catalog").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        page.assert_private("catalogue");
+        assert!(page.body.contains("WEB-BASIC") && page.body.contains("value=\"500000.00\""), "{}", page.body);
+        let set = |fields: &'static [(&'static str, &'static str)]| {
+            let mut form: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+            form.extend_from_slice(fields);
+            form
+        };
+        // Edit a price.
+        let done = post(&app, "/admin/catalog", &set(&[("code", "WEB-BASIC"), ("name", "Business website"), ("price", "550000.00"), ("currency", "TZS")])).await;
+        assert_eq!((done.status, done.location.as_deref()), (303, Some("/admin/catalog")), "{}", done.body);
+        let services: Value = app.get("/api/v1/services").await.json().await.unwrap();
+        assert!(services.as_array().unwrap().iter().any(|s| s["code"] == "WEB-BASIC" && s["price"] == "550000.00"), "{services}");
+        // The ops rules: a zero price, a bad code, a currency no enabled gateway takes.
+        for bad in [
+            &[("code", "WEB-BASIC"), ("name", "W"), ("price", "0"), ("currency", "TZS")][..],
+            &[("code", "bad code!"), ("name", "W"), ("price", "1.00"), ("currency", "TZS")][..],
+            &[("code", "NEW-ONE"), ("name", "W"), ("price", "1.00"), ("currency", "EUR")][..],
+            &[("code", "NEW-ONE"), ("name", ""), ("price", "1.00"), ("currency", "TZS")][..],
+        ] {
+            let refused = post(&app, "/admin/catalog", &set(bad)).await;
+            assert_eq!(refused.status, 422, "{bad:?}: {}", refused.body);
+        }
+        // Add, with hostile text escaped; then stop offering it.
+        let added = post(&app, "/admin/catalog", &set(&[("code", "SEO"), ("name", "<img src=x onerror=alert(1)> SEO"), ("price", "90000"), ("currency", "TZS")])).await;
+        assert_eq!(added.status, 303, "{}", added.body);
+        let page = get(&app, "/admin/catalog").await;
+        assert!(!page.body.contains("<img src=x") && page.body.contains("&#60;img src=x"), "{}", page.body);
+        let off = post(&app, "/admin/catalog", &set(&[("code", "SEO"), ("disable", "1")])).await;
+        assert_eq!(off.status, 303);
+        let services: Value = app.get("/api/v1/services").await.json().await.unwrap();
+        assert!(services.as_array().unwrap().iter().all(|s| s["code"] != "SEO"));
+        assert_eq!(post(&app, "/admin/catalog", &[("code", "SEO"), ("disable", "1")]).await.status, 403);
+        let audit = audit_page(&app).await;
+        assert!(audit.contains("catalog.set") && audit.contains("catalog.disable") && audit.contains("service:WEB-BASIC"), "{audit}");
+        assert!(audit.contains("500000.00") && audit.contains("550000.00"), "before and after: {audit}");
+        // Staff may not edit it.
+        let other = TestApp { client: staff, ..app };
+        let staff_token = signed_in(&other, STAFF, StaffRole::Staff).await;
+        assert_eq!(get(&other, "/admin/catalog").await.status, 403);
+        assert_eq!(post(&other, "/admin/catalog", &[("csrf_token", &staff_token), ("code", "SEO"), ("disable", "1")]).await.status, 403);
+    }
 }

@@ -16,12 +16,14 @@
 //! | [`audit`] | who did it ([`Actor`]) and the log's pages ([`AuditEntry`]) |
 //! | [`dashboard`] | the dashboard's figures ([`Dashboard`]) |
 //! | [`leads`] | the lead's sales status ([`BackOffice::change_lead_status`]) |
+//! | [`audited`] | another crate's change with its audit entry ([`BackOffice::audited`]) |
 //! | [`actions`] | the money actions: void, resolve a review, recheck, refund (on [`crate::UseCases`]) |
 //! | [`error`] | [`StaffError`] |
 
 pub mod accounts;
 pub mod actions;
 pub mod audit;
+pub mod audited;
 pub mod dashboard;
 pub mod error;
 pub mod leads;
@@ -38,6 +40,7 @@ use wetech_persistence::UnitOfWork;
 pub use accounts::{AccountDisabled, NewStaffAccount, StaffAccount};
 pub use actions::{InvoiceTarget, PaymentTarget, RefundDone, RefundInput};
 pub use audit::{Actor, AuditEntry};
+pub use audited::Audited;
 pub use dashboard::Dashboard;
 pub use error::StaffError;
 pub use login::{LOCKOUT_FAILURES, LOCKOUT_WINDOW, LoginAttempt, LoginOutcome};

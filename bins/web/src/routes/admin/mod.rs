@@ -9,11 +9,13 @@
 //! | `GET /admin/login`, `POST /admin/login`, `POST /admin/logout` | [`login`] |
 //! | `GET /admin/` — the dashboard | [`dashboard`] |
 //! | `GET /admin/audit` — the audit log (admin) | [`audit`] |
+//! | `GET`/`POST /admin/catalog` — the catalogue editor (admin) | [`catalog`] |
 //! | `GET`/`POST /admin/payments/{id}/recheck|refund|resolve`, `/admin/invoices/{public_id}/void` | [`actions`] |
 //! | the session cookie, the extractors, `next`, the refusals | [`session`] |
 
 pub mod actions;
 pub mod audit;
+pub mod catalog;
 pub mod dashboard;
 pub mod login;
 pub mod session;
@@ -66,6 +68,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 [(Method::POST, web::to(login::logout))],
             ))
             .service(resource("/audit", [(Method::GET, web::to(audit::audit))]))
+            .service(resource(
+                "/catalog",
+                [
+                    (Method::GET, web::to(catalog::catalog_page)),
+                    (Method::POST, web::to(catalog::edit)),
+                ],
+            ))
             .service(resource(
                 "/payments/{id}/recheck",
                 [
