@@ -203,11 +203,15 @@ impl UseCases {
                 let inv = invoices::find_by_public_id(tx, public_id.as_str())?
                     .ok_or(AppError::NotFound("invoice"))?;
                 match inv.status {
-                    InvoiceStatus::Paid | InvoiceStatus::Reversed => {
+                    InvoiceStatus::Paid | InvoiceStatus::Reversed | InvoiceStatus::Refunded => {
                         return Err(AppError::Conflict(format!(
                             "the invoice is already {}",
                             inv.status
                         )));
+                    }
+                    // Voided in the back office: it cannot be paid.
+                    InvoiceStatus::Void => {
+                        return Err(AppError::Conflict("the invoice is void".into()));
                     }
                     InvoiceStatus::Pending => {
                         expire_stale_attempts(tx, inv.id, stale_before, choice.gateway())?;

@@ -45,8 +45,6 @@ impl UseCases {
     pub async fn reconcile(&self, older_than: Duration) -> Result<Vec<ReconcileChange>, AppError> {
         let cutoff =
             now_utc() - chrono::Duration::from_std(older_than).unwrap_or(chrono::Duration::zero());
-        let expire_cutoff = age_cutoff(self.checkout.azampay_expire_after_secs);
-        let pesapal_cutoff = age_cutoff(self.checkout.pesapal_expire_after_secs);
         let now = now_utc();
         let lease_until = now + chrono::Duration::minutes(LEASE_MINUTES);
         let open = self
@@ -66,60 +64,7 @@ impl UseCases {
             .await?;
         let mut changes = Vec::new();
         for a in open {
-            let outcome = match (
-                a.gateway,
-                a.gateway_reference.clone(),
-                self.gateways.pesapal.clone(),
-            ) {
-                (Gateway::Pesapal, Some(tracking), Some(client)) => {
-                    let query = StatusQuery {
-                        merchant_reference: a.merchant_reference.as_str().to_owned(),
-                        gateway_reference: Some(tracking.clone()),
-                        provider: None,
-                    };
-                    match client.query_status(&query).await {
-                        Ok(report) => {
-                            let still_pending = report.status == GatewayStatus::Pending;
-                            let payload = serde_json::json!({
-                                "status_answer": format!("{:?}", report.status),
-                            })
-                            .to_string();
-                            let result = GatewayResult::pesapal_status(
-                                "reconcile",
-                                a.merchant_reference.as_str(),
-                                &tracking,
-                                &report,
-                                payload,
-                            );
-                            match self.apply_result(result).await {
-                                // Pending again, or pending as an IPN already said.
-                                Ok(Applied::StillPending | Applied::AlreadyHandled)
-                                    if still_pending && a.created_at < pesapal_cutoff =>
-                                {
-                                    self.expire(
-                                        a.id,
-                                        "the Pesapal order is still pending; expired by reconciliation",
-                                        "reconcile: Pesapal still answers pending, too long after the start",
-                                    )
-                                    .await
-                                }
-                                Ok(applied) => applied.outcome(),
-                                Err(e) => format!("error: {}", chain(&e)),
-                            }
-                        }
-                        Err(e) => format!("error: {}", chain(&e)),
-                    }
-                }
-                _ if a.created_at < expire_cutoff => {
-                    self.expire(
-                        a.id,
-                        "no notification received; expired by reconciliation",
-                        "reconcile: no notification received in time",
-                    )
-                    .await
-                }
-                _ => "still_pending (cannot be queried yet)".to_owned(),
-            };
+            let outcome = self.check_attempt(&a).await;
             if outcome.starts_with("error:") {
                 // The check failed: the next run may try again at once (the lease only keeps two
                 // reconcilers from checking the attempt at the same time).
@@ -145,6 +90,80 @@ impl UseCases {
             });
         }
         Ok(changes)
+    }
+
+    /// Checks one attempt with its gateway now and applies the answer — the one path both
+    /// `ops reconcile` (for every claimed attempt) and the back office's "recheck" (for one)
+    /// take. Pesapal attempts with a tracking id are queried with GetTransactionStatus and the
+    /// answer applied like a notification (an order still pending longer than
+    /// `checkout.pesapal_expire_after_secs` is expired); any other attempt older than
+    /// `checkout.azampay_expire_after_secs` is expired; a younger one is left as it is. No
+    /// transaction is open during the gateway call. Answers the outcome for the report
+    /// (`error: …` when the check failed).
+    pub(crate) async fn check_attempt(&self, a: &attempts::AttemptRow) -> String {
+        let expire_cutoff = age_cutoff(self.checkout.azampay_expire_after_secs);
+        let pesapal_cutoff = age_cutoff(self.checkout.pesapal_expire_after_secs);
+        match (
+            a.gateway,
+            a.gateway_reference.clone(),
+            self.gateways.pesapal.clone(),
+        ) {
+            (Gateway::Pesapal, Some(tracking), Some(client)) => {
+                let query = StatusQuery {
+                    merchant_reference: a.merchant_reference.as_str().to_owned(),
+                    gateway_reference: Some(tracking.clone()),
+                    provider: None,
+                };
+                match client.query_status(&query).await {
+                    Ok(report) => {
+                        let still_pending = report.status == GatewayStatus::Pending;
+                        let payload = serde_json::json!({
+                            "status_answer": format!("{:?}", report.status),
+                        })
+                        .to_string();
+                        let result = GatewayResult::pesapal_status(
+                            "reconcile",
+                            a.merchant_reference.as_str(),
+                            &tracking,
+                            &report,
+                            payload,
+                        );
+                        match self.apply_result(result).await {
+                            // Pending again, or pending as an IPN already said.
+                            Ok(Applied::StillPending | Applied::AlreadyHandled)
+                                if still_pending
+                                    && matches!(
+                                        a.status,
+                                        AttemptStatus::Initiated | AttemptStatus::Pending
+                                    )
+                                    && a.created_at < pesapal_cutoff =>
+                            {
+                                self.expire(
+                                    a.id,
+                                    "the Pesapal order is still pending; expired by reconciliation",
+                                    "reconcile: Pesapal still answers pending, too long after the start",
+                                )
+                                .await
+                            }
+                            Ok(applied) => applied.outcome(),
+                            Err(e) => format!("error: {}", chain(&e)),
+                        }
+                    }
+                    Err(e) => format!("error: {}", chain(&e)),
+                }
+            }
+            _ if a.created_at < expire_cutoff
+                && matches!(a.status, AttemptStatus::Initiated | AttemptStatus::Pending) =>
+            {
+                self.expire(
+                    a.id,
+                    "no notification received; expired by reconciliation",
+                    "reconcile: no notification received in time",
+                )
+                .await
+            }
+            _ => "still_pending (cannot be queried yet)".to_owned(),
+        }
     }
 
     /// Expires the open attempt `id` (its invoice back to unpaid) with `reason` (shown with the

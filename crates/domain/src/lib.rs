@@ -64,5 +64,6 @@ pub use public_id::{PUBLIC_ID_LEN, PublicId, PublicIdError};
 pub use service_code::{ServiceCode, ServiceCodeError};
 pub use staff_role::{StaffRole, UnknownStaffRole};
 pub use status::{
-    AttemptEvent, AttemptStatus, IllegalTransition, InvoiceEvent, InvoiceStatus, UnknownStatus,
+    AttemptEvent, AttemptStatus, IllegalTransition, InvoiceEvent, InvoiceStatus, ReviewDecision,
+    UnknownStatus,
 };

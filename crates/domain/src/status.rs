@@ -2,8 +2,9 @@
 //!
 //! ```text
 //! invoice:  unpaid ──start──▶ pending ──success──▶ paid ──reversal──▶ reversed
-//!             ▲                  │
+//!             ▲                  │                    └──whole amount refunded──▶ refunded
 //!             └──failed/expired──┘      unpaid ──late verified success──▶ paid
+//!           unpaid ──voided (a person)──▶ void
 //!
 //! attempt:  initiated ──accepted──▶ pending ──success──▶ completed ──reversal──▶ reversed
 //!              │  │                   │  │
@@ -14,11 +15,15 @@
 //! initiated, pending, expired, failed, completed ──something does not match──▶ review
 //! ```
 //!
+//! `void` and `refunded` are final and are reached only through the back office (a person);
+//! a partial refund leaves the invoice `paid`.
+//!
 //! `review` means a person must look: the gateway's word did not match our record (amount,
 //! currency, reference, payer), the customer paid an invoice that was already paid, a success
-//! came for an attempt recorded as failed, or a signature failed. No event leaves it: only a
-//! person does (the back office), never a notification, a reconciliation or a retry. A reversed
-//! attempt keeps its own state.
+//! came for an attempt recorded as failed, or a signature failed. No [`AttemptEvent`] leaves it:
+//! only a person's [`ReviewDecision`] does ([`AttemptStatus::resolve`], `review` → `completed` |
+//! `failed`), which the back office alone makes, never a notification, a reconciliation or a
+//! retry. A reversed attempt keeps its own state.
 //!
 //! Every transition not drawn above is refused with [`IllegalTransition`]. Persistence applies the
 //! result with a conditional update (`… WHERE status = <from>`), so two concurrent deliveries of one
@@ -100,6 +105,10 @@ status_enum!(
         Paid => "paid",
         /// The gateway reversed the payment that settled it.
         Reversed => "reversed",
+        /// Cancelled from the back office before anything was paid. Final: it cannot be paid.
+        Void => "void",
+        /// Its whole amount was refunded from the back office. Final.
+        Refunded => "refunded",
     }
 );
 
@@ -136,6 +145,10 @@ pub enum InvoiceEvent {
     AttemptEnded,
     /// The gateway reversed the settling payment.
     PaymentReversed,
+    /// A person voided it in the back office.
+    Voided,
+    /// The whole amount paid was refunded from the back office.
+    FullyRefunded,
 }
 
 impl InvoiceEvent {
@@ -145,6 +158,8 @@ impl InvoiceEvent {
             InvoiceEvent::AttemptSucceeded => "attempt succeeded",
             InvoiceEvent::AttemptEnded => "attempt ended",
             InvoiceEvent::PaymentReversed => "payment reversed",
+            InvoiceEvent::Voided => "voided",
+            InvoiceEvent::FullyRefunded => "fully refunded",
         }
     }
 }
@@ -167,10 +182,12 @@ impl InvoiceStatus {
             (S::Unpaid | S::Pending, E::AttemptSucceeded) => Ok(S::Paid),
             (S::Pending, E::AttemptEnded) => Ok(S::Unpaid),
             (S::Paid, E::PaymentReversed) => Ok(S::Reversed),
-            (S::Unpaid, E::AttemptEnded | E::PaymentReversed)
-            | (S::Pending, E::AttemptStarted | E::PaymentReversed)
-            | (S::Paid, E::AttemptStarted | E::AttemptSucceeded | E::AttemptEnded)
-            | (S::Reversed, _) => Err(IllegalTransition {
+            (S::Unpaid, E::Voided) => Ok(S::Void),
+            (S::Paid, E::FullyRefunded) => Ok(S::Refunded),
+            (S::Unpaid, E::AttemptEnded | E::PaymentReversed | E::FullyRefunded)
+            | (S::Pending, E::AttemptStarted | E::PaymentReversed | E::Voided | E::FullyRefunded)
+            | (S::Paid, E::AttemptStarted | E::AttemptSucceeded | E::AttemptEnded | E::Voided)
+            | (S::Reversed | S::Void | S::Refunded, _) => Err(IllegalTransition {
                 machine: "invoice",
                 from: self.as_str(),
                 event: event.name(),
@@ -182,6 +199,43 @@ impl InvoiceStatus {
     #[must_use]
     pub const fn accepts_payment(self) -> bool {
         matches!(self, InvoiceStatus::Unpaid)
+    }
+}
+
+/// A person's decision on an attempt under `review` (the back office's "resolve"). Kept apart from
+/// [`AttemptEvent`] so that no automatic path (a notification, a reconciliation, a retry) can
+/// even name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewDecision {
+    /// The money arrived and belongs to this invoice: the attempt is `completed`.
+    Completed,
+    /// The attempt did not pay this invoice (or its money was given back): `failed`.
+    Failed,
+}
+
+impl ReviewDecision {
+    /// The lower-case name used in forms and the audit log.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ReviewDecision::Completed => "completed",
+            ReviewDecision::Failed => "failed",
+        }
+    }
+}
+
+impl FromStr for ReviewDecision {
+    type Err = UnknownStatus;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "completed" => Ok(ReviewDecision::Completed),
+            "failed" => Ok(ReviewDecision::Failed),
+            other => Err(UnknownStatus {
+                machine: "review decision",
+                value: other.to_owned(),
+            }),
+        }
     }
 }
 
@@ -254,6 +308,29 @@ impl AttemptStatus {
         }
     }
 
+    /// The state after a person's `decision` on an attempt under review; refused from any other
+    /// state.
+    ///
+    /// ```
+    /// use wetech_domain::{AttemptStatus, ReviewDecision};
+    /// assert_eq!(AttemptStatus::Review.resolve(ReviewDecision::Failed), Ok(AttemptStatus::Failed));
+    /// assert!(AttemptStatus::Pending.resolve(ReviewDecision::Completed).is_err());
+    /// ```
+    pub fn resolve(self, decision: ReviewDecision) -> Result<AttemptStatus, IllegalTransition> {
+        match (self, decision) {
+            (AttemptStatus::Review, ReviewDecision::Completed) => Ok(AttemptStatus::Completed),
+            (AttemptStatus::Review, ReviewDecision::Failed) => Ok(AttemptStatus::Failed),
+            _ => Err(IllegalTransition {
+                machine: "payment attempt",
+                from: self.as_str(),
+                event: match decision {
+                    ReviewDecision::Completed => "resolved as completed",
+                    ReviewDecision::Failed => "resolved as failed",
+                },
+            }),
+        }
+    }
+
     /// Whether the attempt can still change because of a gateway answer. (`review` is not: it
     /// waits for a person.)
     #[must_use]
@@ -287,17 +364,57 @@ mod tests {
             paid.apply(InvoiceEvent::PaymentReversed).unwrap(),
             InvoiceStatus::Reversed
         );
-        for e in [
-            InvoiceEvent::AttemptStarted,
-            InvoiceEvent::AttemptSucceeded,
-            InvoiceEvent::AttemptEnded,
-            InvoiceEvent::PaymentReversed,
-        ] {
+        for e in INVOICE_EVENTS {
+            for end in [
+                InvoiceStatus::Reversed,
+                InvoiceStatus::Void,
+                InvoiceStatus::Refunded,
+            ] {
+                assert!(end.apply(e).is_err(), "{end} is final");
+            }
+        }
+    }
+
+    #[test]
+    fn only_an_unpaid_invoice_is_voided_and_only_a_paid_one_refunded() {
+        use InvoiceEvent as E;
+        use InvoiceStatus as S;
+        assert_eq!(S::Unpaid.apply(E::Voided), Ok(S::Void));
+        assert_eq!(S::Paid.apply(E::FullyRefunded), Ok(S::Refunded));
+        for from in [S::Pending, S::Paid, S::Reversed, S::Void, S::Refunded] {
+            assert!(from.apply(E::Voided).is_err(), "voided while {from}");
+        }
+        for from in [S::Unpaid, S::Pending, S::Reversed, S::Void, S::Refunded] {
             assert!(
-                InvoiceStatus::Reversed.apply(e).is_err(),
-                "reversed is final"
+                from.apply(E::FullyRefunded).is_err(),
+                "refunded while {from}"
             );
         }
+        assert!(!S::Void.accepts_payment(), "a void invoice cannot be paid");
+        assert!(!S::Refunded.accepts_payment());
+        assert_eq!("void".parse::<S>(), Ok(S::Void));
+        assert_eq!("refunded".parse::<S>(), Ok(S::Refunded));
+    }
+
+    #[test]
+    fn a_review_is_left_only_by_a_persons_decision() {
+        use AttemptStatus as S;
+        assert_eq!(
+            S::Review.resolve(ReviewDecision::Completed),
+            Ok(S::Completed)
+        );
+        assert_eq!(S::Review.resolve(ReviewDecision::Failed), Ok(S::Failed));
+        for from in S::ALL.iter().filter(|s| **s != S::Review) {
+            for d in [ReviewDecision::Completed, ReviewDecision::Failed] {
+                let err = from.resolve(d).unwrap_err();
+                assert_eq!(err.from, from.as_str());
+            }
+        }
+        assert_eq!(
+            "failed".parse::<ReviewDecision>(),
+            Ok(ReviewDecision::Failed)
+        );
+        assert!("review".parse::<ReviewDecision>().is_err());
     }
 
     #[test]
@@ -343,12 +460,16 @@ mod tests {
 
     use proptest::prelude::*;
 
-    const INVOICE_EVENTS: [InvoiceEvent; 4] = [
+    const INVOICE_EVENTS: [InvoiceEvent; 6] = [
         InvoiceEvent::AttemptStarted,
         InvoiceEvent::AttemptSucceeded,
         InvoiceEvent::AttemptEnded,
         InvoiceEvent::PaymentReversed,
+        InvoiceEvent::Voided,
+        InvoiceEvent::FullyRefunded,
     ];
+    /// Every event that something automatic (a notification, a reconciliation, a retry) may
+    /// apply to an attempt: all of them. A person's decision is not an [`AttemptEvent`].
     const ATTEMPT_EVENTS: [AttemptEvent; 6] = [
         AttemptEvent::GatewayAccepted,
         AttemptEvent::Failed,
@@ -376,16 +497,28 @@ mod tests {
         /// Events arrive in any order and any number of times (duplicated, stale, concurrent
         /// deliveries); refused ones leave the state as it was, as the conditional update does.
         #[test]
-        fn paid_is_left_only_by_a_reversal(start in 0..InvoiceStatus::ALL.len(), events in invoice_events()) {
+        fn paid_is_left_only_by_a_reversal_or_a_full_refund(start in 0..InvoiceStatus::ALL.len(), events in invoice_events()) {
             let mut state = InvoiceStatus::ALL[start];
             for event in events {
                 match state.apply(event) {
                     Ok(next) => {
                         if state == InvoiceStatus::Paid {
-                            prop_assert_eq!(event, InvoiceEvent::PaymentReversed);
-                            prop_assert_eq!(next, InvoiceStatus::Reversed);
+                            prop_assert!(
+                                matches!(
+                                    (event, next),
+                                    (InvoiceEvent::PaymentReversed, InvoiceStatus::Reversed)
+                                        | (InvoiceEvent::FullyRefunded, InvoiceStatus::Refunded)
+                                ),
+                                "{:?} from paid", event
+                            );
                         }
-                        prop_assert_ne!(state, InvoiceStatus::Reversed, "reversed is final");
+                        prop_assert!(
+                            !matches!(state, InvoiceStatus::Reversed | InvoiceStatus::Void | InvoiceStatus::Refunded),
+                            "{} is final", state
+                        );
+                        if next == InvoiceStatus::Void {
+                            prop_assert_eq!((state, event), (InvoiceStatus::Unpaid, InvoiceEvent::Voided));
+                        }
                         if next == InvoiceStatus::Paid {
                             prop_assert_eq!(event, InvoiceEvent::AttemptSucceeded);
                         }
@@ -471,9 +604,10 @@ mod tests {
             }
         }
 
-        /// Nothing automatic leaves `review`: every event is refused there.
+        /// Nothing automatic leaves `review`: every event is refused there (only
+        /// [`AttemptStatus::resolve`], a person's decision, does).
         #[test]
-        fn review_is_left_by_no_event(start in 0..AttemptStatus::ALL.len(), events in attempt_events()) {
+        fn review_is_left_by_no_automatic_event(start in 0..AttemptStatus::ALL.len(), events in attempt_events()) {
             let mut state = AttemptStatus::ALL[start];
             let mut in_review = state == AttemptStatus::Review;
             for event in events {

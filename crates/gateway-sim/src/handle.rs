@@ -68,6 +68,8 @@ pub struct OrderView {
     pub amount: Amount,
     /// `PENDING`, `COMPLETED`, `FAILED` or `REVERSED`.
     pub status: &'static str,
+    /// The amount of the refund requested for it (Pesapal takes one per payment), if any.
+    pub refund_requested: Option<Amount>,
 }
 
 /// A snapshot of a simulated AzamPay transaction.

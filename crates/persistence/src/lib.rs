@@ -35,7 +35,7 @@ pub use repo::{
     services,
 };
 // The back office's repositories (docs/back-office.md).
-pub use repo::{audit, dashboard, lead_status, login_failures, staff, staff_sessions};
+pub use repo::{audit, dashboard, lead_status, login_failures, refunds, staff, staff_sessions};
 pub use repo::{invoice_list, lead_list, search};
 pub use settings::{
     DEFAULT_CONNECT_TIMEOUT_SECS, DEFAULT_DATABASE_URL, DEFAULT_POSTGRES_POOL_SIZE,

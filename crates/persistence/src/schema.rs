@@ -243,3 +243,27 @@ diesel::allow_tables_to_appear_in_same_query!(
     lead_status_history,
 );
 diesel::allow_tables_to_appear_in_same_query!(lead_status_history, leads);
+
+// The back office's money actions (migration 2026-12-03-000005_refunds, docs/back-office.md).
+
+diesel::table! {
+    /// Refunds of payment attempts: asked of the gateway, or recorded as made outside.
+    refunds (id) {
+        id -> BigInt,
+        attempt_id -> BigInt,
+        amount_minor -> BigInt,
+        currency -> Text,
+        reason -> Text,
+        staff_id -> Nullable<BigInt>,
+        state -> Text,
+        gateway_answer -> Nullable<Text>,
+        external_reference -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(refunds -> payment_attempts (attempt_id));
+diesel::joinable!(refunds -> staff_accounts (staff_id));
+diesel::allow_tables_to_appear_in_same_query!(refunds, payment_attempts);
+diesel::allow_tables_to_appear_in_same_query!(refunds, invoices);
+diesel::allow_tables_to_appear_in_same_query!(refunds, staff_accounts);

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod admin;
+mod admin_actions;
 mod admin_exports;
 mod admin_leads;
 mod admin_records;

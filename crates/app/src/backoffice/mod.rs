@@ -19,10 +19,14 @@
 //! | [`export`] | the CSV exports' chunks and their audit entry ([`Export`]) |
 //! | [`lists`] | the lists' pages and their filters ([`Page`]) |
 //! | [`records`] | one lead, client or invoice with what its page shows |
+//! | [`audited`] | another crate's change with its audit entry ([`BackOffice::audited`]) |
+//! | [`actions`] | the money actions: void, resolve a review, recheck, refund (on [`crate::UseCases`]) |
 //! | [`error`] | [`StaffError`] |
 
 pub mod accounts;
+pub mod actions;
 pub mod audit;
+pub mod audited;
 pub mod dashboard;
 pub mod error;
 pub mod export;
@@ -40,7 +44,9 @@ use std::time::Duration;
 use wetech_persistence::UnitOfWork;
 
 pub use accounts::{AccountDisabled, NewStaffAccount, StaffAccount};
+pub use actions::{InvoiceTarget, PaymentTarget, RefundDone, RefundInput};
 pub use audit::{Actor, AuditEntry};
+pub use audited::Audited;
 pub use dashboard::Dashboard;
 pub use error::StaffError;
 pub use export::{EXPORT_CHUNK, Export};

@@ -210,7 +210,11 @@ impl Model {
         later: bool,
     ) -> StartExpect {
         match self.invoices[inv].status {
-            InvoiceStatus::Paid | InvoiceStatus::Reversed => return StartExpect::Conflict,
+            // The model never voids or refunds; the arms say what the code does if it did.
+            InvoiceStatus::Paid
+            | InvoiceStatus::Reversed
+            | InvoiceStatus::Void
+            | InvoiceStatus::Refunded => return StartExpect::Conflict,
             InvoiceStatus::Pending => {
                 let open: Vec<usize> = (0..self.attempts.len())
                     .filter(|&a| {
@@ -283,7 +287,10 @@ impl Model {
                             invoice.paid_by = Some(a);
                             invoice.settlements += 1;
                         }
-                        InvoiceStatus::Paid | InvoiceStatus::Reversed => {
+                        InvoiceStatus::Paid
+                        | InvoiceStatus::Reversed
+                        | InvoiceStatus::Void
+                        | InvoiceStatus::Refunded => {
                             self.flag(a, Reason::PaidTwice);
                         }
                     }

@@ -64,7 +64,8 @@ struct Order {
     ipn_id: String,
     state: OrderState,
     created: DateTime<Utc>,
-    refund_requested: bool,
+    /// The amount of the one refund requested for it, once requested.
+    refund: Option<Amount>,
     cancelled: bool,
 }
 
@@ -91,6 +92,7 @@ impl PesapalState {
             merchant_reference: o.merchant_reference.clone(),
             amount: o.amount,
             status: status_word(&o.state),
+            refund_requested: o.refund,
         })
     }
 
@@ -431,7 +433,7 @@ fn submit_order(state: &Arc<State>, req: &HttpRequest, body: &[u8]) -> HttpRespo
             ipn_id,
             state: OrderState::Pending,
             created: Utc::now(),
-            refund_requested: false,
+            refund: None,
             cancelled: false,
         },
     );
@@ -547,7 +549,7 @@ fn refund(state: &Arc<State>, r: &wire::RefundRequest) -> HttpResponse {
     let Some(o) = p.orders.values_mut().find(|o| matches!(&o.state, OrderState::Completed { code: c, .. } if *c == code && !code.is_empty())) else {
         return simple("500", "No completed payment with this confirmation code");
     };
-    if o.refund_requested {
+    if o.refund.is_some() {
         return simple(
             "500",
             "A refund has already been requested for this payment",
@@ -563,7 +565,7 @@ fn refund(state: &Arc<State>, r: &wire::RefundRequest) -> HttpResponse {
     if !is_card && amount.minor() != o.amount.minor() {
         return simple("500", "Mobile money payments can only be refunded in full");
     }
-    o.refund_requested = true;
+    o.refund = Some(amount);
     simple("200", "Refund request successfully")
 }
 

@@ -53,6 +53,8 @@ struct Inner {
     ipn_setup: tokio::sync::Mutex<()>,
     /// Orders a CancelOrder was sent for (see [`PesapalClient::cancel_order`]).
     cancels_sent: std::sync::Mutex<HashSet<String>>,
+    /// Confirmation codes a RefundRequest was sent for (see [`PesapalClient::refund`]).
+    refunds_sent: std::sync::Mutex<HashSet<String>>,
 }
 
 impl fmt::Debug for PesapalClient {
@@ -129,6 +131,7 @@ impl PesapalClient {
                 ipn_url,
                 ipn_setup: tokio::sync::Mutex::new(()),
                 cancels_sent: std::sync::Mutex::default(),
+                refunds_sent: std::sync::Mutex::default(),
             }),
         })
     }
@@ -484,27 +487,43 @@ impl PesapalClient {
         parsed.into_report(id)
     }
 
-    /// `POST Transactions/RefundRequest`. `Ok` means queued for the merchant's approval; the
-    /// message is Pesapal's.
+    /// `POST Transactions/RefundRequest`. `Ok` means queued for the merchant's approval (not
+    /// paid out yet); the message is Pesapal's. Pesapal takes one refund per payment and the
+    /// call is not idempotent (docs/payments.md, "Refunds"), so, as with
+    /// [`PesapalClient::cancel_order`], it is sent at most once per confirmation code by this
+    /// client: never retried by the transport, and a second call for a payment whose refund may
+    /// have reached Pesapal is refused here, unsent, as [`GatewayError::Rejected`] with code
+    /// `refund_already_sent`. Only an error that proves nothing reached Pesapal lets a later
+    /// call send it. Pesapal's own refusal (`"status": "500"`) is [`GatewayError::Rejected`]
+    /// with code `status_500` and Pesapal's message.
     pub async fn refund(&self, refund: &RefundRequest) -> Result<String, GatewayError> {
-        if refund.confirmation_code.trim().is_empty() || refund.amount.minor() <= 0 {
+        let code = refund.confirmation_code.trim();
+        if code.is_empty() || code.len() > 100 || refund.amount.minor() <= 0 {
             return Err(GatewayError::InvalidRequest(
                 "refund needs a confirmation code and a positive amount".into(),
             ));
         }
+        if !sent_once(&self.inner.refunds_sent).insert(code.to_owned()) {
+            return Err(GatewayError::Rejected {
+                code: "refund_already_sent".into(),
+                message: "a refund was already requested for this payment".into(),
+            });
+        }
         let body = wire::RefundWire {
-            confirmation_code: refund.confirmation_code.trim(),
+            confirmation_code: code,
             amount: refund.amount.to_decimal_string(),
             username: &refund.username,
             remarks: &refund.remarks,
         };
         let endpoint = join(&self.inner.base, REFUND_PATH);
-        let resp = self
+        let result = self
             .authed("Transactions/RefundRequest", Idempotency::Once, |c| {
                 c.post(&endpoint).json(&body)
             })
-            .await?;
-        simple_answer(&resp, "RefundRequest")
+            .await
+            .and_then(|resp| simple_answer(&resp, "RefundRequest"));
+        forget_unsent(&self.inner.refunds_sent, code, &result);
+        result
     }
 
     /// `POST Transactions/CancelOrder` (pending or failed orders only). Pesapal accepts a
@@ -525,7 +544,7 @@ impl PesapalClient {
                 "order tracking id is empty or too long".into(),
             ));
         }
-        if !self.cancels().insert(id.to_owned()) {
+        if !sent_once(&self.inner.cancels_sent).insert(id.to_owned()) {
             return Err(GatewayError::Rejected {
                 code: "cancel_already_sent".into(),
                 message: "a cancellation was already sent for this order; query its status".into(),
@@ -541,20 +560,31 @@ impl PesapalClient {
             })
             .await
             .and_then(|resp| simple_answer(&resp, "CancelOrder"));
-        if let Err(e) = &result
-            && !e.may_have_reached_gateway()
-            && !matches!(e, GatewayError::Rejected { .. })
-        {
-            self.cancels().remove(id);
-        }
+        forget_unsent(&self.inner.cancels_sent, id, &result);
         result
     }
+}
 
-    fn cancels(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
-        self.inner
-            .cancels_sent
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+/// The keys a call that is sent at most once was sent for.
+fn sent_once(
+    set: &std::sync::Mutex<HashSet<String>>,
+) -> std::sync::MutexGuard<'_, HashSet<String>> {
+    set.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Takes `key` out of `set` again when `result` proves the call never reached the gateway (so a
+/// later call may send it); a refusal by the gateway or an unknown outcome keeps it.
+fn forget_unsent<T>(
+    set: &std::sync::Mutex<HashSet<String>>,
+    key: &str,
+    result: &Result<T, GatewayError>,
+) {
+    if let Err(e) = result
+        && !e.may_have_reached_gateway()
+        && !matches!(e, GatewayError::Rejected { .. })
+    {
+        sent_once(set).remove(key);
     }
 }
 

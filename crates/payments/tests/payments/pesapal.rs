@@ -677,6 +677,51 @@ async fn cancel_order_is_sent_at_most_once_per_order() {
     sim.stop().await;
 }
 
+/// RefundRequest is not idempotent and Pesapal takes one refund per payment: a 5xx is not
+/// retried by the transport, and a second refund of the same payment from this client is not
+/// sent at all (docs/payments.md, "Refunds").
+#[tokio::test]
+async fn refund_request_is_sent_at_most_once_per_payment() {
+    let sim = spawn_sim();
+    let client = pesapal_ready(&sim, "http://127.0.0.1:9/ipn", IpnNotificationType::Get).await;
+    let paid = client
+        .start_checkout(&pesapal_checkout("INV-RX-1", "1000.00"))
+        .await
+        .unwrap();
+    sim.handle()
+        .complete_pesapal_order(&paid.gateway_reference)
+        .unwrap();
+    let GatewayStatus::Completed(d) = client
+        .query_status(&query(&paid.gateway_reference))
+        .await
+        .unwrap()
+        .status
+    else {
+        panic!()
+    };
+    let refund = RefundRequest {
+        confirmation_code: d.confirmation_code.clone(),
+        amount: tzs("1000.00"),
+        username: "admin@wetech".into(),
+        remarks: "paid twice".into(),
+    };
+    sim.handle().fail_next(Endpoint::PesapalRefund, 1, 503);
+    let err = client.refund(&refund).await.unwrap_err();
+    assert!(matches!(err, GatewayError::Unavailable { .. }), "{err:?}");
+    assert_eq!(sim.handle().calls(Endpoint::PesapalRefund), 1);
+    let again = client.clone().refund(&refund).await;
+    assert!(
+        matches!(&again, Err(GatewayError::Rejected { code, .. }) if code == "refund_already_sent"),
+        "{again:?}"
+    );
+    assert_eq!(
+        sim.handle().calls(Endpoint::PesapalRefund),
+        1,
+        "not sent again"
+    );
+    sim.stop().await;
+}
+
 /// Only an error that proves nothing reached Pesapal leaves the cancellation unsent.
 #[tokio::test]
 async fn a_cancellation_that_never_left_may_be_sent_later() {

@@ -208,6 +208,99 @@ macro_rules! on_empty_databases {
     )*};
 }
 
+/// `2026-12-03-000005_refunds` keeps every invoice (rebuilt on SQLite for its new CHECK): ids,
+/// the sequence, the attempts' foreign keys still name `invoices`; `void` and `refunded` are
+/// accepted after it, a refund row can be written; `down.sql` maps them back.
+fn the_refunds_migration_keeps_every_invoice(db: &TestDb) {
+    let mut conn = db.conn();
+    let names = migration_names(db.backend()).unwrap();
+    let refunds_at = names
+        .iter()
+        .position(|n| n == "2026-12-03-000005_refunds")
+        .unwrap();
+    for _ in 0..refunds_at {
+        run_next_migration(&mut conn).unwrap();
+    }
+    for sql in [
+        "INSERT INTO clients (id, email, email_normalized, name, phone, created_at, updated_at) \
+         VALUES (7, 'a@b.tz', 'a@b.tz', 'A', '+255700000000', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+        "INSERT INTO invoices (id, public_id, number, client_id, service_code, service_name, amount_minor, \
+         currency, status, issued_at, paid_at, updated_at) VALUES \
+         (7, 'pub7', 'INV-2026-000007', 7, 'WEB-BASIC', 'W', 100, 'TZS', 'paid', '2026-01-01 00:00:00', '2026-01-02 00:00:00', '2026-01-02 00:00:00'), \
+         (8, 'pub8', 'INV-2026-000008', 7, 'HOSTING', 'H', 300, 'TZS', 'unpaid', '2026-01-01 00:00:00', NULL, '2026-01-01 00:00:00')",
+        "INSERT INTO payment_attempts (id, invoice_id, merchant_reference, gateway, amount_minor, currency, \
+         status, created_at, updated_at) VALUES (40, 7, 'WT-M-1', 'pesapal', 100, 'TZS', 'completed', \
+         '2026-01-01 00:00:00', '2026-01-02 00:00:00')",
+    ] {
+        diesel::sql_query(sql).execute(&mut conn).unwrap();
+    }
+    let state = |conn: &mut DbConnection| {
+        lines(
+            conn,
+            "SELECT CAST(id AS TEXT) || ' ' || number || ' ' || status || ' ' || COALESCE(CAST(paid_at AS TEXT), '-') AS line FROM invoices",
+        )
+    };
+    let before = state(&mut conn);
+    run_next_migration(&mut conn).unwrap();
+    assert_eq!(state(&mut conn), before);
+    if db.backend() == Backend::Sqlite {
+        assert_eq!(
+            lines(
+                &mut conn,
+                "SELECT \"table\" AS line FROM pragma_foreign_key_list('payment_attempts')"
+            ),
+            ["invoices"]
+        );
+        assert!(
+            lines(
+                &mut conn,
+                "SELECT \"table\" AS line FROM pragma_foreign_key_check"
+            )
+            .is_empty()
+        );
+        diesel::sql_query("INSERT INTO invoices (public_id, number, client_id, service_code, service_name, amount_minor, \
+         currency, status, issued_at, updated_at) VALUES ('pub9', 'INV-2026-000009', 7, 'W', 'W', 1, 'TZS', 'unpaid', \
+         '2026-01-03 00:00:00', '2026-01-03 00:00:00')")
+            .execute(&mut conn)
+            .unwrap();
+        assert_eq!(
+            lines(
+                &mut conn,
+                "SELECT CAST(id AS TEXT) AS line FROM invoices WHERE public_id = 'pub9'"
+            ),
+            ["9"],
+            "the sequence carries on"
+        );
+        diesel::sql_query("DELETE FROM invoices WHERE public_id = 'pub9'")
+            .execute(&mut conn)
+            .unwrap();
+    }
+    for sql in [
+        "UPDATE invoices SET status = 'refunded' WHERE id = 7",
+        "UPDATE invoices SET status = 'void' WHERE id = 8",
+        "INSERT INTO refunds (attempt_id, amount_minor, currency, reason, state, gateway_answer, created_at) \
+         VALUES (40, 100, 'TZS', 'asked', 'requested', 'Refund request successfully', '2026-01-03 00:00:00')",
+    ] {
+        diesel::sql_query(sql).execute(&mut conn).unwrap();
+    }
+    assert!(
+        diesel::sql_query("UPDATE invoices SET status = 'gone' WHERE id = 8")
+            .execute(&mut conn)
+            .is_err(),
+        "the CHECK still refuses unknown states"
+    );
+    assert!(
+        diesel::sql_query(
+            "INSERT INTO refunds (attempt_id, amount_minor, currency, reason, state, created_at) \
+         VALUES (40, 1, 'TZS', 'x', 'maybe', '2026-01-03 00:00:00')"
+        )
+        .execute(&mut conn)
+        .is_err()
+    );
+    revert_last_migration(&mut conn).unwrap();
+    assert_eq!(state(&mut conn), before, "void → unpaid, refunded → paid");
+}
+
 /// `2026-12-03-000001_attempt_review` keeps every row: an attempt flagged for review goes to
 /// `review` with its reason in the new history (a reversed one keeps its state), the sequences
 /// carry on, events still point at their attempts; `down.sql` gives the flag back.
@@ -310,7 +403,8 @@ fn the_review_migration_keeps_every_row(db: &TestDb) {
 on_empty_databases!(
     down_reverses_up,
     concurrent_migrators_apply_once,
-    the_review_migration_keeps_every_row
+    the_review_migration_keeps_every_row,
+    the_refunds_migration_keeps_every_invoice
 );
 
 wetech_test_db::backend_tests! {

@@ -15,9 +15,13 @@
 //! | `GET /admin/payments?state=…` | [`payments`] |
 //! | `GET /admin/leads.csv`, `GET /admin/invoices.csv` | [`export`] |
 //! | the lists' query strings and page links | [`list_query`] |
+//! | `GET`/`POST /admin/catalog` — the catalogue editor (admin) | [`catalog`] |
+//! | `GET`/`POST /admin/payments/{id}/recheck|refund|resolve`, `/admin/invoices/{public_id}/void` | [`actions`] |
 //! | the session cookie, the extractors, `next`, the refusals | [`session`] |
 
+pub mod actions;
 pub mod audit;
+pub mod catalog;
 pub mod clients;
 pub mod dashboard;
 pub mod export;
@@ -108,6 +112,41 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource(
                 "/payments",
                 [(Method::GET, web::to(payments::list))],
+            ))
+            .service(resource(
+                "/catalog",
+                [
+                    (Method::GET, web::to(catalog::catalog_page)),
+                    (Method::POST, web::to(catalog::edit)),
+                ],
+            ))
+            .service(resource(
+                "/payments/{id}/recheck",
+                [
+                    (Method::GET, web::to(actions::recheck_form)),
+                    (Method::POST, web::to(actions::recheck)),
+                ],
+            ))
+            .service(resource(
+                "/payments/{id}/refund",
+                [
+                    (Method::GET, web::to(actions::refund_form)),
+                    (Method::POST, web::to(actions::refund)),
+                ],
+            ))
+            .service(resource(
+                "/payments/{id}/resolve",
+                [
+                    (Method::GET, web::to(actions::resolve_form)),
+                    (Method::POST, web::to(actions::resolve)),
+                ],
+            ))
+            .service(resource(
+                "/invoices/{public_id}/void",
+                [
+                    (Method::GET, web::to(actions::void_form)),
+                    (Method::POST, web::to(actions::void)),
+                ],
             ))
             .default_service(web::to(crate::routes::not_found)),
     );

@@ -59,6 +59,8 @@ pub const fn status_label(status: InvoiceStatus) -> &'static str {
         InvoiceStatus::Pending => "Payment under way",
         InvoiceStatus::Paid => "Paid",
         InvoiceStatus::Reversed => "Reversed",
+        InvoiceStatus::Void => "Cancelled",
+        InvoiceStatus::Refunded => "Refunded",
     }
 }
 

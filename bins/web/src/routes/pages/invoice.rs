@@ -102,7 +102,10 @@ pub fn render_invoice(
     let (can_pay, pending) = match inv.status {
         InvoiceStatus::Unpaid => (true, false),
         InvoiceStatus::Pending => (true, true),
-        InvoiceStatus::Paid | InvoiceStatus::Reversed => (false, false),
+        InvoiceStatus::Paid
+        | InvoiceStatus::Reversed
+        | InvoiceStatus::Void
+        | InvoiceStatus::Refunded => (false, false),
     };
     let open_gateway = inv
         .payments
