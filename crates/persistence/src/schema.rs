@@ -243,3 +243,27 @@ diesel::allow_tables_to_appear_in_same_query!(
     lead_status_history,
 );
 diesel::allow_tables_to_appear_in_same_query!(lead_status_history, leads);
+
+diesel::table! {
+    /// The transactional outbox of e-mail: one row per message, written with its cause.
+    outbox_messages (id) {
+        id -> BigInt,
+        event_key -> Text,
+        recipient_role -> Text,
+        kind -> Text,
+        to_address -> Nullable<Text>,
+        language -> Text,
+        facts -> Text,
+        attachment -> Nullable<Text>,
+        subject -> Nullable<Text>,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        server_answer -> Nullable<Text>,
+        created_at -> Timestamp,
+        queued_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}

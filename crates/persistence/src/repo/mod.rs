@@ -13,6 +13,7 @@ pub mod invoices;
 pub mod lead_status;
 pub mod leads;
 pub mod login_failures;
+pub mod outbox;
 pub mod services;
 pub mod staff;
 pub mod staff_sessions;

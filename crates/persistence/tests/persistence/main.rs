@@ -13,6 +13,7 @@ mod events;
 mod idempotency;
 mod invoices;
 mod migrations;
+mod outbox;
 mod record_lead;
 mod services;
 mod support;
