@@ -510,3 +510,23 @@ pub fn list_all(conn: &mut DbConnection) -> Result<Vec<OutboxRow>, PersistenceEr
         .select(OutboxRow::as_select())
         .load(conn)?)
 }
+
+/// Hands message `id` back unsent (a sender stopping before it got to it): `waiting` again at
+/// once, the try not counted. Returns whether the claim still held.
+///
+/// # Errors
+/// A database error.
+pub fn release(
+    conn: &mut DbConnection,
+    id: i64,
+    lease_until: NaiveDateTime,
+) -> Result<bool, PersistenceError> {
+    let n = diesel::update(held!(id, lease_until))
+        .set((
+            outbox_messages::state.eq("waiting"),
+            outbox_messages::lease_until.eq(None::<NaiveDateTime>),
+            outbox_messages::attempts.eq(outbox_messages::attempts - 1),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
