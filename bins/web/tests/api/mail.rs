@@ -168,6 +168,13 @@ async fn a_stalled_mail_server_never_slows_a_lead_and_gets_every_message_once_la
     })
     .await
     .unwrap();
+    // A first lead, and the sender is stuck in a conversation with the hung server.
+    app.submit_lead("stalled-first@example.com").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sink.connections() == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(sink.connections() > 0, "the sender is trying");
     let mut slowest = Duration::ZERO;
     for n in 0..5 {
         let started = Instant::now();
@@ -178,17 +185,77 @@ async fn a_stalled_mail_server_never_slows_a_lead_and_gets_every_message_once_la
         slowest < Duration::from_millis(900),
         "a lead took {slowest:?} with the mail server hung"
     );
-    assert!(sink.connections() > 0, "the sender was trying meanwhile");
     sink.stall(false);
-    let rows = all_sent(&app, 10).await;
+    let rows = all_sent(&app, 12).await;
     assert!(rows.iter().all(|r| r.state == "sent"), "{rows:?}");
-    let received = sink.wait_for(10, Duration::from_secs(5)).await;
-    assert_eq!(received.len(), 10);
+    let received = sink.wait_for(12, Duration::from_secs(5)).await;
+    assert_eq!(received.len(), 12);
     let mut ids: Vec<_> = received
         .iter()
         .map(|m| m.header("Message-ID").unwrap())
         .collect();
     ids.sort();
     ids.dedup();
-    assert_eq!(ids.len(), 10, "each once");
+    assert_eq!(ids.len(), 12, "each once");
+}
+
+/// `/health/`'s `mail` check warns (never fails) on a message waiting over 15 minutes and on a
+/// failed one; with the transport `off` messages wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_health_mail_check_warns_on_old_or_failed_messages_and_never_fails() {
+    let app = spawn_app_with(wetech_persistence::Backend::Sqlite, |s| {
+        s.mail.transport = Some(wetech_mail::TransportKind::Off);
+    })
+    .await
+    .unwrap();
+    let health = || async {
+        let resp = app.get("/health/").await;
+        assert_eq!(resp.status(), 200, "mail trouble never takes the site out");
+        resp.json::<Value>().await.unwrap()
+    };
+    let body = health().await;
+    assert_eq!(body["checks"]["mail"]["status"], "pass", "{body}");
+    let facts = outbox::Facts::UndeliveredStaff {
+        message_id: 1,
+        failed_kind: "receipt-customer".into(),
+        to: "a@example.com".into(),
+        error: "550".into(),
+    };
+    let now = wetech_persistence::now_utc();
+    outbox::enqueue(
+        &mut app.db.conn(),
+        &outbox::NewMessage {
+            event_key: "old",
+            role: outbox::RecipientRole::Staff,
+            to_address: None,
+            language: "en",
+            facts: &facts,
+            attachment: None,
+            now: now - chrono::Duration::minutes(20),
+        },
+    )
+    .unwrap();
+    let body = health().await;
+    assert_eq!(body["status"], "warn", "{body}");
+    assert_eq!(body["checks"]["mail"]["status"], "warn");
+    assert_eq!(body["checks"]["mail"]["waiting"], 1);
+    assert!(
+        body["checks"]["mail"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("15 minutes")
+    );
+    let lease = now + chrono::Duration::minutes(5);
+    let mut conn = app.db.conn();
+    let row = &outbox::claim(&mut conn, now, lease, 1).unwrap()[0];
+    assert!(outbox::mark_failed(&mut conn, row.id, lease, "550", Some("550")).unwrap());
+    let body = health().await;
+    assert_eq!(body["checks"]["mail"]["status"], "warn");
+    assert_eq!(body["checks"]["mail"]["failed"], 1);
+    assert!(
+        body["checks"]["mail"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("failed")
+    );
 }
