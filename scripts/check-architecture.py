@@ -38,10 +38,12 @@ FORBIDDEN = {
     ],
     "wetech-persistence": ["actix-web", "reqwest", "wetech-payments", "wetech-app", "wetech-ops"],
     "wetech-ops": ["actix-web", "wetech-app", "wetech-payments", "wetech-runtime"],
-    # The throwaway-database test support is only ever a dev-dependency.
-    "wetech-runtime": ["wetech-test-db"],
-    "wetech-web": ["wetech-test-db"],
-    "wetech-ops-cli": ["wetech-test-db"],
+    # The sender and the messages know the outbox, not the use cases or the web framework.
+    "wetech-mail": ["actix-web", "wetech-app", "wetech-payments", "wetech-ops", "wetech-test-db", "wetech-test-smtp"],
+    # The throwaway-database and SMTP test support are only ever dev-dependencies.
+    "wetech-runtime": ["wetech-test-db", "wetech-test-smtp"],
+    "wetech-web": ["wetech-test-db", "wetech-test-smtp"],
+    "wetech-ops-cli": ["wetech-test-db", "wetech-test-smtp"],
 }
 
 

@@ -49,6 +49,22 @@ pub enum Command {
     /// The back office's staff accounts (passwords are read from standard input, one line).
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// The e-mail outbox: what waits and what failed, and sending failed messages again.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Messages waiting, failed and sent, and how long the oldest has waited.
+    Status,
+    /// Make failed messages wait again (sent by the next sender round): those queued in the
+    /// last 7 days, or every failed one with --all.
+    Retry {
+        /// Every failed message, however old.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

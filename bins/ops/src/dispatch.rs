@@ -8,7 +8,7 @@ use clap::Parser as _;
 use crate::cli::{BackupAction, Cli, Command, PesapalCommand};
 use crate::context::Context;
 use crate::failure::{EXIT_USAGE, Outcome};
-use crate::{backup, database, health, payments, staff};
+use crate::{backup, database, health, mail, payments, staff};
 
 /// Parses `args` (the first one is the program name), runs the command, and returns the exit
 /// status.
@@ -84,6 +84,10 @@ fn dispatch(cli: &Cli) -> Outcome {
             let password = staff::password_for(&request, std::io::stdin().lock())?;
             let ctx = Context::load(cli, true)?;
             ctx.logged("staff", staff::run(&ctx.settings, &request, password, json))
+        }
+        Command::Mail(command) => {
+            let ctx = Context::load(cli, true)?;
+            ctx.logged("mail", mail::run(&ctx.settings, command, json))
         }
     }
 }

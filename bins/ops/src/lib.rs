@@ -16,6 +16,7 @@ mod dispatch;
 mod error_text;
 mod failure;
 mod health;
+mod mail;
 mod output;
 mod payments;
 mod staff;

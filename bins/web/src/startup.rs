@@ -31,6 +31,10 @@ pub struct Application {
     #[cfg(feature = "simulator")]
     simulator: Option<SimulatorHandle>,
     public_url: String,
+    /// The outbox sender, started by `run_until_stopped` and stopped after the server.
+    mail: wetech_mail::Sender,
+    /// How long the sender may take to finish the message it is sending when stopping.
+    mail_stop_timeout: std::time::Duration,
 }
 
 /// Origins a form may lead to by redirect: the Pesapal payment page's host (outside simulator
@@ -116,6 +120,18 @@ impl Application {
         );
 
         let production = settings.environment == Environment::Production;
+        let transport = wetech_mail::Transport::from_settings(&settings.mail, production)
+            .context("mail transport")?;
+        let mail = wetech_mail::Sender::new(
+            use_cases.unit_of_work().clone(),
+            transport,
+            &settings.mail,
+            &settings.company,
+            &public_url,
+        )
+        .context("mail settings")?;
+        let mail_stop_timeout =
+            settings.mail.smtp.send_timeout() + std::time::Duration::from_secs(5);
         let health = web::Data::new(wetech_runtime::health_context(&settings, pool.clone()));
         let app_data = web::Data::new(use_cases.clone());
         let csrf = web::Data::new(crate::csrf::Csrf::new(
@@ -193,6 +209,8 @@ impl Application {
             #[cfg(feature = "simulator")]
             simulator: simulator.map(|s| s.handle()),
             public_url,
+            mail,
+            mail_stop_timeout,
         })
     }
 
@@ -229,8 +247,22 @@ impl Application {
 
     /// Serves until SIGTERM / SIGINT (graceful: stops accepting, lets in-flight requests finish up to
     /// `server.shutdown_timeout_secs`).
+    ///
+    /// The e-mail sender runs beside the server; once the server has stopped it finishes the
+    /// message it is sending (within `mail.smtp.timeout_secs` × 3, plus a margin), hands the
+    /// rest of its batch back to the outbox, and ends.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let sender = tokio::spawn(self.mail.run(stopped));
+        let served = self.server.await;
+        let _ = stop.send(true);
+        if tokio::time::timeout(self.mail_stop_timeout, sender)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the e-mail sender did not stop in time; its claims lapse on their own");
+        }
+        served
     }
 }
 

@@ -432,7 +432,8 @@ impl Pending<'_> {
         }
     }
 
-    /// The receipt of the written lead, stored under its idempotency key when it has one.
+    /// The receipt of the written lead, stored under its idempotency key when it has one, and
+    /// the lead's messages in the outbox.
     fn finish(
         &self,
         tx: &mut DbConnection,
@@ -454,6 +455,27 @@ impl Pending<'_> {
                 ),
             },
         };
+        let lead = &self.job.lead;
+        crate::outbox::new_lead(
+            tx,
+            &crate::outbox::NewLeadMessages {
+                lead_id: recorded.lead_id,
+                name: lead.name.as_str(),
+                email: lead.email.as_str(),
+                phone: lead.phone.as_str(),
+                company: lead.company.as_ref().map(CompanyName::as_str),
+                service: &self.service.name,
+                message: lead
+                    .message
+                    .as_ref()
+                    .map(LeadMessage::as_str)
+                    .filter(|m| !m.is_empty()),
+                invoice_number: self.number.as_str(),
+                amount: &self.price,
+                invoice_path: &crate::paths::invoice_page(public_id),
+                at: self.now,
+            },
+        )?;
         if let Some(key) = self.job.key.as_ref().map(IdempotencyKey::as_str) {
             let body = serde_json::to_string(&receipt).map_err(Internal::Encoding)?;
             let stored = idempotency::insert(

@@ -11,12 +11,14 @@
 //! | [`reconcile`] | re-check open attempts |
 //! | [`gateways`] | the enabled gateway clients (built by `wetech-runtime`) |
 //! | [`backoffice`] | the back office: staff accounts, sign-in, sessions, audit log ([`BackOffice`]) |
+//! | [`outbox`] | the e-mail messages a change causes, added in its transaction |
 //! | [`paths`] | the URL paths that the web routes serve and the use cases and `ops` build |
 
 pub mod backoffice;
 pub mod error;
 pub mod gateways;
 pub mod leads;
+pub mod outbox;
 pub mod paths;
 pub mod payment;
 pub mod reconcile;

@@ -599,6 +599,9 @@ fn put_under_review(
     fields: &attempts::AttemptUpdate<'_>,
 ) -> Result<Option<AttemptStatus>, AppError> {
     let left = attempts::put_under_review(tx, attempt_id, why, fields)?;
+    if left.is_some() {
+        crate::outbox::under_review(tx, attempt_id, why, wetech_persistence::now_utc())?;
+    }
     if matches!(
         left,
         Some(AttemptStatus::Initiated | AttemptStatus::Pending)
@@ -810,6 +813,7 @@ fn settle(
         return Ok(Applied::AlreadyHandled);
     }
     if invoices::transition_invoice(tx, inv.id, inv.status, paid, Some(now))? {
+        crate::outbox::invoice_paid(tx, inv.id, a.id, now)?;
         tracing::info!(invoice_id = %inv.public_id, paid_at = %rfc3339(now), "invoice paid");
         Ok(Applied::Settled)
     } else {

@@ -72,6 +72,65 @@ pub struct DirCheck {
     pub detail: Option<String>,
 }
 
+/// The e-mail outbox: `warn` when a message has waited longer than [`MAIL_WAIT_WARN`] or one
+/// has `failed`, never `fail` (mail trouble does not take the site out of service).
+#[derive(Debug, Clone, Serialize)]
+pub struct MailCheck {
+    /// Outcome (`pass` or `warn`).
+    pub status: Status,
+    /// Messages not yet delivered.
+    pub waiting: Option<i64>,
+    /// Messages given up.
+    pub failed: Option<i64>,
+    /// Seconds the oldest undelivered message has waited.
+    pub oldest_waiting_secs: Option<i64>,
+    /// Why it warns.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// How long a message may wait before the `mail` check warns.
+pub const MAIL_WAIT_WARN: Duration = Duration::from_secs(15 * 60);
+
+/// The `mail` check's verdict on an outbox status read at `now`.
+#[must_use]
+pub fn mail_status(
+    status: &wetech_persistence::outbox::OutboxStatus,
+    now: chrono::NaiveDateTime,
+) -> MailCheck {
+    let oldest = status
+        .oldest_waiting_since
+        .map(|t| (now - t).num_seconds().max(0));
+    let too_old = oldest.is_some_and(|secs| secs.unsigned_abs() > MAIL_WAIT_WARN.as_secs());
+    let detail = match (status.failed > 0, too_old) {
+        (true, true) => Some(format!(
+            "{} message(s) failed; one has waited over {} minutes",
+            status.failed,
+            MAIL_WAIT_WARN.as_secs() / 60
+        )),
+        (true, false) => Some(format!(
+            "{} message(s) failed (ops mail status)",
+            status.failed
+        )),
+        (false, true) => Some(format!(
+            "a message has waited over {} minutes: is the mail server reachable?",
+            MAIL_WAIT_WARN.as_secs() / 60
+        )),
+        (false, false) => None,
+    };
+    MailCheck {
+        status: if detail.is_some() {
+            Status::Warn
+        } else {
+            Status::Pass
+        },
+        waiting: Some(status.waiting),
+        failed: Some(status.failed),
+        oldest_waiting_secs: oldest,
+        detail,
+    }
+}
+
 /// All checks.
 #[derive(Debug, Clone, Serialize)]
 pub struct Checks {
@@ -84,6 +143,8 @@ pub struct Checks {
     /// Static assets present.
     #[serde(rename = "static")]
     pub static_assets: DirCheck,
+    /// The e-mail outbox.
+    pub mail: MailCheck,
 }
 
 /// The `/health/` document (`application/health+json`).
@@ -136,17 +197,19 @@ impl HealthContext {
 
     /// Runs every check concurrently, each within the timeout.
     pub async fn check(&self) -> HealthReport {
-        let (database, disk, media, static_assets) = tokio::join!(
+        let (database, disk, media, static_assets, mail) = tokio::join!(
             self.check_database(),
             self.check_disk(),
             self.check_media(),
-            self.check_static()
+            self.check_static(),
+            self.check_mail()
         );
         let status = [
             database.status,
             disk.status,
             media.status,
             static_assets.status,
+            mail.status,
         ]
         .into_iter()
         .max()
@@ -159,6 +222,7 @@ impl HealthContext {
                 disk,
                 media,
                 static_assets,
+                mail,
             },
         }
     }
@@ -220,6 +284,30 @@ impl HealthContext {
                 status: Status::Fail,
                 latency_ms: None,
                 error: Some(e),
+            },
+        }
+    }
+
+    /// The outbox; a database that cannot be asked is the `database` check's failure, here
+    /// only a warning.
+    async fn check_mail(&self) -> MailCheck {
+        let pool = self.pool.clone();
+        let budget = self.timeout();
+        let result = bounded(budget, move || {
+            let mut conn = pool
+                .get_timeout(budget)
+                .map_err(|e| format!("database unavailable: {e}"))?;
+            wetech_persistence::outbox::status(&mut conn).map_err(|e| format!("outbox: {e}"))
+        })
+        .await;
+        match result {
+            Ok(status) => mail_status(&status, wetech_persistence::now_utc()),
+            Err(e) => MailCheck {
+                status: Status::Warn,
+                waiting: None,
+                failed: None,
+                oldest_waiting_secs: None,
+                detail: Some(e),
             },
         }
     }
@@ -408,6 +496,29 @@ fn static_present(dir: &Path) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mail_warns_on_an_old_waiting_or_a_failed_message_and_never_fails() {
+        use wetech_persistence::outbox::OutboxStatus;
+        let now = wetech_persistence::now_utc();
+        let at = |mins: i64| Some(now - chrono::Duration::minutes(mins));
+        let status = |waiting, failed, oldest| OutboxStatus {
+            waiting,
+            failed,
+            sent: 3,
+            oldest_waiting_since: oldest,
+        };
+        assert_eq!(mail_status(&status(0, 0, None), now).status, Status::Pass);
+        assert_eq!(mail_status(&status(2, 0, at(14)), now).status, Status::Pass);
+        let old = mail_status(&status(2, 0, at(16)), now);
+        assert_eq!(old.status, Status::Warn);
+        assert!(old.detail.unwrap().contains("15 minutes"));
+        assert_eq!(mail_status(&status(0, 1, None), now).status, Status::Warn);
+        assert_eq!(
+            mail_status(&status(9, 9, at(600)), now).status,
+            Status::Warn
+        );
+    }
 
     #[test]
     fn disk_thresholds() {

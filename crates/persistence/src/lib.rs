@@ -7,7 +7,8 @@
 //! - [`UnitOfWork::write`] runs a use case in one transaction (`BEGIN IMMEDIATE` on SQLite).
 //! - Repository modules ([`services`], [`clients`], [`leads`], [`invoices`], [`attempts`],
 //!   [`attempt_history`], [`events`], [`idempotency`], [`app_settings`]; for the back office [`staff`],
-//!   [`staff_sessions`], [`login_failures`], [`audit`], [`lead_status`], [`dashboard`]) are
+//!   [`staff_sessions`], [`login_failures`], [`audit`], [`lead_status`], [`dashboard`]; the
+//!   e-mail [`outbox`]) are
 //!   plain functions over `&mut DbConnection` with primitive-typed rows; a unique violation is
 //!   [`PersistenceError::Conflict`], and state changes are conditional updates returning
 //!   whether they won.
@@ -37,6 +38,8 @@ pub use repo::{
 // The back office's repositories (docs/back-office.md).
 pub use repo::{audit, dashboard, lead_status, login_failures, refunds, staff, staff_sessions};
 pub use repo::{invoice_list, lead_list, search};
+// The e-mail outbox (docs/operations.md, "E-mail").
+pub use repo::outbox;
 pub use settings::{
     DEFAULT_CONNECT_TIMEOUT_SECS, DEFAULT_DATABASE_URL, DEFAULT_POSTGRES_POOL_SIZE,
     DEFAULT_SQLITE_POOL_SIZE, DatabaseSettings, InvalidDatabaseSetting, MAX_POOL_SIZE,

@@ -267,3 +267,27 @@ diesel::joinable!(refunds -> staff_accounts (staff_id));
 diesel::allow_tables_to_appear_in_same_query!(refunds, payment_attempts);
 diesel::allow_tables_to_appear_in_same_query!(refunds, invoices);
 diesel::allow_tables_to_appear_in_same_query!(refunds, staff_accounts);
+
+diesel::table! {
+    /// The transactional outbox of e-mail: one row per message, written with its cause.
+    outbox_messages (id) {
+        id -> BigInt,
+        event_key -> Text,
+        recipient_role -> Text,
+        kind -> Text,
+        to_address -> Nullable<Text>,
+        language -> Text,
+        facts -> Text,
+        attachment -> Nullable<Text>,
+        subject -> Nullable<Text>,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        server_answer -> Nullable<Text>,
+        created_at -> Timestamp,
+        queued_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}

@@ -11,6 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use wetech_app::{AdminSettings, CheckoutSettings};
+use wetech_mail::{CompanySettings, MailSettings};
 use wetech_observability::{LogSettings, ObservabilitySettings};
 
 use wetech_ops::{BackupSettings, HealthSettings, StorageSettings};
@@ -168,6 +169,10 @@ pub struct Settings {
     pub checkout: CheckoutSettings,
     /// The back office's sessions.
     pub admin: AdminSettings,
+    /// E-mail: transport, sender, staff addresses, retries.
+    pub mail: MailSettings,
+    /// The company named in e-mails (and receipts).
+    pub company: CompanySettings,
 }
 
 /// Why the settings could not be loaded; the message names the key.
@@ -355,6 +360,10 @@ impl Settings {
             .map_err(|e| SettingsError::invalid(e.key(), e.to_string()))?;
         self.admin
             .validate()
+            .map_err(|e| SettingsError::invalid(e.key(), e.to_string()))?;
+        // Production refuses the `file` transport and SMTP without TLS to another machine.
+        self.mail
+            .validate(self.environment == Environment::Production)
             .map_err(|e| SettingsError::invalid(e.key(), e.to_string()))?;
         if self.environment == Environment::Production {
             self.validate_production()?;
@@ -901,6 +910,48 @@ mod tests {
         let mut pairs = acceptable.to_vec();
         pairs.retain(|(k, _)| *k != "WETECH__PAYMENTS__PESAPAL__CONSUMER_SECRET");
         assert!(err(&pairs).contains("payments.pesapal.consumer_secret"));
+    }
+
+    #[test]
+    fn production_refuses_file_mail_and_plain_smtp_to_another_host() {
+        let acceptable = [
+            ("WETECH__ENVIRONMENT", "production"),
+            (
+                "WETECH__SERVER__SECRET_KEY",
+                "0123456789abcdef0123456789abcdef-prod",
+            ),
+            ("WETECH__PAYMENTS__MODE", "sandbox"),
+            ("WETECH__PAYMENTS__PESAPAL__CONSUMER_KEY", "k"),
+            ("WETECH__PAYMENTS__PESAPAL__CONSUMER_SECRET", "s"),
+            ("WETECH__SERVER__TRUST_PROXY", "true"),
+        ];
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut pairs = acceptable.to_vec();
+            pairs.extend_from_slice(extra);
+            pairs
+        };
+        let e = err(&with(&[("WETECH__MAIL__TRANSPORT", "file")]));
+        assert!(e.contains("`mail.transport`"), "{e}");
+        let e = err(&with(&[
+            ("WETECH__MAIL__SMTP__HOST", "mail.example.com"),
+            ("WETECH__MAIL__SMTP__TLS", "none"),
+        ]));
+        assert!(e.contains("`mail.smtp.tls`"), "{e}");
+        for ok in [
+            &[("WETECH__MAIL__SMTP__HOST", "mail.example.com")][..],
+            &[
+                ("WETECH__MAIL__SMTP__HOST", "127.0.0.1"),
+                ("WETECH__MAIL__SMTP__TLS", "none"),
+            ][..],
+            &[("WETECH__MAIL__TRANSPORT", "off")][..],
+        ] {
+            assert!(Settings::load_from(None, vars(&with(ok))).is_ok(), "{ok:?}");
+        }
+        // Development writes files by default.
+        let dev = Settings::load_from(None, vars(&[])).unwrap();
+        assert_eq!(dev.mail.transport(false), wetech_mail::TransportKind::File);
+        let e = err(&[("WETECH__MAIL__STAFF_TO", "not-an-address")]);
+        assert!(e.contains("`mail.staff_to`"), "{e}");
     }
 
     #[test]

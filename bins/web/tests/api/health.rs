@@ -15,6 +15,7 @@ app_tests! {
             assert!(body["checks"]["disk"]["free_bytes"].as_u64().unwrap() > 0);
             assert_eq!(body["checks"]["media"]["status"], "pass");
             assert_eq!(body["checks"]["static"]["status"], "pass");
+            assert_eq!(body["checks"]["mail"]["status"], "pass");
             assert!(body["version"].is_string());
         }
     }

@@ -47,6 +47,12 @@ pub fn test_settings(db: &TestDb, dir: &std::path::Path) -> Settings {
             "100000".into(),
         ),
         ("WETECH__PAYMENTS__TIMEOUT_MS".into(), "3000".into()),
+        // The development default writes e-mails as files; keep them in the test's directory.
+        (
+            "WETECH__MAIL__DIR".into(),
+            dir.join("mail").display().to_string(),
+        ),
+        ("WETECH__MAIL__POLL_MS".into(), "50".into()),
         // The shared build machine's disk is often 90 % full; the disk check's thresholds are
         // tested on their own (wetech-ops), here "pass" must not depend on it.
         ("WETECH__HEALTH__MIN_FREE_DISK_PERCENT".into(), "0.5".into()),

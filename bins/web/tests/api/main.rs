@@ -13,6 +13,7 @@ mod api;
 mod hardening;
 mod health;
 mod logs;
+mod mail;
 mod notify;
 mod openapi;
 mod pages;

@@ -15,6 +15,7 @@ pub mod lead_list;
 pub mod lead_status;
 pub mod leads;
 pub mod login_failures;
+pub mod outbox;
 pub mod refunds;
 pub mod search;
 pub mod services;

@@ -14,6 +14,7 @@ mod idempotency;
 mod invoices;
 mod lists;
 mod migrations;
+mod outbox;
 mod record_lead;
 mod services;
 mod support;

@@ -1,0 +1,37 @@
+//! wetech-mail: the e-mail the service sends — what each message says, how it leaves, and the
+//! background sender that delivers the transactional outbox (`wetech_persistence::outbox`)
+//! after the commits that wrote it (docs/operations.md, "E-mail").
+//!
+//! - [`MailSettings`] / [`CompanySettings`]: the `mail` and `company` sections, with the
+//!   production refusals.
+//! - [`messages`]: subjects and the askama templates of each message (text and HTML).
+//! - [`headers`]: `Message-ID` from the event, `Auto-Submitted`, one-line subjects, MIME.
+//! - [`Transport`]: SMTP (STARTTLS, implicit TLS, or plain to loopback), `.eml` files, or off.
+//! - [`Sender`]: claims due messages with a lease, sends outside any transaction, records the
+//!   answer, retries with backoff ([`retry`]) and gives up after a day.
+
+pub mod headers;
+pub mod messages;
+pub mod retry;
+mod sender;
+mod settings;
+mod transport;
+
+pub use sender::{ComposeError, Composed, Round, Sender, SenderError};
+pub use settings::{
+    CompanySettings, InvalidMailSetting, MailSettings, SEND_TIMEOUT_FACTOR, SmtpSettings, TlsMode,
+    TransportKind,
+};
+pub use transport::{SendError, Transport, TransportSetupError};
+
+/// An error and its causes on one line, for logs and the stored last error.
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,3 @@
+-- Reverses up.sql.
+DROP INDEX outbox_messages_state_next_idx;
+DROP TABLE outbox_messages;
