@@ -8,6 +8,7 @@ mod admin;
 mod api;
 mod hardening;
 mod health;
+mod language;
 mod logs;
 mod notify;
 mod openapi;
