@@ -58,6 +58,17 @@ pub fn of(req: &HttpRequest) -> Language {
         .unwrap_or_default()
 }
 
+/// The language `req`'s `Accept-Language` asks for, else English (the JSON API's rule for the
+/// language a lead records: a program has no cookie and no switch).
+#[must_use]
+pub fn from_accept_language(req: &HttpRequest) -> Language {
+    req.headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Language::from_accept_language)
+        .unwrap_or_default()
+}
+
 /// The value of `?lang=` (a malformed query string counts as none).
 fn query_choice(query: &str) -> Option<String> {
     serde_urlencoded::from_str::<Vec<(String, String)>>(query)

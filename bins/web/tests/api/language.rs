@@ -163,7 +163,59 @@ async fn post(
     (resp.status().as_u16(), resp.text().await.unwrap())
 }
 
+/// The language stored with the lead that issued invoice `id`.
+fn lead_language(app: &TestApp, id: &str) -> String {
+    use wetech_persistence::repo::{invoices, leads};
+    let mut conn = app.db.conn();
+    let invoice = invoices::find_by_public_id(&mut conn, id).unwrap().unwrap();
+    leads::find_by_id(&mut conn, invoice.lead_id.unwrap())
+        .unwrap()
+        .unwrap()
+        .language
+}
+
 app_tests! {
+    async fn a_lead_records_the_language_it_was_submitted_in(app: TestApp) {
+        // The form: the page's language.
+        let swahili = fresh_client();
+        fetch(&swahili, &app, "/?lang=sw", &[]).await;
+        let id = lead_in(&swahili, &app, "kiswahili@example.co.tz").await;
+        assert_eq!(lead_language(&app, &id), "sw");
+        let by_header = fresh_client();
+        let (_, _, home) = fetch(&by_header, &app, "/", &[("accept-language", "sw-TZ")]).await;
+        let token = csrf_token(&home);
+        let resp = by_header.post(format!("{}/leads", app.address)).header("accept-language", "sw-TZ")
+            .form(&[("csrf_token", token.as_str()), ("name", "Juma"), ("email", "juma@example.co.tz"), ("phone", "0754123456"), ("service", "WEB-BASIC")])
+            .send().await.unwrap();
+        assert_eq!(resp.status(), 303);
+        let id = resp.headers()["location"].to_str().unwrap().strip_prefix("/invoices/").unwrap().to_owned();
+        assert_eq!(lead_language(&app, &id), "sw");
+        let english = fresh_client();
+        let id = lead_in(&english, &app, "english@example.com").await;
+        assert_eq!(lead_language(&app, &id), "en");
+
+        // The API: Accept-Language, else English (a cookie is no choice of a program's).
+        let api = |header: Option<&'static str>, email: &'static str| {
+            let mut req = swahili.post(format!("{}/api/v1/leads", app.address)).json(&TestApp::lead_body(email));
+            if let Some(h) = header {
+                req = req.header("accept-language", h);
+            }
+            req.send()
+        };
+        let resp = api(Some("sw;q=0.9, en;q=0.8"), "api-sw@example.com").await.unwrap();
+        assert_eq!(resp.status(), 201);
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(lead_language(&app, body["invoice"]["id"].as_str().unwrap()), "sw");
+        let resp = api(None, "api-none@example.com").await.unwrap();
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(lead_language(&app, body["invoice"]["id"].as_str().unwrap()), "en", "the lang cookie does not count for the API");
+
+        // The database holds the column to the two languages.
+        use diesel::RunQueryDsl as _;
+        let refused = diesel::sql_query("UPDATE leads SET language = 'fr'").execute(&mut app.db.conn());
+        assert!(refused.is_err(), "CHECK (language IN ('en', 'sw'))");
+    }
+
     async fn the_language_comes_from_the_query_then_the_cookie_then_accept_language(app: TestApp) {
         // Nothing said: English.
         let client = fresh_client();
