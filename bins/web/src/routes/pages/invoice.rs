@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use askama::Template;
-use wetech_app::{InvoiceView, UseCases, paths};
+use wetech_app::{InvoiceView, UseCases};
 use wetech_domain::{AttemptStatus, Gateway, InvoiceStatus};
 use wetech_payments::MobileProvider;
 
@@ -67,7 +67,6 @@ struct InvoicePage<'a> {
     paid: Option<String>,
     paid_body: String,
     pesapal_button: String,
-    receipt_href: String,
     payments: Vec<PaymentRow>,
     notice: Option<&'a Notice>,
     can_pay: bool,
@@ -149,7 +148,6 @@ pub fn render_invoice(
             None => t.text("invoice-paid-body-undated"),
         },
         paid,
-        receipt_href: paths::invoice_receipt(&inv.id),
         payments: inv
             .payments
             .iter()
