@@ -152,6 +152,11 @@ impl FromRequest for FormFields {
     }
 }
 
+/// The message of a required field that is missing (pages translate it by this text).
+pub const REQUIRED_FIELD: &str = "this field is required";
+/// The message of a field that is not expected (pages translate it by this text).
+pub const UNKNOWN_FIELD: &str = "unknown field";
+
 /// Reads named fields from an object, collecting one error per field, then refuses unknown fields.
 pub struct Fields {
     obj: Map<String, Value>,
@@ -173,7 +178,7 @@ impl Fields {
             None | Some(Value::Null) => {
                 if required {
                     self.errors
-                        .insert(name.to_owned(), "this field is required".to_owned());
+                        .insert(name.to_owned(), REQUIRED_FIELD.to_owned());
                 }
                 None
             }
@@ -238,7 +243,7 @@ impl Fields {
     pub fn finish(mut self) -> Result<(), ApiError> {
         for key in self.obj.keys() {
             let shown: String = key.chars().take(64).collect();
-            self.errors.insert(shown, "unknown field".to_owned());
+            self.errors.insert(shown, UNKNOWN_FIELD.to_owned());
         }
         if self.errors.is_empty() {
             Ok(())

@@ -4,6 +4,7 @@
 pub mod csrf;
 pub mod error;
 pub mod extract;
+pub mod language;
 pub mod openapi;
 pub mod ratelimit;
 pub mod routes;

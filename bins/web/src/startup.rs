@@ -189,6 +189,9 @@ impl Application {
                         security::development(dev_hardening.clone(), req, next)
                     }),
                 ))
+                .wrap(from_fn(move |req, next| {
+                    crate::language::choose(production, req, next)
+                }))
                 .wrap(SlowRequestLogger::new(thresholds))
                 .wrap(RequestTracing::new(trust_proxy))
         })

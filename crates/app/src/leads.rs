@@ -16,6 +16,8 @@ use wetech_persistence::repo::services::ServiceRow;
 use wetech_persistence::repo::{clients, idempotency, invoices, leads, services};
 use wetech_persistence::{Backend, DbConnection, PersistenceError, UnitOfWork};
 
+use wetech_i18n::Language;
+
 use crate::error::{AppError, Internal, chain};
 use crate::usecases::UseCases;
 
@@ -38,6 +40,9 @@ pub struct NewLead {
     pub service: ServiceCode,
     /// Optional message.
     pub message: Option<LeadMessage>,
+    /// The language the lead was submitted in; its client's e-mails use it. Not part of the
+    /// [`NewLead::fingerprint`]: a retry from a browser set to another language is the same lead.
+    pub language: Language,
 }
 
 impl NewLead {
@@ -422,6 +427,7 @@ impl Pending<'_> {
                 .as_ref()
                 .filter(|m| !m.is_empty())
                 .map(LeadMessage::as_str),
+            language: lead.language.code(),
             public_id: self.public_id.as_str(),
             number: self.number.as_str(),
             service_code: self.service.code.as_str(),

@@ -33,3 +33,4 @@ pub use payment::{PaymentChoice, PaymentStarted};
 pub use reconcile::ReconcileChange;
 pub use settle::{Applied, GatewayResult, PesapalNotificationError};
 pub use usecases::{CheckoutSettings, InvoiceView, PaymentView, ServiceView, UseCases};
+pub use wetech_i18n::Language;

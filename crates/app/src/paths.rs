@@ -23,6 +23,9 @@ pub const INVOICE_PAGE: &str = "/invoices/{id}";
 /// The invoice page's pay form target.
 pub const INVOICE_PAY: &str = "/invoices/{id}/pay";
 
+/// The invoice's receipt (a PDF, once paid).
+pub const INVOICE_RECEIPT: &str = "/invoices/{id}/receipt.pdf";
+
 /// `/invoices/{id}` for this invoice.
 #[must_use]
 pub fn invoice_page(id: &PublicId) -> String {
@@ -33,6 +36,12 @@ pub fn invoice_page(id: &PublicId) -> String {
 #[must_use]
 pub fn invoice_pay(id: &PublicId) -> String {
     INVOICE_PAY.replace("{id}", id.as_str())
+}
+
+/// `/invoices/{id}/receipt.pdf` for this invoice.
+#[must_use]
+pub fn invoice_receipt(id: &PublicId) -> String {
+    INVOICE_RECEIPT.replace("{id}", id.as_str())
 }
 
 /// `/payments/azampay/callback/{token}` with this token.
@@ -50,6 +59,10 @@ mod tests {
         let id = PublicId::parse("AAAAAAAAAAAAAAAAAAAAAA").unwrap();
         assert_eq!(invoice_page(&id), "/invoices/AAAAAAAAAAAAAAAAAAAAAA");
         assert_eq!(invoice_pay(&id), "/invoices/AAAAAAAAAAAAAAAAAAAAAA/pay");
+        assert_eq!(
+            invoice_receipt(&id),
+            "/invoices/AAAAAAAAAAAAAAAAAAAAAA/receipt.pdf"
+        );
         assert_eq!(azampay_callback("t0k"), "/payments/azampay/callback/t0k");
         assert!(AZAMPAY_CALLBACK.starts_with(AZAMPAY_CALLBACK_BASE));
         assert!(INVOICE_PAY.starts_with(INVOICE_PAGE));

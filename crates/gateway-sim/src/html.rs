@@ -1,7 +1,23 @@
 //! Minimal HTML for the simulator's pages (no JavaScript, phone-sized).
 
-use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use wetech_i18n::Language;
+
+/// The language of a customer-facing page: `?lang=`, else the site's `lang` cookie (the
+/// simulator is mounted on the site's origin), else `Accept-Language`, else English — the
+/// site's own rule.
+pub(crate) fn language(req: &HttpRequest) -> Language {
+    let query = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "lang")
+        .map(|(_, v)| v.into_owned());
+    let cookie = req.cookie("lang").map(|c| c.value().to_owned());
+    let accept = req
+        .headers()
+        .get("accept-language")
+        .and_then(|v| v.to_str().ok());
+    Language::choose(query.as_deref(), cookie.as_deref(), accept)
+}
 
 /// Escapes text for HTML element content and attribute values.
 pub(crate) fn escape(text: &str) -> String {
@@ -35,23 +51,55 @@ pub(crate) async fn stylesheet() -> HttpResponse {
         .body(STYLESHEET)
 }
 
-/// A complete page around `body` (already escaped HTML).
-pub(crate) fn page(status: StatusCode, title: &str, body: &str) -> HttpResponse {
+/// Links to `req`'s page in each other language (its query kept, `lang` replaced).
+fn language_switch(req: &HttpRequest, lang: Language) -> String {
+    let kept: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .filter(|(k, _)| k != "lang")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let links: Vec<String> = Language::ALL
+        .into_iter()
+        .filter(|l| *l != lang)
+        .map(|l| {
+            let query = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&kept)
+                .append_pair("lang", l.code())
+                .finish();
+            format!(
+                "<a href=\"{}?{}\" hreflang=\"{code}\" lang=\"{code}\">{}</a>",
+                escape(req.path()),
+                escape(&query),
+                l.native_name(),
+                code = l.code(),
+            )
+        })
+        .collect();
+    format!("<p class=\"languages\">{}</p>", links.join(" · "))
+}
+
+/// A complete page in the request's language around `body` (already escaped HTML), with links
+/// to it in the other languages.
+pub(crate) fn page(req: &HttpRequest, status: StatusCode, title: &str, body: &str) -> HttpResponse {
+    let lang = language(req);
     let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+        "<!doctype html><html lang=\"{code}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{t}</title><link rel=\"stylesheet\" href=\"{STYLESHEET_PATH}\"></head>\
-         <body><h1>{t}</h1><p class=\"note\">Development simulator: no real money moves.</p>{body}</body></html>",
-        t = escape(title)
+         <body>{switch}<h1>{t}</h1><p class=\"note\">{note}</p>{body}</body></html>",
+        code = lang.code(),
+        t = escape(title),
+        note = escape(&lang.text("sim-note")),
+        switch = language_switch(req, lang),
     );
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(html)
 }
 
-/// `GET /_simulator/`: what is served here.
-pub(crate) async fn index() -> HttpResponse {
+/// `GET /_simulator/`: what is served here (for developers, in English).
+pub(crate) async fn index(req: HttpRequest) -> HttpResponse {
     page(
+        &req,
         StatusCode::OK,
         "Gateway simulator",
         "<ul><li>Pesapal API: <code>/_simulator/pesapal/api/…</code></li>\
@@ -66,12 +114,41 @@ pub(crate) async fn index() -> HttpResponse {
 mod tests {
     #[actix_web::test]
     async fn pages_have_no_inline_style_and_link_their_stylesheet() {
-        let res = super::page(actix_web::http::StatusCode::OK, "T", "<p>x</p>");
+        let req = actix_web::test::TestRequest::default()
+            .uri("/_simulator/pesapal/page?OrderTrackingId=a%26b&lang=sw")
+            .to_http_request();
+        let res = super::page(&req, actix_web::http::StatusCode::OK, "T", "<p>x</p>");
         let body = actix_web::body::to_bytes(res.into_body()).await.unwrap();
         let html = String::from_utf8(body.to_vec()).unwrap();
         assert!(!html.contains("<style"), "{html}");
         assert!(!html.contains("style="), "{html}");
         assert!(html.contains(super::STYLESHEET_PATH), "{html}");
+        assert!(html.contains("<html lang=\"sw\">"), "{html}");
+        assert!(html.contains("Kiigaji cha majaribio"), "{html}");
+        assert!(
+            html.contains("href=\"/_simulator/pesapal/page?OrderTrackingId=a%26b&amp;lang=en\""),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn the_language_follows_the_sites_rule() {
+        use actix_web::test::TestRequest;
+        let sw = TestRequest::default()
+            .uri("/_simulator/x?lang=sw")
+            .to_http_request();
+        assert_eq!(super::language(&sw), super::Language::Sw);
+        let cookie = TestRequest::default()
+            .cookie(actix_web::cookie::Cookie::new("lang", "sw"))
+            .insert_header(("accept-language", "en"))
+            .to_http_request();
+        assert_eq!(super::language(&cookie), super::Language::Sw);
+        let header = TestRequest::default()
+            .insert_header(("accept-language", "fr, sw;q=0.5"))
+            .to_http_request();
+        assert_eq!(super::language(&header), super::Language::Sw);
+        let none = TestRequest::default().to_http_request();
+        assert_eq!(super::language(&none), super::Language::En);
     }
 
     #[test]

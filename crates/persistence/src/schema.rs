@@ -41,6 +41,8 @@ diesel::table! {
         created_at -> Timestamp,
         /// The sales team's status (`wetech_domain::LeadSalesStatus`), `new` at first.
         sales_status -> Text,
+        /// The language it was submitted in: `en` or `sw` (`wetech_i18n::Language`).
+        language -> Text,
     }
 }
 

@@ -5,7 +5,7 @@
 //! the spellings the schemas' descriptions name (separators in phone numbers, any case).
 
 use utoipa::ToSchema;
-use wetech_app::{NewLead, PaymentChoice};
+use wetech_app::{Language, NewLead, PaymentChoice};
 use wetech_domain::{
     CompanyName, Country, EmailAddress, Gateway, LeadMessage, PersonName, PhoneNumber, ServiceCode,
 };
@@ -63,8 +63,10 @@ impl LeadRequest {
     }
 }
 
-impl From<LeadRequest> for NewLead {
-    fn from(r: LeadRequest) -> NewLead {
+impl LeadRequest {
+    /// The lead to record, submitted in `language`.
+    pub fn into_lead(self, language: Language) -> NewLead {
+        let r = self;
         NewLead {
             name: r.name,
             email: r.email,
@@ -72,6 +74,7 @@ impl From<LeadRequest> for NewLead {
             company: r.company,
             service: r.service,
             message: r.message,
+            language,
         }
     }
 }

@@ -12,6 +12,7 @@ mod admin_records;
 mod api;
 mod hardening;
 mod health;
+mod language;
 mod logs;
 mod mail;
 mod notify;

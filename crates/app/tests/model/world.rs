@@ -110,6 +110,7 @@ impl World {
                 company: None,
                 service: ServiceCode::parse(SERVICES[i % SERVICES.len()]).unwrap(),
                 message: None,
+                language: wetech_app::Language::En,
             };
             let outcome = now.submit_lead(lead, None).await.unwrap();
             ids.push(outcome.receipt().invoice.id.clone());

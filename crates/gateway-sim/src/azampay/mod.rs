@@ -22,7 +22,7 @@ use crate::amount::Amount;
 use crate::config::{CallbackSchema, PushOutcome, StatusDataForm};
 use crate::faults::Endpoint;
 use crate::handle::{Delivery, DeliveryKind, SimulatorError, TransactionView};
-use crate::html::{escape, page};
+use crate::html::{escape, language, page};
 use crate::keys::{DEV_PUBLIC_KEY_PEM, sign, signing_key};
 use crate::state::{State, lock, route_tail, spawn};
 
@@ -655,35 +655,55 @@ async fn deliver(state: Arc<State>, url: String, body: Vec<u8>) {
 }
 
 /// `GET /_simulator/azampay/phone`: pending pushes with Approve / Decline buttons.
-pub(crate) async fn phone_page(state: web::Data<State>) -> HttpResponse {
+pub(crate) async fn phone_page(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
+    let t = language(&req);
     let a = lock(&state.azampay);
     let mut rows = String::new();
     for view in a.views().into_iter().rev().take(50) {
         let buttons = if view.status == "pending" {
             format!(
                 "<form method=\"post\" action=\"/_simulator/azampay/phone/{id}\">\
-                 <button name=\"action\" value=\"approve\">Approve</button>\
-                 <button name=\"action\" value=\"decline\">Decline</button></form>",
-                id = escape(&view.transaction_id)
+                 <button name=\"action\" value=\"approve\">{approve}</button>\
+                 <button name=\"action\" value=\"decline\">{decline}</button></form>",
+                id = escape(&view.transaction_id),
+                approve = escape(&t.text("sim-approve")),
+                decline = escape(&t.text("sim-decline")),
             )
         } else {
-            format!("<p>{}</p>", view.status)
+            format!(
+                "<p>{}</p>",
+                escape(&t.text(&format!("sim-push-{}", view.status)))
+            )
         };
-        rows.push_str(&format!(
-            "<li><p>{} asks <strong>{} TZS</strong> from {} ({}), reference {}</p>{buttons}</li>",
-            "wetech",
-            escape(&view.amount.to_decimal_string()),
-            escape(&view.msisdn),
-            escape(&view.provider),
-            escape(&view.external_id),
-        ));
+        let amount = format!(
+            "<strong>{}</strong>",
+            escape(&wetech_i18n::format_amount(
+                t,
+                "TZS",
+                &view.amount.to_decimal_string()
+            ))
+        );
+        let line = t.text_with(
+            "sim-push",
+            &[
+                ("merchant", "wetech".into()),
+                ("amount", "\u{1}".into()),
+                ("msisdn", view.msisdn.clone().into()),
+                ("provider", view.provider.clone().into()),
+                ("reference", view.external_id.clone().into()),
+            ],
+        );
+        // Escaped as a whole, then the amount's markup put in its place.
+        let line = escape(&line).replace('\u{1}', &amount);
+        rows.push_str(&format!("<li><p>{line}</p>{buttons}</li>"));
     }
     if rows.is_empty() {
-        rows.push_str("<li>No push requests yet.</li>");
+        rows.push_str(&format!("<li>{}</li>", escape(&t.text("sim-no-pushes"))));
     }
     page(
+        &req,
         Http::OK,
-        "AzamPay phone (simulated)",
+        &t.text("sim-phone-title"),
         &format!("<ul>{rows}</ul>"),
     )
 }
@@ -694,6 +714,7 @@ pub(crate) async fn phone_action(
     body: web::Bytes,
     state: web::Data<State>,
 ) -> HttpResponse {
+    let t = language(&req);
     let id = req.match_info().get("id").unwrap_or("").to_owned();
     let action = url::form_urlencoded::parse(&body)
         .find(|(k, _)| k == "action")
@@ -703,9 +724,10 @@ pub(crate) async fn phone_action(
         Some("decline") => false,
         _ => {
             return page(
+                &req,
                 Http::BAD_REQUEST,
-                "AzamPay phone (simulated)",
-                "<p>Choose Approve or Decline.</p>",
+                &t.text("sim-phone-title"),
+                &format!("<p>{}</p>", escape(&t.text("sim-choose-approve-decline"))),
             );
         }
     };
@@ -714,8 +736,9 @@ pub(crate) async fn phone_action(
             .insert_header(("Location", "/_simulator/azampay/phone"))
             .finish(),
         Err(e) => page(
+            &req,
             Http::CONFLICT,
-            "AzamPay phone (simulated)",
+            &t.text("sim-phone-title"),
             &format!("<p>{}</p>", escape(&e.to_string())),
         ),
     }

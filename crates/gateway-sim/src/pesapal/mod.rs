@@ -17,7 +17,7 @@ use crate::amount::Amount;
 use crate::config::PostEncoding;
 use crate::faults::Endpoint;
 use crate::handle::{Delivery, DeliveryKind, OrderView, SimulatorError};
-use crate::html::{escape, page};
+use crate::html::{escape, language, page};
 use crate::state::{State, lock, route_tail, spawn};
 use crate::text::{number, number_digits, scalar_text};
 
@@ -732,46 +732,64 @@ async fn deliver_ipn(
 }
 
 fn payment_page(req: &HttpRequest, state: &Arc<State>) -> HttpResponse {
+    let t = language(req);
     let id = query_value(req, "OrderTrackingId").unwrap_or_default();
     let p = lock(&state.pesapal);
     let Some(o) = p.orders.get(id.trim()) else {
         return page(
+            req,
             Http::NOT_FOUND,
-            "Pesapal (simulated)",
-            "<p>Unknown order.</p>",
+            &t.text("sim-pesapal-short"),
+            &format!("<p>{}</p>", escape(&t.text("sim-unknown-order"))),
         );
     };
+    let amount = wetech_i18n::format_amount(t, o.amount.currency(), &o.amount.to_decimal_string());
     let summary = format!(
-        "<p><strong>{}</strong></p><p>Amount: <strong>{} {}</strong></p><p>Merchant reference: {}</p>",
+        "<p><strong>{}</strong></p><p>{}: <strong>{}</strong></p><p>{}: {}</p>",
         escape(&o.description),
-        escape(&o.amount.to_decimal_string()),
-        o.amount.currency(),
+        escape(&t.text("sim-amount")),
+        escape(&amount),
+        escape(&t.text("sim-reference")),
         escape(&o.merchant_reference)
     );
     let body = match o.state {
         OrderState::Pending => format!(
             "{summary}<form method=\"post\"><input type=\"hidden\" name=\"OrderTrackingId\" value=\"{id}\">\
-             <button name=\"action\" value=\"pay\">Pay</button> \
-             <button name=\"action\" value=\"fail\">Fail</button></form>{cancel}",
+             <button name=\"action\" value=\"pay\">{pay}</button> \
+             <button name=\"action\" value=\"fail\">{fail}</button></form>{cancel}",
             id = escape(&o.tracking_id),
+            pay = escape(&t.text("sim-pay")),
+            fail = escape(&t.text("sim-fail")),
             cancel = o
                 .cancellation_url
                 .as_deref()
                 .map(|c| format!(
-                    "<p><a href=\"{}\">Cancel and return to the merchant</a></p>",
-                    escape(c)
+                    "<p><a href=\"{}\">{}</a></p>",
+                    escape(c),
+                    escape(&t.text("sim-cancel"))
                 ))
                 .unwrap_or_default()
         ),
         _ => format!(
-            "{summary}<p>This order is {}.</p>",
-            status_word(&o.state).to_ascii_lowercase()
+            "{summary}<p>{}</p>",
+            escape(&t.text(order_state_key(&o.state)))
         ),
     };
-    page(Http::OK, "Pesapal (simulated payment page)", &body)
+    page(req, Http::OK, &t.text("sim-pesapal-title"), &body)
+}
+
+/// The message saying what became of an order.
+fn order_state_key(s: &OrderState) -> &'static str {
+    match s {
+        OrderState::Pending => "sim-order-pending",
+        OrderState::Completed { .. } => "sim-order-completed",
+        OrderState::Failed { .. } => "sim-order-failed",
+        OrderState::Reversed { .. } => "sim-order-reversed",
+    }
 }
 
 fn payment_action(req: &HttpRequest, body: &[u8], state: &Arc<State>) -> HttpResponse {
+    let t = language(req);
     let form: HashMap<String, String> = url::form_urlencoded::parse(body).into_owned().collect();
     let id = query_value(req, "OrderTrackingId")
         .or_else(|| form.get("OrderTrackingId").cloned())
@@ -781,25 +799,28 @@ fn payment_action(req: &HttpRequest, body: &[u8], state: &Arc<State>) -> HttpRes
         Some("fail") => Outcome::Fail,
         _ => {
             return page(
+                req,
                 Http::BAD_REQUEST,
-                "Pesapal (simulated)",
-                "<p>Choose Pay or Fail.</p>",
+                &t.text("sim-pesapal-short"),
+                &format!("<p>{}</p>", escape(&t.text("sim-choose-pay-fail"))),
             );
         }
     };
     if let Err(e) = settle(state, id.trim(), outcome) {
         return page(
+            req,
             Http::CONFLICT,
-            "Pesapal (simulated)",
+            &t.text("sim-pesapal-short"),
             &format!("<p>{}</p>", escape(&e.to_string())),
         );
     }
     let p = lock(&state.pesapal);
     let Some(o) = p.orders.get(id.trim()) else {
         return page(
+            req,
             Http::NOT_FOUND,
-            "Pesapal (simulated)",
-            "<p>Unknown order.</p>",
+            &t.text("sim-pesapal-short"),
+            &format!("<p>{}</p>", escape(&t.text("sim-unknown-order"))),
         );
     };
     let target = match url::Url::parse(&o.callback_url) {

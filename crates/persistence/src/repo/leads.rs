@@ -22,6 +22,9 @@ pub struct LeadRow {
     /// The sales team's status ([`crate::lead_status`] changes it).
     #[diesel(deserialize_as = super::TextColumn)]
     pub sales_status: wetech_domain::LeadSalesStatus,
+    /// The language it was submitted in, `en` or `sw` (the table's CHECK holds it to those);
+    /// the client's e-mails use it.
+    pub language: String,
 }
 
 /// A lead to record.
@@ -52,12 +55,26 @@ pub fn insert_at(
     lead: &NewLead<'_>,
     at: NaiveDateTime,
 ) -> Result<LeadRow, PersistenceError> {
+    insert_in(conn, lead, DEFAULT_LANGUAGE, at)
+}
+
+/// The language of a lead recorded without one (the column's default).
+pub const DEFAULT_LANGUAGE: &str = "en";
+
+/// [`insert_at`] in `language` (`en` or `sw`).
+fn insert_in(
+    conn: &mut DbConnection,
+    lead: &NewLead<'_>,
+    language: &str,
+    at: NaiveDateTime,
+) -> Result<LeadRow, PersistenceError> {
     Ok(diesel::insert_into(leads::table)
         .values((
             leads::client_id.eq(lead.client_id),
             leads::service_id.eq(lead.service_id),
             leads::message.eq(lead.message),
             leads::created_at.eq(crate::truncate_to_micros(at)),
+            leads::language.eq(language),
         ))
         .returning(leads::all_columns)
         .get_result(conn)?)
@@ -81,6 +98,8 @@ pub struct LeadWithInvoice<'a> {
     pub service_id: i64,
     /// Free-text message.
     pub message: Option<&'a str>,
+    /// The language the lead was submitted in: `en` or `sw`.
+    pub language: &'a str,
     /// The invoice's unguessable public id.
     pub public_id: &'a str,
     /// `INV-YYYY-NNNNNN`, from [`crate::invoices::reserve_invoice_sequences`].
@@ -132,13 +151,14 @@ pub fn record_with_invoice(
     }
     let at = crate::truncate_to_micros(lead.at);
     let client = crate::clients::upsert_by_email_at(conn, &lead.client, at)?;
-    let lead_row = insert_at(
+    let lead_row = insert_in(
         conn,
         &NewLead {
             client_id: client.id,
             service_id: lead.service_id,
             message: lead.message,
         },
+        lead.language,
         at,
     )?;
     let invoice = crate::invoices::insert(
@@ -201,9 +221,9 @@ const RECORD_MANY_PG: &str = "\
 WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
                          $6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[],
-                         $11::text[], $12::bigint[], $13::text[], $14::timestamp[])
+                         $11::text[], $12::bigint[], $13::text[], $14::timestamp[], $15::text[])
         AS t(email, email_normalized, name, phone, company, service_id, message, public_id,
-             number, service_code, service_name, amount_minor, currency, at)
+             number, service_code, service_name, amount_minor, currency, at, language)
 ), c AS (
     INSERT INTO clients (email, email_normalized, name, phone, company, created_at, updated_at)
     SELECT email, email_normalized, name, phone, company, at, at FROM input
@@ -215,8 +235,8 @@ WITH input AS (
         updated_at = EXCLUDED.updated_at
     RETURNING id, email_normalized
 ), l AS (
-    INSERT INTO leads (client_id, service_id, message, created_at)
-    SELECT c.id, input.service_id, input.message, input.at
+    INSERT INTO leads (client_id, service_id, message, created_at, language)
+    SELECT c.id, input.service_id, input.message, input.at, input.language
     FROM input JOIN c USING (email_normalized)
     RETURNING id, client_id
 ), i AS (
@@ -265,6 +285,7 @@ fn record_many_pg(
         .bind::<Array<BigInt>, _>(column(batch, |l| l.amount_minor))
         .bind::<Array<Text>, _>(column(batch, |l| l.currency))
         .bind::<Array<Timestamp>, _>(column(batch, |l| crate::truncate_to_micros(l.at)))
+        .bind::<Array<Text>, _>(column(batch, |l| l.language))
         .load::<RecordedRow>(pg)?;
     let mut by_public_id: std::collections::HashMap<String, RecordedLead> = rows
         .into_iter()

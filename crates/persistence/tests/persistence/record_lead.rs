@@ -30,6 +30,7 @@ fn lead<'a>(
         client,
         service_id: service.id,
         message,
+        language: "sw",
         public_id,
         number,
         service_code: service.code.as_str(),
@@ -65,6 +66,7 @@ fn record(
             client,
             service_id: service.id,
             message,
+            language: "sw",
             public_id,
             number,
             service_code: service.code.as_str(),
@@ -95,6 +97,7 @@ wetech_test_db::backend_tests! {
         assert_eq!(client.company.as_deref(), Some("Mushi & Co"));
         let lead = leads::find_by_id(&mut conn, rec.lead_id).unwrap().unwrap();
         assert_eq!((lead.client_id, lead.message.as_deref()), (rec.client_id, Some(hostile)));
+        assert_eq!(lead.language, "sw", "the lead's language is kept");
         let invoice = invoices::find_by_id(&mut conn, rec.invoice_id).unwrap().unwrap();
         assert_eq!(invoice.public_id.as_str(), public_id);
         assert_eq!(invoice.number, "INV-2026-000007");
@@ -210,6 +213,7 @@ wetech_test_db::backend_tests! {
             assert_eq!((invoice.service_code.as_str(), invoice.amount_minor), (l.service_code, l.amount_minor));
             let stored_lead = leads::find_by_id(&mut conn, rec.lead_id).unwrap().unwrap();
             assert_eq!((stored_lead.client_id, stored_lead.service_id, stored_lead.message.as_deref()), (rec.client_id, l.service_id, l.message));
+            assert_eq!(stored_lead.language, l.language, "the one-statement path keeps the language");
             let c = clients::find_by_id(&mut conn, rec.client_id).unwrap().unwrap();
             assert_eq!((c.email.as_str(), c.name.as_str()), (l.client.email, l.client.name));
         }

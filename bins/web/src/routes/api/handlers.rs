@@ -62,7 +62,9 @@ pub async fn create_lead(
     let lead = LeadRequest::read(&mut fields);
     fields.finish()?;
     let lead = Fields::all(lead)?;
-    let outcome = app.submit_lead(lead.into(), key).await?;
+    // A program has no cookie or switch: the language of its e-mails is its Accept-Language.
+    let language = crate::language::from_accept_language(&req);
+    let outcome = app.submit_lead(lead.into_lead(language), key).await?;
     let mut resp = HttpResponse::build(StatusCode::CREATED);
     if let LeadOutcome::Replayed(_) = &outcome {
         resp.insert_header(("Idempotent-Replayed", "true"));

@@ -6,8 +6,11 @@ use std::collections::BTreeMap;
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{Map, Value};
 
+use wetech_i18n::Language;
+
 use crate::csrf::{self, Csrf};
 use crate::error::ApiError;
+use crate::extract::{REQUIRED_FIELD, UNKNOWN_FIELD};
 
 /// The CSRF token for this browser's forms; sets the cookie on `resp` when the browser has none.
 pub struct Token {
@@ -76,4 +79,78 @@ pub fn other_errors(errors: &BTreeMap<String, String>, known: &[&str]) -> Vec<(S
         .filter(|(k, _)| !known.contains(&k.as_str()))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
+}
+
+/// Which form a field belongs to (the lead form's `phone` is any East African number, the AzamPay
+/// form's a Tanzanian one).
+#[derive(Clone, Copy)]
+pub enum FormKind {
+    /// The lead form of the start page.
+    Lead,
+    /// The pay forms of the invoice page.
+    Pay,
+}
+
+/// The message key for a field's error (`field-invalid-<field>`, or the shared ones).
+fn field_key(field: &str, message: &str, form: FormKind) -> &'static str {
+    if message == REQUIRED_FIELD {
+        return "field-required";
+    }
+    if message == UNKNOWN_FIELD {
+        return "field-unknown";
+    }
+    match (field, form) {
+        ("name", _) => "field-invalid-name",
+        ("email", _) => "field-invalid-email",
+        ("phone", FormKind::Lead) => "field-invalid-phone",
+        ("phone", FormKind::Pay) => "field-invalid-pay-phone",
+        ("company", _) => "field-invalid-company",
+        ("service", _) => "field-invalid-service",
+        ("message", _) => "field-invalid-message",
+        ("gateway", _) => "field-invalid-gateway",
+        ("provider", _) => "field-invalid-provider",
+        ("payment", _) => "field-invalid-payment",
+        _ => "field-invalid-other",
+    }
+}
+
+/// The field errors in the page's language. The checks word their errors in English; the
+/// English messages pass those words through (`$detail`), the others say it their own way.
+pub fn translate_errors(
+    t: Language,
+    errors: &BTreeMap<String, String>,
+    form: FormKind,
+) -> BTreeMap<String, String> {
+    errors
+        .iter()
+        .map(|(field, message)| {
+            let text = t.text_with(
+                field_key(field, message, form),
+                &[("detail", message.clone().into())],
+            );
+            (field.clone(), text)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn english_keeps_the_checks_words_and_swahili_has_its_own() {
+        let mut errors = BTreeMap::new();
+        errors.insert("name".to_owned(), "name is empty".to_owned());
+        errors.insert("phone".to_owned(), REQUIRED_FIELD.to_owned());
+        errors.insert("<i>x</i>".to_owned(), UNKNOWN_FIELD.to_owned());
+        let en = translate_errors(Language::En, &errors, FormKind::Lead);
+        assert_eq!(en, errors);
+        let sw = translate_errors(Language::Sw, &errors, FormKind::Lead);
+        assert!(sw["name"].starts_with("Andika jina lako"), "{sw:?}");
+        assert_eq!(sw["phone"], "Sehemu hii inahitajika.");
+        assert_eq!(sw["<i>x</i>"], "Sehemu isiyojulikana.");
+        errors.insert("phone".to_owned(), "not a Tanzanian number".to_owned());
+        let pay = translate_errors(Language::Sw, &errors, FormKind::Pay);
+        assert!(pay["phone"].contains("Tanzania"), "{pay:?}");
+    }
 }

@@ -10,8 +10,9 @@ use serde_json::{Map, Value};
 use wetech_app::{ServiceView, UseCases};
 
 use super::errors::PageResult;
-use super::form::{Token, other_errors, query_param, typed};
-use super::format::money;
+use super::form::{FormKind, Token, other_errors, query_param, translate_errors, typed};
+use super::format::money_in;
+use super::frame::Frame;
 use super::html::render;
 use crate::csrf::Csrf;
 
@@ -52,9 +53,10 @@ struct ServiceItem {
 #[derive(Template)]
 #[template(path = "index.html")]
 struct IndexPage<'a> {
+    frame: Frame,
     services: Vec<ServiceItem>,
     form: &'a LeadForm,
-    errors: &'a BTreeMap<String, String>,
+    errors: BTreeMap<String, String>,
     other_errors: Vec<(String, String)>,
     csrf_token: &'a str,
 }
@@ -68,18 +70,22 @@ pub(super) fn render_home(
     status: StatusCode,
 ) -> PageResult {
     let token = Token::for_request(csrf, req);
+    let frame = Frame::for_request(req);
+    let t = frame.t;
+    let errors = translate_errors(t, errors, FormKind::Lead);
     let page = IndexPage {
+        frame,
         services: services
             .into_iter()
             .map(|s| ServiceItem {
-                price: money(&s.price),
+                price: money_in(t, &s.price),
                 code: s.code.to_string(),
                 name: s.name,
             })
             .collect(),
         form,
+        other_errors: other_errors(&errors, &LEAD_FIELDS),
         errors,
-        other_errors: other_errors(errors, &LEAD_FIELDS),
         csrf_token: &token.value,
     };
     let resp = render(&page, status)?;
@@ -119,10 +125,11 @@ mod tests {
         let mut errors = BTreeMap::new();
         errors.insert("<b>x</b>".to_owned(), "unknown field".to_owned());
         let page = IndexPage {
+            frame: Frame::new(wetech_i18n::Language::En, "/"),
             services: vec![],
             form: &form,
-            errors: &errors,
             other_errors: other_errors(&errors, &LEAD_FIELDS),
+            errors,
             csrf_token: "tok",
         };
         let body = page.render().unwrap();

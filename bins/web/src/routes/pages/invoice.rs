@@ -11,10 +11,11 @@ use wetech_domain::{AttemptStatus, Gateway, InvoiceStatus};
 use wetech_payments::MobileProvider;
 
 use super::errors::PageResult;
-use super::form::{Token, other_errors, query_param};
+use super::form::{FormKind, Token, other_errors, query_param, translate_errors};
 use super::format::{
-    attempt_label, gateway_label, human_time, money, provider_label, status_label,
+    attempt_label, gateway_label, money_in, provider_label, status_label, time_in,
 };
+use super::frame::Frame;
 use super::html::render;
 use crate::csrf::Csrf;
 use crate::extract::InvoiceId;
@@ -50,18 +51,22 @@ struct ProviderOption {
 struct PaymentRow {
     created_at: String,
     gateway: &'static str,
-    status: &'static str,
+    status: String,
     amount: String,
 }
 
 #[derive(Template)]
 #[template(path = "invoice.html")]
 struct InvoicePage<'a> {
+    frame: Frame,
     inv: &'a InvoiceView,
+    title: String,
     amount: String,
-    status_label: &'static str,
+    status_label: String,
     issued: String,
     paid: Option<String>,
+    paid_body: String,
+    pesapal_button: String,
     payments: Vec<PaymentRow>,
     notice: Option<&'a Notice>,
     can_pay: bool,
@@ -73,7 +78,7 @@ struct InvoicePage<'a> {
     azampay_enabled: bool,
     providers: Vec<ProviderOption>,
     pay: &'a PayForm,
-    errors: &'a BTreeMap<String, String>,
+    errors: BTreeMap<String, String>,
     other_errors: Vec<(String, String)>,
     csrf_token: &'a str,
 }
@@ -125,20 +130,35 @@ pub fn render_invoice(
         Some(Gateway::Pesapal) => (false, true),
         None => (false, false),
     };
+    let frame = Frame::for_request(req);
+    let t = frame.t;
+    let amount = money_in(t, &inv.amount);
+    let paid = inv.paid_at.as_ref().map(|at| time_in(t, at));
+    let errors = translate_errors(t, &extras.errors, FormKind::Pay);
     let page = InvoicePage {
+        frame,
         inv,
-        amount: money(&inv.amount),
-        status_label: status_label(inv.status),
-        issued: human_time(&inv.issued_at),
-        paid: inv.paid_at.as_ref().map(human_time),
+        title: t.text_with(
+            "invoice-title",
+            &[("number", inv.number.to_string().into())],
+        ),
+        pesapal_button: t.text_with("pay-pesapal-button", &[("amount", amount.clone().into())]),
+        amount,
+        status_label: status_label(t, inv.status),
+        issued: time_in(t, &inv.issued_at),
+        paid_body: match &paid {
+            Some(date) => t.text_with("invoice-paid-body", &[("date", date.clone().into())]),
+            None => t.text("invoice-paid-body-undated"),
+        },
+        paid,
         payments: inv
             .payments
             .iter()
             .map(|p| PaymentRow {
-                created_at: human_time(&p.created_at),
+                created_at: time_in(t, &p.created_at),
                 gateway: gateway_label(p.gateway),
-                status: attempt_label(p.status),
-                amount: money(&p.amount),
+                status: attempt_label(t, p.status),
+                amount: money_in(t, &p.amount),
             })
             .collect(),
         notice: extras.notice.as_ref(),
@@ -157,8 +177,8 @@ pub fn render_invoice(
             })
             .collect(),
         pay: &extras.pay,
-        errors: &extras.errors,
-        other_errors: other_errors(&extras.errors, &PAY_FIELDS),
+        other_errors: other_errors(&errors, &PAY_FIELDS),
+        errors,
         csrf_token: &token.value,
     };
     let resp = render(&page, status)?;
@@ -175,12 +195,10 @@ pub async fn invoice(
     let inv = app.invoice(&id?.0).await?;
     let mut extras = InvoiceExtras::default();
     if inv.status == InvoiceStatus::Pending && query_param(&req, "sent").is_some_and(|v| v == "1") {
+        let t = crate::language::of(&req);
         extras.notice = Some(Notice {
             kind: "success",
-            lines: vec![
-                "We sent a payment request to your phone.".to_owned(),
-                "Unlock your phone and enter your mobile-money PIN to approve it.".to_owned(),
-            ],
+            lines: vec![t.text("pay-sent"), t.text("pay-sent-pin")],
         });
     }
     render_invoice(&req, &app, &csrf, &inv, &extras, StatusCode::OK)

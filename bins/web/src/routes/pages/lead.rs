@@ -30,7 +30,10 @@ pub async fn submit_lead(
     let mut fields = Fields::new(map);
     let lead = LeadRequest::read(&mut fields);
     let refused = match fields.finish().and_then(|()| Fields::all(lead)) {
-        Ok(lead) => match app.submit_lead(lead.into(), None).await {
+        Ok(lead) => match app
+            .submit_lead(lead.into_lead(crate::language::of(&req)), None)
+            .await
+        {
             Ok(outcome) => {
                 return Ok(see_other(&paths::invoice_page(
                     &outcome.receipt().invoice.id,

@@ -21,6 +21,7 @@
 pub mod errors;
 pub mod form;
 pub mod format;
+pub mod frame;
 pub mod html;
 pub mod index;
 pub mod invoice;

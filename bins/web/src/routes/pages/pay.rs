@@ -4,12 +4,11 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError as _, web};
 use wetech_app::{UseCases, paths};
-use wetech_domain::PublicId;
+use wetech_domain::{InvoiceStatus, PublicId};
 use wetech_payments::NextStep;
 
 use super::errors::{PageResult, gateway_trouble};
 use super::form::{check_csrf, typed};
-use super::format::capitalise;
 use super::html::see_other;
 use super::invoice::{InvoiceExtras, Notice, PayForm, render_invoice};
 use crate::csrf::Csrf;
@@ -85,24 +84,35 @@ async fn refused_payment(
         pay,
         ..InvoiceExtras::default()
     };
+    let t = crate::language::of(req);
+    let mut conflict = false;
     match err {
         ApiError::Validation { fields, .. } => extras.errors = fields,
-        ApiError::Conflict(message) => {
-            extras.notice = Some(Notice {
-                kind: "warn",
-                lines: vec![capitalise(&message)],
-            });
-        }
+        ApiError::Conflict(_) => conflict = true,
         ref e @ (ApiError::GatewayError(_)
         | ApiError::GatewayUnavailable(_)
         | ApiError::GatewayTimeout(_)) => {
             extras.notice = Some(Notice {
                 kind: "error",
-                lines: gateway_trouble(e).unwrap_or_default(),
+                lines: gateway_trouble(t, e).unwrap_or_default(),
             });
         }
         other => return Err(other.into()),
     }
     let inv = app.invoice(id).await?;
+    if conflict {
+        // Told from the invoice as it is now: paid, reversed, cancelled, refunded, or a payment under way.
+        let key = match inv.status {
+            InvoiceStatus::Paid => "pay-conflict-paid",
+            InvoiceStatus::Reversed => "pay-conflict-reversed",
+            InvoiceStatus::Void => "pay-conflict-void",
+            InvoiceStatus::Refunded => "pay-conflict-refunded",
+            InvoiceStatus::Unpaid | InvoiceStatus::Pending => "pay-conflict-under-way",
+        };
+        extras.notice = Some(Notice {
+            kind: "warn",
+            lines: vec![t.text(key)],
+        });
+    }
     render_invoice(req, app, csrf, &inv, &extras, status)
 }

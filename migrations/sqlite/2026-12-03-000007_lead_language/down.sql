@@ -1,0 +1,2 @@
+-- Reverses up.sql.
+ALTER TABLE leads DROP COLUMN language;
