@@ -34,7 +34,10 @@ mod text;
 
 pub use amount::Amount;
 pub use azampay::{not_an_azampay_public_key, wrong_azampay_public_key};
-pub use config::{CallbackSchema, PostEncoding, PushOutcome, SimulatorConfig, StatusDataForm};
+pub use config::{
+    AmountForm, CallbackSchema, CallbackShape, MsisdnForm, PostEncoding, PushOutcome,
+    SimulatorConfig, StatusDataForm,
+};
 pub use faults::{Endpoint, Fault, UnknownEndpoint};
 pub use handle::{
     Delivery, DeliveryKind, OrderView, SimulatorError, SimulatorHandle, TransactionView,
