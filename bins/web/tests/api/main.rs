@@ -6,6 +6,7 @@ mod helpers;
 
 mod admin;
 mod api;
+mod azampay_callbacks;
 mod hardening;
 mod health;
 mod logs;

@@ -35,28 +35,8 @@ fn stored_events(app: &TestApp, reference: &str) -> Vec<events::EventRow> {
 /// the signed success callback the simulator would send).
 async fn azampay_push(app: &TestApp, email: &str) -> (String, String, Vec<u8>) {
     app.sim.update_config(|c| c.delivery_attempts = 0);
-    let id = new_invoice(app, email).await;
-    let resp = app
-        .post_json(
-            &format!("/api/v1/invoices/{id}/payments"),
-            &json!({"gateway": "azampay", "phone": "0754123456", "provider": "Airtel"}),
-        )
-        .await;
-    assert_eq!(resp.status(), 201);
-    let reference = resp.json::<Value>().await.unwrap()["payment_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let tx = app
-        .sim
-        .azampay_transactions()
-        .into_iter()
-        .find(|t| t.external_id == reference)
-        .unwrap();
-    let body = app
-        .sim
-        .azampay_callback_body(&tx.transaction_id, true)
-        .unwrap();
+    let (id, reference, tx) = app.start_azampay_payment(email).await;
+    let body = app.sim.azampay_callback_body(&tx, true).unwrap();
     (id, reference, body)
 }
 
