@@ -35,20 +35,6 @@ fn stored(app: &TestApp, reference: &str) -> Vec<events::EventRow> {
     events::list_for_attempt(&mut app.db.conn(), a.id).unwrap()
 }
 
-/// POSTs `body` to the callback path with the token in force.
-async fn post_callback(app: &TestApp, body: &[u8]) -> reqwest::Response {
-    app.client
-        .post(format!(
-            "{}/payments/azampay/callback/{}",
-            app.address, app.callback_token
-        ))
-        .header("content-type", "application/json")
-        .body(body.to_vec())
-        .send()
-        .await
-        .unwrap()
-}
-
 app_tests! {
     async fn a_callback_that_is_json_but_for_raw_line_breaks_settles_and_is_stored_as_sent(app: TestApp) {
         app.sim.update_config(|c| c.delivery_attempts = 0);
@@ -65,7 +51,7 @@ app_tests! {
             sent["msisdn"].as_str().unwrap(),
         );
         assert!(serde_json::from_str::<Value>(&body).is_err(), "strictly not JSON");
-        let resp = post_callback(&app, body.as_bytes()).await;
+        let resp = app.post_azampay_callback(body.as_bytes()).await;
         assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
         assert_eq!(app.invoice(&id).await["status"], "paid");
         let events = stored(&app, &reference);

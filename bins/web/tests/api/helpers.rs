@@ -169,6 +169,20 @@ impl TestApp {
         (id, reference, tx.transaction_id)
     }
 
+    /// POSTs `body` as JSON to the AzamPay callback path holding the token in force.
+    pub async fn post_azampay_callback(&self, body: &[u8]) -> reqwest::Response {
+        self.client
+            .post(format!(
+                "{}/payments/azampay/callback/{}",
+                self.address, self.callback_token
+            ))
+            .header("content-type", "application/json")
+            .body(body.to_vec())
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// The invoice as the API shows it.
     pub async fn invoice(&self, id: &str) -> Value {
         let resp = self.get(&format!("/api/v1/invoices/{id}")).await;

@@ -41,16 +41,7 @@ async fn azampay_push(app: &TestApp, email: &str) -> (String, String, Vec<u8>) {
 }
 
 async fn callback(app: &TestApp, body: &[u8]) -> reqwest::Response {
-    app.client
-        .post(format!(
-            "{}/payments/azampay/callback/{}",
-            app.address, app.callback_token
-        ))
-        .header("content-type", "application/json")
-        .body(body.to_vec())
-        .send()
-        .await
-        .unwrap()
+    app.post_azampay_callback(body).await
 }
 
 fn with(body: &[u8], edit: impl FnOnce(&mut serde_json::Map<String, Value>)) -> Vec<u8> {
