@@ -14,6 +14,52 @@ pub enum CallbackSchema {
     Current,
 }
 
+/// How the simulated AzamPay writes the callback fields real callbacks are seen to vary in
+/// (docs/payments.md, "AzamPay callbacks and signatures"). The default is the documented form.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallbackShape {
+    /// How `amount` is written.
+    pub amount: AmountForm,
+    /// How `msisdn` is written, or whether it is sent at all.
+    pub msisdn: MsisdnForm,
+    /// Adds fields no schema documents (`source`, `channel`, `extra`), as newer senders may.
+    pub extra_fields: bool,
+    /// Replaces `operator` (signed as sent), e.g. with a long text holding line breaks.
+    pub operator: Option<String>,
+    /// Replaces `message`.
+    pub message: Option<String>,
+}
+
+/// `amount` in a callback.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AmountForm {
+    /// A string of whole units: `"2000"` (the documented form).
+    #[default]
+    Text,
+    /// A string with the currency's decimals: `"2000.00"`.
+    DecimalText,
+    /// A JSON number of whole units: `2000`.
+    Number,
+    /// A JSON number with a fraction: `2000.0`.
+    DecimalNumber,
+}
+
+/// `msisdn` in a callback.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MsisdnForm {
+    /// A string: `"255712345678"` (the documented form).
+    #[default]
+    Text,
+    /// A JSON number: `255712345678`.
+    Number,
+    /// Not sent at all (the official plugin does not require it).
+    Missing,
+    /// `null`.
+    Null,
+    /// `""`.
+    Empty,
+}
+
 /// How a simulated AzamPay push ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PushOutcome {
@@ -70,6 +116,8 @@ pub struct SimulatorConfig {
     pub azampay_callback_schema: CallbackSchema,
     /// Sign current-schema callbacks with [`crate::DEV_SIGNING_KEY_PEM`].
     pub azampay_sign_callbacks: bool,
+    /// How callback fields are written.
+    pub azampay_callback_shape: CallbackShape,
     /// The failure word in callbacks (`failure` per the spec, `failed` per the plugin).
     pub azampay_failure_word: String,
     /// How the AzamPay status query states `data`.
@@ -99,6 +147,7 @@ impl Default for SimulatorConfig {
             azampay_push: PushOutcome::Manual,
             azampay_callback_schema: CallbackSchema::Current,
             azampay_sign_callbacks: true,
+            azampay_callback_shape: CallbackShape::default(),
             azampay_failure_word: "failure".to_owned(),
             azampay_status_data: StatusDataForm::Object,
             pesapal_ipn_post_encoding: PostEncoding::Json,

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::config::PushOutcome;
+use crate::config::{MsisdnForm, PushOutcome};
 use crate::faults::{Endpoint, Fault};
 use crate::handle::{SimulatorError, SimulatorHandle};
 use crate::state::{State, lock};
@@ -19,6 +19,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .route("/control/reset", web::post().to(reset))
         .route("/control/deliveries", web::get().to(deliveries))
         .route("/control/config", web::put().to(update_config))
+        .route("/control/azampay/rotate-key", web::post().to(rotate_key))
         .route(
             "/control/pesapal/orders/{id}/{action}",
             web::post().to(pesapal_action),
@@ -128,6 +129,9 @@ struct ConfigIn {
     azampay_callback_url: Option<String>,
     #[serde(default)]
     azampay_push: Option<PushIn>,
+    /// `text`, `number`, `missing`, `null` or `empty` (see [`MsisdnForm`]).
+    #[serde(default)]
+    azampay_callback_msisdn: Option<String>,
 }
 
 async fn update_config(state: web::Data<State>, body: web::Bytes) -> HttpResponse {
@@ -146,8 +150,22 @@ async fn update_config(state: web::Data<State>, body: web::Bytes) -> HttpRespons
             }
         }
     };
+    let msisdn = match c.azampay_callback_msisdn.as_deref() {
+        None => None,
+        Some("text") => Some(MsisdnForm::Text),
+        Some("number") => Some(MsisdnForm::Number),
+        Some("missing") => Some(MsisdnForm::Missing),
+        Some("null") => Some(MsisdnForm::Null),
+        Some("empty") => Some(MsisdnForm::Empty),
+        Some(_) => {
+            return bad("azampay_callback_msisdn must be text, number, missing, null or empty");
+        }
+    };
     let state: Arc<State> = state.into_inner();
     let mut config = lock(&state.config);
+    if let Some(m) = msisdn {
+        config.azampay_callback_shape.msisdn = m;
+    }
     if let Some(s) = c.token_lifetime_secs {
         config.token_lifetime = Duration::from_secs(s.clamp(1, 86_400));
     }
@@ -157,6 +175,12 @@ async fn update_config(state: web::Data<State>, body: web::Bytes) -> HttpRespons
     if let Some(p) = push {
         config.azampay_push = p;
     }
+    HttpResponse::NoContent().finish()
+}
+
+/// `POST /control/azampay/rotate-key`: AzamPay replaces its signing key.
+async fn rotate_key(state: web::Data<State>) -> HttpResponse {
+    handle(state).rotate_azampay_key();
     HttpResponse::NoContent().finish()
 }
 

@@ -8,7 +8,6 @@ use std::time::Duration;
 use crate::amount::Amount;
 use crate::config::{PushOutcome, SimulatorConfig};
 use crate::faults::{Endpoint, Fault};
-use crate::keys::DEV_PUBLIC_KEY_PEM;
 use crate::state::{State, lock};
 use crate::{azampay, pesapal};
 
@@ -235,10 +234,17 @@ impl SimulatorHandle {
         azampay::callback_body(&self.state, transaction_id, success)
     }
 
-    /// The PEM public key the simulator serves and signs with.
+    /// The PEM public key the simulator serves and signs with now
+    /// ([`crate::DEV_PUBLIC_KEY_PEM`] until the first [`SimulatorHandle::rotate_azampay_key`]).
     #[must_use]
     pub fn public_key_pem(&self) -> &'static str {
-        DEV_PUBLIC_KEY_PEM
+        lock(&self.state.azampay).public_key_pem()
+    }
+
+    /// AzamPay replaces its signing key: callbacks made from now on are signed with another
+    /// key pair, and the public-key endpoints serve its public half (each call switches).
+    pub fn rotate_azampay_key(&self) {
+        lock(&self.state.azampay).rotate_key();
     }
 
     /// Calls per endpoint.

@@ -15,7 +15,7 @@
 //! | `config` | [`SimulatorConfig`] and its choices |
 //! | `handle` | [`SimulatorHandle`]: faults, counters, outcomes, deliveries from Rust |
 //! | `faults` | [`Endpoint`], [`Fault`]; AzamPay key faults [`wrong_azampay_public_key`], [`not_an_azampay_public_key`] |
-//! | `pesapal`, `azampay` | the two fake APIs, hosted payment page and "phone" page |
+//! | `pesapal`, `azampay` | the two fake APIs, hosted payment page and "phone" page; AzamPay's callback shapes ([`CallbackShape`]) and its key rotation |
 //! | `control` | the HTTP control API under `/_simulator/control` |
 //! | `keys` | the published development signing key |
 
@@ -34,7 +34,10 @@ mod text;
 
 pub use amount::Amount;
 pub use azampay::{not_an_azampay_public_key, wrong_azampay_public_key};
-pub use config::{CallbackSchema, PostEncoding, PushOutcome, SimulatorConfig, StatusDataForm};
+pub use config::{
+    AmountForm, CallbackSchema, CallbackShape, MsisdnForm, PostEncoding, PushOutcome,
+    SimulatorConfig, StatusDataForm,
+};
 pub use faults::{Endpoint, Fault, UnknownEndpoint};
 pub use handle::{
     Delivery, DeliveryKind, OrderView, SimulatorError, SimulatorHandle, TransactionView,

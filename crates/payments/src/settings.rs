@@ -166,6 +166,9 @@ pub struct AzamPaySettings {
     pub public_key_url: Option<String>,
     /// A PEM public key given out of band; when set it is used instead of fetching one.
     pub public_key_pem: Option<String>,
+    /// How long a fetched public key is used before it is fetched again, in seconds (60 to
+    /// 86400; default [`crate::azampay::DEFAULT_PUBLIC_KEY_TTL`], one hour).
+    pub public_key_ttl_secs: Option<u64>,
 }
 
 /// A setting that is missing or malformed; [`PaymentsSettingsError::key`] names it.
@@ -257,6 +260,14 @@ impl<M> PaymentsSettings<M> {
             && !u.starts_with('/')
         {
             check_url("payments.azampay.public_key_url", Some(u))?;
+        }
+        if let Some(ttl) = self.azampay.public_key_ttl_secs
+            && !(60..=86_400).contains(&ttl)
+        {
+            return Err(PaymentsSettingsError::new(
+                "payments.azampay.public_key_ttl_secs",
+                "must be between 60 and 86400 seconds",
+            ));
         }
         if let Some(pem) = &self.azampay.public_key_pem
             && crate::azampay::signature::parse_public_key(pem).is_err()
@@ -440,6 +451,7 @@ impl fmt::Debug for AzamPaySettings {
                 "public_key_pem",
                 &self.public_key_pem.as_ref().map(|_| "[PEM]"),
             )
+            .field("public_key_ttl_secs", &self.public_key_ttl_secs)
             .finish()
     }
 }

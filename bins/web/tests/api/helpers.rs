@@ -148,6 +148,47 @@ impl TestApp {
         resp.json().await.unwrap()
     }
 
+    /// A new invoice with a pending AzamPay push (Airtel, 0754123456); returns (invoice id,
+    /// payment id, the simulator's transaction id).
+    pub async fn start_azampay_payment(&self, email: &str) -> (String, String, String) {
+        let id = self.submit_lead(email).await["invoice"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let resp = self
+            .post_json(
+                &format!("/api/v1/invoices/{id}/payments"),
+                &serde_json::json!({"gateway": "azampay", "phone": "0754123456", "provider": "Airtel"}),
+            )
+            .await;
+        assert_eq!(resp.status(), 201);
+        let reference = resp.json::<Value>().await.unwrap()["payment_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let tx = self
+            .sim
+            .azampay_transactions()
+            .into_iter()
+            .find(|t| t.external_id == reference)
+            .unwrap();
+        (id, reference, tx.transaction_id)
+    }
+
+    /// POSTs `body` as JSON to the AzamPay callback path holding the token in force.
+    pub async fn post_azampay_callback(&self, body: &[u8]) -> reqwest::Response {
+        self.client
+            .post(format!(
+                "{}/payments/azampay/callback/{}",
+                self.address, self.callback_token
+            ))
+            .header("content-type", "application/json")
+            .body(body.to_vec())
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// The invoice as the API shows it.
     pub async fn invoice(&self, id: &str) -> Value {
         let resp = self.get(&format!("/api/v1/invoices/{id}")).await;

@@ -10,6 +10,7 @@ mod admin_exports;
 mod admin_leads;
 mod admin_records;
 mod api;
+mod azampay_callbacks;
 mod hardening;
 mod health;
 mod language;

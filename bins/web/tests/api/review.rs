@@ -35,42 +35,13 @@ fn stored_events(app: &TestApp, reference: &str) -> Vec<events::EventRow> {
 /// the signed success callback the simulator would send).
 async fn azampay_push(app: &TestApp, email: &str) -> (String, String, Vec<u8>) {
     app.sim.update_config(|c| c.delivery_attempts = 0);
-    let id = new_invoice(app, email).await;
-    let resp = app
-        .post_json(
-            &format!("/api/v1/invoices/{id}/payments"),
-            &json!({"gateway": "azampay", "phone": "0754123456", "provider": "Airtel"}),
-        )
-        .await;
-    assert_eq!(resp.status(), 201);
-    let reference = resp.json::<Value>().await.unwrap()["payment_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let tx = app
-        .sim
-        .azampay_transactions()
-        .into_iter()
-        .find(|t| t.external_id == reference)
-        .unwrap();
-    let body = app
-        .sim
-        .azampay_callback_body(&tx.transaction_id, true)
-        .unwrap();
+    let (id, reference, tx) = app.start_azampay_payment(email).await;
+    let body = app.sim.azampay_callback_body(&tx, true).unwrap();
     (id, reference, body)
 }
 
 async fn callback(app: &TestApp, body: &[u8]) -> reqwest::Response {
-    app.client
-        .post(format!(
-            "{}/payments/azampay/callback/{}",
-            app.address, app.callback_token
-        ))
-        .header("content-type", "application/json")
-        .body(body.to_vec())
-        .send()
-        .await
-        .unwrap()
+    app.post_azampay_callback(body).await
 }
 
 fn with(body: &[u8], edit: impl FnOnce(&mut serde_json::Map<String, Value>)) -> Vec<u8> {

@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod callbacks;
 mod config;
 mod lifecycle;
 mod logs;

@@ -1,7 +1,11 @@
 //! Simulated AzamPay: authenticator host, checkout host, callbacks, and a "phone" page.
 
+mod callback;
 mod key_faults;
+mod keyring;
 mod wire;
+
+pub(crate) use callback::callback_body;
 
 pub use key_faults::{not_an_azampay_public_key, wrong_azampay_public_key};
 
@@ -19,11 +23,10 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
 use crate::amount::Amount;
-use crate::config::{CallbackSchema, PushOutcome, StatusDataForm};
+use crate::config::{PushOutcome, StatusDataForm};
 use crate::faults::Endpoint;
 use crate::handle::{Delivery, DeliveryKind, SimulatorError, TransactionView};
 use crate::html::{escape, language, page};
-use crate::keys::{DEV_PUBLIC_KEY_PEM, sign, signing_key};
 use crate::state::{State, lock, route_tail, spawn};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -49,6 +52,8 @@ struct Txn {
 pub(crate) struct AzamPayState {
     tokens: HashMap<String, Instant>,
     txns: HashMap<String, Txn>,
+    /// Which key pair signs callbacks and is served (see `keyring`); rotations count up.
+    key_generation: u32,
 }
 
 fn word(s: TxnState) -> &'static str {
@@ -60,6 +65,17 @@ fn word(s: TxnState) -> &'static str {
 }
 
 impl AzamPayState {
+    /// AzamPay replaces its key: callbacks are signed with the other pair from now on, and
+    /// the key endpoints serve its public half.
+    pub(crate) fn rotate_key(&mut self) {
+        self.key_generation = self.key_generation.wrapping_add(1);
+    }
+
+    /// The PEM public key in force.
+    pub(crate) fn public_key_pem(&self) -> &'static str {
+        keyring::public_pem(self.key_generation)
+    }
+
     pub(crate) fn view(&self, id: &str) -> Option<TransactionView> {
         self.txns.get(id).map(|t| TransactionView {
             transaction_id: t.id.clone(),
@@ -159,7 +175,7 @@ pub(crate) async fn auth_dispatch(
             if !bearer_ok(&state, &req) || !api_key_ok(&state, &req) {
                 return auth_error();
             }
-            public_key(&req)
+            public_key(&state, &req)
         }
         _ => json_response(
             Http::NOT_FOUND,
@@ -218,13 +234,14 @@ fn generate_token(state: &Arc<State>, req: &HttpRequest, body: &[u8]) -> HttpRes
     )
 }
 
-fn public_key(req: &HttpRequest) -> HttpResponse {
+fn public_key(state: &State, req: &HttpRequest) -> HttpResponse {
+    let generation = lock(&state.azampay).key_generation;
     let format = url::form_urlencoded::parse(req.query_string().as_bytes())
         .find(|(k, _)| k.eq_ignore_ascii_case("format"))
         .map(|(_, v)| v.to_ascii_lowercase())
         .unwrap_or_else(|| "pem".to_owned());
     if format == "xml" {
-        let Some(key) = signing_key() else {
+        let Some(key) = keyring::private_key(generation) else {
             return json_response(Http::INTERNAL_SERVER_ERROR, &json!({"success": false}));
         };
         let public = key.to_public_key();
@@ -240,7 +257,7 @@ fn public_key(req: &HttpRequest) -> HttpResponse {
     }
     json_response(
         Http::OK,
-        &json!({"success": true, "format": "Pem", "publicKey": DEV_PUBLIC_KEY_PEM}),
+        &json!({"success": true, "format": "Pem", "publicKey": keyring::public_pem(generation)}),
     )
 }
 
@@ -270,7 +287,7 @@ pub(crate) async fn checkout_dispatch(
         Endpoint::AzamPayMnoCheckout => mno_checkout(&state, &body),
         Endpoint::AzamPayBankCheckout => bank_checkout(&state, &body),
         Endpoint::AzamPayPartners => partners(),
-        Endpoint::AzamPayPublicKey => public_key(&req),
+        Endpoint::AzamPayPublicKey => public_key(&state, &req),
         _ => status(&state, &req),
     }
 }
@@ -527,77 +544,6 @@ fn status(state: &Arc<State>, req: &HttpRequest) -> HttpResponse {
             "statusCode": 200
         }),
     )
-}
-
-/// The callback body for `id` with outcome `success`, per the configuration.
-pub(crate) fn callback_body(
-    state: &Arc<State>,
-    id: &str,
-    success: bool,
-) -> Result<Vec<u8>, SimulatorError> {
-    let config = state.config();
-    let a = lock(&state.azampay);
-    let t = a
-        .txns
-        .get(id)
-        .ok_or_else(|| SimulatorError::Unknown(id.to_owned()))?;
-    let status = if success {
-        "success".to_owned()
-    } else {
-        config.azampay_failure_word.clone()
-    };
-    let message = if success {
-        "Transaction successful"
-    } else {
-        "Transaction failed: insufficient balance"
-    };
-    let amount = t.amount.to_compact_string();
-    let mno_reference = if success {
-        t.mno_reference.as_str()
-    } else {
-        ""
-    };
-    let body = match config.azampay_callback_schema {
-        CallbackSchema::Legacy => serde_json::to_vec(&wire::LegacyCallback {
-            msisdn: &t.msisdn,
-            amount,
-            message,
-            utilityref: &t.external_id,
-            operator: &t.provider,
-            reference: &t.id,
-            transactionstatus: &status,
-            submerchant_acc: None,
-            fsp_reference_id: success.then_some(t.mno_reference.as_str()),
-            additional_properties: t.additional.as_ref(),
-        }),
-        CallbackSchema::Current => {
-            let signed = format!("{}{}{}{}", t.external_id, t.id, status, t.provider);
-            let signature = if config.azampay_sign_callbacks {
-                Some(sign(&signed).ok_or(SimulatorError::Signing)?)
-            } else {
-                None
-            };
-            serde_json::to_vec(&wire::CurrentCallback {
-                message,
-                user: "azampay-simulator",
-                password: "simulator-password",
-                client_id: "simulator-client",
-                transactionstatus: &status,
-                operator: &t.provider,
-                reference: &t.id,
-                externalreference: &t.id,
-                utilityref: &t.external_id,
-                amount,
-                transid: &t.id,
-                msisdn: &t.msisdn,
-                mnoreference: mno_reference,
-                submerchant_acc: None,
-                additional_properties: t.additional.as_ref(),
-                signature,
-            })
-        }
-    };
-    body.map_err(|_| SimulatorError::Encoding)
 }
 
 /// Ends a pending push and sends the callback in the background.

@@ -242,6 +242,10 @@ pub fn parse_callback(body: &[u8]) -> Result<AzamPayCallback, GatewayError> {
         CallbackBodyError::NotAnObject => bad("body is not a JSON object"),
     })?;
     let utility_ref = required("utilityref", w.utilityref)?;
+    // Our own reference, looked up as sent: nothing around it either.
+    if utility_ref.chars().any(char::is_control) {
+        return Err(bad("utilityref is malformed"));
+    }
     let raw_transaction_status = required("transactionstatus", w.transactionstatus)?;
     let transaction_status = match raw_transaction_status.trim().to_ascii_lowercase().as_str() {
         "success" | "successful" => CallbackStatus::Success,
@@ -288,10 +292,13 @@ pub fn parse_callback(body: &[u8]) -> Result<AzamPayCallback, GatewayError> {
 
 /// A required field that must name something of ours (`utilityref`) or be read as a word or
 /// a number (`transactionstatus`, `amount`): at most [`MAX_REFERENCE_LEN`] characters, no
-/// control characters; blank reads as absent.
+/// control characters but surrounding white space (a trailing line break does not make
+/// `success` another word); blank reads as absent.
 fn required(key: &str, value: Option<String>) -> Result<String, GatewayError> {
     match value {
-        Some(s) if s.chars().count() > MAX_REFERENCE_LEN || s.chars().any(char::is_control) => {
+        Some(s)
+            if s.chars().count() > MAX_REFERENCE_LEN || s.trim().chars().any(char::is_control) =>
+        {
             Err(bad(format!("{key} is malformed")))
         }
         Some(s) if !s.trim().is_empty() => Ok(s),

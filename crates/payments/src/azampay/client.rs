@@ -41,9 +41,6 @@ pub const MAX_CHECKOUT_TZS: i64 = 5_000_000;
 pub const MAX_EXTERNAL_ID: usize = 128;
 /// Largest serialized `additionalProperties`.
 pub const MAX_ADDITIONAL_PROPERTIES: usize = 4096;
-/// How long a fetched public key is trusted before it is fetched again (AzamPay's OpenAPI text
-/// suggests caching it for a day; docs/payments.md, "Signatures and keys").
-pub const KEY_TTL: Duration = Duration::from_secs(24 * 3600);
 /// A failed verification re-fetches the key at most this often.
 const KEY_REFETCH_INTERVAL: Duration = Duration::from_secs(30);
 
@@ -72,6 +69,7 @@ struct Inner {
     require_signature: bool,
     public_key_url: String,
     pinned_key: Option<RsaPublicKey>,
+    public_key_ttl: Duration,
     token: TokenCache,
     key: tokio::sync::Mutex<Option<CachedKey>>,
 }
@@ -160,6 +158,7 @@ impl AzamPayClient {
                 require_signature: config.require_signature,
                 public_key_url,
                 pinned_key,
+                public_key_ttl: config.public_key_ttl,
                 token: TokenCache::default(),
                 key: tokio::sync::Mutex::new(None),
             }),
@@ -524,7 +523,7 @@ impl AzamPayClient {
         parse_public_key(&key_text)
     }
 
-    /// The cached key (fetched when absent or older than a day). `refresh` (after a failed
+    /// The cached key (fetched when absent or older than its configured lifetime). `refresh` (after a failed
     /// verification) fetches again, at most once per 30 seconds, so forged callbacks cannot make
     /// us hammer AzamPay.
     async fn public_key(&self, refresh: bool) -> Result<(RsaPublicKey, bool), GatewayError> {
@@ -535,7 +534,7 @@ impl AzamPayClient {
         let mut forced = None;
         if let Some(c) = slot.as_ref() {
             let recently_forced = c.forced.is_some_and(|f| f.elapsed() < KEY_REFETCH_INTERVAL);
-            if c.fetched.elapsed() < KEY_TTL && (!refresh || recently_forced) {
+            if c.fetched.elapsed() < self.inner.public_key_ttl && (!refresh || recently_forced) {
                 return Ok((c.key.clone(), false));
             }
             forced = c.forced;

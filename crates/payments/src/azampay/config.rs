@@ -1,6 +1,7 @@
 //! How to reach AzamPay: [`AzamPayConfig`], from code or from the `payments` settings.
 
 use std::fmt;
+use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -9,6 +10,12 @@ use crate::settings::{GatewayUrls, PaymentsSettings, PaymentsSettingsError};
 
 /// Default public-key location relative to the checkout host (AzamPay's OpenAPI text).
 pub const DEFAULT_PUBLIC_KEY_PATH: &str = "/azampay/v1/public-key?format=Pem";
+
+/// How long a fetched public key is used before it is fetched again, unless
+/// `payments.azampay.public_key_ttl_secs` says otherwise. Bounded, so a key AzamPay replaced
+/// is not trusted for long; and a callback that fails against the cached key fetches it again
+/// at once anyway (docs/payments.md, "AzamPay callbacks and signatures").
+pub const DEFAULT_PUBLIC_KEY_TTL: Duration = Duration::from_secs(3600);
 
 /// How to reach AzamPay.
 #[derive(Clone)]
@@ -34,6 +41,9 @@ pub struct AzamPayConfig {
     pub public_key_url: Option<String>,
     /// A pinned public key (PEM/XML/base64 DER); when set nothing is fetched.
     pub public_key_pem: Option<String>,
+    /// How long a fetched public key is used before it is fetched again. Default
+    /// [`DEFAULT_PUBLIC_KEY_TTL`].
+    pub public_key_ttl: Duration,
     /// Timeouts and retries.
     pub http: HttpOptions,
 }
@@ -59,6 +69,7 @@ impl AzamPayConfig {
             require_signature: false,
             public_key_url: None,
             public_key_pem: None,
+            public_key_ttl: DEFAULT_PUBLIC_KEY_TTL,
             http: HttpOptions::default(),
         }
     }
@@ -105,6 +116,9 @@ impl AzamPayConfig {
             require_signature: a.require_signature,
             public_key_url: a.public_key_url.clone(),
             public_key_pem: a.public_key_pem.clone(),
+            public_key_ttl: a
+                .public_key_ttl_secs
+                .map_or(DEFAULT_PUBLIC_KEY_TTL, Duration::from_secs),
             http: HttpOptions::with_timeout(settings.timeout()),
         })
     }
@@ -125,6 +139,7 @@ impl fmt::Debug for AzamPayConfig {
             )
             .field("require_signature", &self.require_signature)
             .field("public_key_url", &self.public_key_url)
+            .field("public_key_ttl", &self.public_key_ttl)
             .field("http", &self.http)
             .finish()
     }

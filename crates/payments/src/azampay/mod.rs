@@ -44,10 +44,8 @@ pub use callback::{
     Authenticity, AzamPayCallback, CallbackRejection, CallbackSchema, CallbackStatus,
     MAX_CALLBACK_BODY, parse_callback,
 };
-pub use client::{
-    AzamPayClient, KEY_TTL, MAX_ADDITIONAL_PROPERTIES, MAX_CHECKOUT_TZS, MAX_EXTERNAL_ID,
-};
-pub use config::{AzamPayConfig, DEFAULT_PUBLIC_KEY_PATH};
+pub use client::{AzamPayClient, MAX_ADDITIONAL_PROPERTIES, MAX_CHECKOUT_TZS, MAX_EXTERNAL_ID};
+pub use config::{AzamPayConfig, DEFAULT_PUBLIC_KEY_PATH, DEFAULT_PUBLIC_KEY_TTL};
 pub use requests::{
     BankCheckout, BankProvider, CheckoutAccepted, MnoCheckout, PaymentPartner, normalize_msisdn,
 };

@@ -1,5 +1,6 @@
 //! AzamPay JSON as it is on the wire (docs/payments.md).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -378,16 +379,26 @@ pub(crate) enum CallbackBodyError {
 }
 
 impl CallbackWire {
-    /// Reads a callback body and tells which generation it is.
+    /// Reads a callback body and tells which generation it is. The body is read as leniently
+    /// as it can be without guessing: see [`callback_json_text`]. `amount` keeps the digits it
+    /// was sent with, also when it is a JSON number (see [`number_text`]).
     pub(crate) fn read(body: &[u8]) -> Result<(CallbackSchema, CallbackWire), CallbackBodyError> {
-        let value: Value = serde_json::from_slice(body).map_err(|_| CallbackBodyError::NotJson)?;
+        let text = callback_json_text(body);
+        let value: Value = serde_json::from_str(&text).map_err(|_| CallbackBodyError::NotJson)?;
         let Value::Object(map) = value else {
             return Err(CallbackBodyError::NotAnObject);
         };
+        // The same object once more, each value as its JSON text (an object always reads).
+        let raw: BTreeMap<String, Box<RawValue>> =
+            serde_json::from_str(&text).map_err(|_| CallbackBodyError::NotAnObject)?;
         let mut lowered = serde_json::Map::new();
         for (k, v) in map {
             lowered.entry(k.to_ascii_lowercase()).or_insert(v);
         }
+        let raw_amount = raw
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("amount"))
+            .map(|(_, v)| v.get().trim());
         let schema = if CURRENT_CALLBACK_KEYS
             .iter()
             .any(|k| lowered.contains_key(*k))
@@ -397,10 +408,84 @@ impl CallbackWire {
             CallbackSchema::Legacy
         };
         // Every field reads from any JSON value, so an object always converts.
-        let wire = serde_json::from_value(Value::Object(lowered))
+        let mut wire: CallbackWire = serde_json::from_value(Value::Object(lowered))
             .map_err(|_| CallbackBodyError::NotAnObject)?;
+        if let Some(raw) = raw_amount
+            && !raw.starts_with('"')
+        {
+            // A JSON number: its own digits, never the nearest `f64` (`2000.0000000000001`
+            // must stay too precise for TZS, not become 2000).
+            wire.amount = Some(number_text(raw).unwrap_or_else(|| raw.to_owned()));
+        }
         Ok((schema, wire))
     }
+}
+
+/// The text of a callback body as JSON: strictly as sent when it is valid JSON; otherwise
+/// with what a careless sender gets wrong repaired, because a genuine callback refused is a
+/// payment lost: a leading byte-order mark dropped, bytes that are not UTF-8 replaced by
+/// U+FFFD, and raw control characters (line breaks, tabs, …) inside strings escaped. Anything
+/// else that is not JSON stays not JSON.
+fn callback_json_text(body: &[u8]) -> Cow<'_, str> {
+    if let Ok(text) = std::str::from_utf8(body)
+        && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
+    {
+        return Cow::Borrowed(text);
+    }
+    let lossy = String::from_utf8_lossy(body);
+    let text = lossy.strip_prefix('\u{feff}').unwrap_or(&lossy);
+    let mut out = String::with_capacity(text.len() + 32);
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            c if in_string && u32::from(c) < 0x20 => {
+                out.push_str(&format!("\\u{:04x}", u32::from(c)));
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    Cow::Owned(out)
+}
+
+/// Largest exponent of a JSON number amount written out (`1e3` is an amount, `1e400` is not).
+const MAX_AMOUNT_EXPONENT: i32 = 40;
+
+/// The plain decimal digits of a JSON number literal, the exponent applied exactly:
+/// `2000.00` → `2000.00`, `1e3` → `1000`, `2.5E+1` → `25`, `1234e-2` → `12.34`. `None` when
+/// the exponent is absurd.
+fn number_text(literal: &str) -> Option<String> {
+    let (mantissa, exponent) = match literal.find(['e', 'E']) {
+        None => return Some(literal.to_owned()),
+        Some(i) => (&literal[..i], literal[i + 1..].parse::<i32>().ok()?),
+    };
+    if exponent.abs() > MAX_AMOUNT_EXPONENT {
+        return None;
+    }
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa),
+    };
+    let (whole, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{whole}{frac}");
+    // Position of the decimal point within `digits` after the shift.
+    let point = i32::try_from(whole.len()).ok()? + exponent;
+    let text = if point <= 0 {
+        let zeros = usize::try_from(-point).ok()?;
+        format!("0.{}{digits}", "0".repeat(zeros))
+    } else {
+        let point = usize::try_from(point).ok()?;
+        if point >= digits.len() {
+            format!("{digits}{}", "0".repeat(point - digits.len()))
+        } else {
+            format!("{}.{}", &digits[..point], &digits[point..])
+        }
+    };
+    Some(format!("{sign}{text}"))
 }
 
 #[cfg(test)]

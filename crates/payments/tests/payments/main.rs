@@ -3,6 +3,7 @@
 #![expect(clippy::unwrap_used, reason = "tests")]
 
 mod azampay;
+mod callbacks;
 mod fixtures;
 mod helpers;
 mod pesapal;

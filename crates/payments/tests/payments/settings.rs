@@ -57,3 +57,35 @@ fn live_hosts_name_what_is_missing() {
     assert_eq!(a.auth_base_url, "https://authenticator.azampay.co.tz");
     assert!(!format!("{a:?}").contains("0123456789abcdef"));
 }
+
+/// The public key's lifetime is a setting: one hour by default, bounded both ways, and the
+/// client configuration carries it.
+#[test]
+fn the_public_key_lifetime_is_a_bounded_setting_defaulting_to_an_hour() {
+    let urls = GatewayUrls::hosted(GatewayHosts::Sandbox);
+    let with = |ttl: &str| -> PaymentsSettings {
+        serde_json::from_str(&format!(
+            r#"{{"azampay":{{"app_name":"a","client_id":"c","client_secret":"s",
+                "callback_token":"0123456789abcdef"{ttl}}}}}"#
+        ))
+        .unwrap()
+    };
+    let default = with("");
+    default.validate_shape().unwrap();
+    let a = AzamPayConfig::from_settings(&default, &urls).unwrap();
+    assert_eq!(a.public_key_ttl, std::time::Duration::from_secs(3600));
+    assert_eq!(
+        a.public_key_ttl,
+        wetech_payments::azampay::DEFAULT_PUBLIC_KEY_TTL
+    );
+    let short = with(r#","public_key_ttl_secs":600"#);
+    short.validate_shape().unwrap();
+    let a = AzamPayConfig::from_settings(&short, &urls).unwrap();
+    assert_eq!(a.public_key_ttl, std::time::Duration::from_secs(600));
+    for bad in ["0", "59", "86401"] {
+        let err = with(&format!(r#","public_key_ttl_secs":{bad}"#))
+            .validate_shape()
+            .unwrap_err();
+        assert_eq!(err.key(), "payments.azampay.public_key_ttl_secs", "{bad}");
+    }
+}
