@@ -18,6 +18,7 @@ mod failure;
 mod health;
 mod output;
 mod payments;
+mod remote;
 mod staff;
 
 pub use dispatch::run;

@@ -10,6 +10,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use wetech_test_db::TestDb;
 
+mod remote;
 mod staff;
 
 /// A temporary installation: a config file naming a database, logs, media and backups in one
