@@ -283,3 +283,117 @@ impl HealthSettings {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn remote(url: &str) -> RemoteSettings {
+        RemoteSettings {
+            url: Some(url.to_owned()),
+            endpoint: Some("http://127.0.0.1:9000".to_owned()),
+            access_key_id: Some("AKIDEXAMPLE".to_owned()),
+            secret_access_key: Some(SecretString::from("very-secret-key-value")),
+            ..RemoteSettings::default()
+        }
+    }
+
+    #[test]
+    fn remote_urls_are_parsed_strictly() {
+        for (url, bucket, prefix) in [
+            ("s3://backups", "backups", ""),
+            ("s3://backups/", "backups", ""),
+            ("s3://my.bucket-1/wetech", "my.bucket-1", "wetech"),
+            ("s3://backups/site/prod/", "backups", "site/prod"),
+        ] {
+            let at = remote(url).location().unwrap().unwrap();
+            assert_eq!(
+                (at.bucket.as_str(), at.prefix.as_str()),
+                (bucket, prefix),
+                "{url}"
+            );
+            assert!(remote(url).validate().is_ok(), "{url}");
+        }
+        assert_eq!(
+            remote("s3://backups/site/prod")
+                .location()
+                .unwrap()
+                .unwrap()
+                .to_string(),
+            "s3://backups/site/prod"
+        );
+        for bad in [
+            "backups/wetech",
+            "https://backups/wetech",
+            "s3://",
+            "s3://ab",
+            "s3://Backups/x",
+            "s3://back_ups/x",
+            "s3://backups//x",
+            "s3://backups/a/../b",
+            "s3://backups/./b",
+        ] {
+            let e = remote(bad).validate().unwrap_err();
+            assert_eq!(e.key(), "backup.remote.url", "{bad}");
+        }
+        // Unset or empty: no remote, nothing else required.
+        for url in [None, Some(String::new()), Some("  ".to_owned())] {
+            let off = RemoteSettings {
+                url,
+                ..RemoteSettings::default()
+            };
+            assert_eq!(off.location().unwrap(), None);
+            assert!(off.validate().is_ok());
+        }
+    }
+
+    #[test]
+    fn a_remote_needs_its_key_a_usable_endpoint_and_keep() {
+        type Change = fn(&mut RemoteSettings);
+        let cases: [(Change, &str); 6] = [
+            (|r| r.access_key_id = None, "backup.remote.access_key_id"),
+            (
+                |r| r.access_key_id = Some(" ".into()),
+                "backup.remote.access_key_id",
+            ),
+            (
+                |r| r.secret_access_key = None,
+                "backup.remote.secret_access_key",
+            ),
+            (
+                |r| r.endpoint = Some("ftp://host".into()),
+                "backup.remote.endpoint",
+            ),
+            (
+                |r| r.endpoint = Some("https://user:pw@host".into()),
+                "backup.remote.endpoint",
+            ),
+            (|r| r.keep = 0, "backup.remote.keep"),
+        ];
+        for (change, key) in cases {
+            let mut r = remote("s3://backups/x");
+            change(&mut r);
+            assert_eq!(r.validate().unwrap_err().key(), key);
+        }
+        let mut aws = remote("s3://backups/x");
+        aws.endpoint = None;
+        assert!(aws.validate().is_ok(), "no endpoint means AWS S3");
+        assert_eq!(RemoteSettings::default().keep, 90);
+        let backup = BackupSettings {
+            remote: remote("s3://x"),
+            ..BackupSettings::default()
+        };
+        assert_eq!(backup.validate().unwrap_err().key(), "backup.remote.url");
+    }
+
+    #[test]
+    fn the_secret_key_never_shows_in_debug() {
+        let backup = BackupSettings {
+            remote: remote("s3://backups/x"),
+            ..BackupSettings::default()
+        };
+        let shown = format!("{backup:?}");
+        assert!(!shown.contains("very-secret-key-value"), "{shown}");
+        assert!(shown.contains("REDACTED"), "{shown}");
+    }
+}

@@ -364,3 +364,49 @@ fn dir_names(dir: &Path) -> Vec<String> {
     v.sort();
     v
 }
+
+/// The environment form of every `backup.remote` key, as a systemd `EnvironmentFile=` gives it.
+#[test]
+fn the_remote_is_configured_from_the_environment() {
+    let Some(s3) = TestS3::start() else { return };
+    s3.put("env/wetech-20260101T000000Z.pgdump", b"x");
+    let logs = tempfile::tempdir().unwrap();
+    let endpoint = s3.endpoint();
+    let env = |secret: &str| {
+        vec![
+            ("WETECH__LOG__DIR", logs.path().to_str().unwrap().to_owned()),
+            (
+                "WETECH__BACKUP__REMOTE__URL",
+                format!("s3://{TEST_BUCKET}/env"),
+            ),
+            ("WETECH__BACKUP__REMOTE__ENDPOINT", endpoint.clone()),
+            ("WETECH__BACKUP__REMOTE__REGION", "us-east-1".to_owned()),
+            (
+                "WETECH__BACKUP__REMOTE__ACCESS_KEY_ID",
+                s3.access_key_id().to_owned(),
+            ),
+            (
+                "WETECH__BACKUP__REMOTE__SECRET_ACCESS_KEY",
+                secret.to_owned(),
+            ),
+            ("WETECH__BACKUP__REMOTE__KEEP", "7".to_owned()),
+        ]
+    };
+    let run = |secret: &str| {
+        let vars = env(secret);
+        let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        super::ops_env(&["--json", "backup", "list", "--remote"], &pairs)
+    };
+    let out = run(s3.secret_access_key());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(listed[0]["name"], "wetech-20260101T000000Z.pgdump");
+    assert_eq!(listed[0]["checksum"], false);
+    let out = run("not-the-secret");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        !text(&out.stderr).contains("not-the-secret"),
+        "{}",
+        text(&out.stderr)
+    );
+}
