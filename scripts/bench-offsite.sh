@@ -26,6 +26,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/bench-db.sh
+. "$ROOT/scripts/bench-db.sh"
 SIZE_MIB=${SIZE_MIB:-1024}
 RUNS=${RUNS:-3}
 WORK=${WORK:-/var/tmp/wetech-bench-offsite}
@@ -93,15 +95,7 @@ TOML
 
 echo "== building a ${SIZE_MIB} MiB database in $WORK"
 "$OPS" --config "$CFG" migrate >/dev/null
-ROWS=$(( SIZE_MIB * 1024 * 1024 / 1040 ))
-sqlite3 "$DB" <<SQL >/dev/null
-PRAGMA journal_mode = WAL;
-PRAGMA synchronous = OFF;
-CREATE TABLE bench_blobs (id INTEGER PRIMARY KEY, payload BLOB NOT NULL);
-WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < $ROWS)
-INSERT INTO bench_blobs (payload) SELECT randomblob(1000) FROM c;
-PRAGMA wal_checkpoint(TRUNCATE);
-SQL
+bench_fill_db "$DB" "$SIZE_MIB" >/dev/null
 echo "   $(du -m "$DB" | cut -f1) MiB"
 sync
 

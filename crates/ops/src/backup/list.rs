@@ -37,11 +37,18 @@ fn utc_text<S: serde::Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok, S::E
 /// # Errors
 /// The directory cannot be listed.
 pub fn list(dir: &Path) -> Result<Vec<ListedBackup>, BackupError> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(BackupError::io(format!("cannot list {}", dir.display()))(e)),
-    };
+    match list_existing(dir) {
+        Err(BackupError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            Ok(Vec::new())
+        }
+        other => other,
+    }
+}
+
+/// [`list`] of a directory that must exist (retention's view).
+pub(crate) fn list_existing(dir: &Path) -> Result<Vec<ListedBackup>, BackupError> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(BackupError::io(format!("cannot list {}", dir.display())))?;
     let mut out = Vec::new();
     for entry in entries {
         let entry = entry.map_err(BackupError::io(format!("cannot list {}", dir.display())))?;
