@@ -128,3 +128,41 @@ impl Remote {
         format!("s3://{}/{}", self.location.bucket, self.key(name))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::SecretString;
+
+    fn settings(url: Option<&str>) -> RemoteSettings {
+        RemoteSettings {
+            url: url.map(str::to_owned),
+            endpoint: Some("http://127.0.0.1:9".to_owned()),
+            access_key_id: Some("AKIDEXAMPLE".to_owned()),
+            secret_access_key: Some(SecretString::from("s3-secret-never-shown")),
+            keep: 4,
+            ..RemoteSettings::default()
+        }
+    }
+
+    #[test]
+    fn objects_live_directly_under_the_prefix() {
+        assert!(Remote::open(&settings(None)).unwrap().is_none());
+        let root = Remote::open(&settings(Some("s3://bucket-a")))
+            .unwrap()
+            .unwrap();
+        assert_eq!(root.key("wetech-x.sqlite3").as_ref(), "wetech-x.sqlite3");
+        assert_eq!(
+            root.url_of("wetech-x.sqlite3"),
+            "s3://bucket-a/wetech-x.sqlite3"
+        );
+        let nested = Remote::open(&settings(Some("s3://bucket-a/site/prod/")))
+            .unwrap()
+            .unwrap();
+        assert_eq!(nested.key("n").as_ref(), "site/prod/n");
+        assert_eq!(nested.location().to_string(), "s3://bucket-a/site/prod");
+        assert_eq!(nested.keep(), 4);
+        let shown = format!("{nested:?}");
+        assert!(!shown.contains("s3-secret-never-shown"), "{shown}");
+    }
+}

@@ -64,12 +64,11 @@ impl Remote {
         progress: &(dyn Fn(Progress) + Sync),
     ) -> Result<UploadReport, RemoteError> {
         let started = Instant::now();
-        let name = file
+        let (name, kind) = file
             .file_name()
             .and_then(|n| n.to_str())
-            .filter(|n| BackupName::parse(n).is_some())
+            .and_then(|n| BackupName::parse(n).map(|parsed| (n, parsed.kind)))
             .ok_or_else(|| RemoteError::NotABackupName(file.display().to_string()))?;
-        let kind = BackupName::parse(name).map(|n| n.kind);
         let url = self.url_of(name);
         let size = self
             .runtime
@@ -90,10 +89,9 @@ impl Remote {
             )))?;
         let check = step.elapsed();
         tracing::info!(url = %url, size_bytes = size, "backup uploaded and checked");
-        let (removed, retention_error) = match kind.map(|k| self.prune(k, self.keep, name)) {
-            Some(Ok(removed)) => (removed, None),
-            Some(Err(e)) => (Vec::new(), Some(crate::backup::error::chain_text(&e))),
-            None => (Vec::new(), None),
+        let (removed, retention_error) = match self.prune(kind, self.keep, name) {
+            Ok(removed) => (removed, None),
+            Err(e) => (Vec::new(), Some(crate::backup::error::chain_text(&e))),
         };
         Ok(UploadReport {
             url,
