@@ -18,10 +18,16 @@ lint:
     python3 scripts/check-architecture.py
 
 # Benchmarks (figures and readings in docs/benchmarks.md): the HTTP load benchmark, which also
-# runs the persistence baseline it is compared with, then the backup benchmark
+# runs the persistence baseline it is compared with, then the backup benchmark, then the
+# off-site upload benchmark (against moto, as the tests)
 bench:
     bash scripts/bench-http.sh
     bash scripts/bench-backup.sh
+    bash scripts/bench-offsite.sh
+
+# Only the off-site upload benchmark: a 1 GiB backup's upload against boto3 / aws s3 cp
+bench-offsite:
+    bash scripts/bench-offsite.sh
 
 # Only the persistence unit of work against its baseline (criterion)
 bench-persistence:

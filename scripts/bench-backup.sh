@@ -23,6 +23,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/bench-db.sh
+. "$ROOT/scripts/bench-db.sh"
 SIZE_MIB=${SIZE_MIB:-1024}
 RUNS=${RUNS:-3}
 WORK=${WORK:-/var/tmp/wetech-bench-backup}
@@ -83,16 +85,8 @@ ms() { awk -v ns="$1" 'BEGIN {printf "%.0f", ns/1e6}'; }
 
 echo "== building a ${SIZE_MIB} MiB database in $WORK"
 "$OPS" --config "$CFG" migrate >/dev/null
-ROWS=$(( SIZE_MIB * 1024 * 1024 / 1040 ))
 t0=$(now_ns)
-sqlite3 "$DB" <<EOF >/dev/null
-PRAGMA journal_mode = WAL;
-PRAGMA synchronous = OFF;
-CREATE TABLE bench_blobs (id INTEGER PRIMARY KEY, payload BLOB NOT NULL);
-WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < $ROWS)
-INSERT INTO bench_blobs (payload) SELECT randomblob(1000) FROM c;
-PRAGMA wal_checkpoint(TRUNCATE);
-EOF
+ROWS=$(bench_fill_db "$DB" "$SIZE_MIB")
 echo "   $(du -m "$DB" | cut -f1) MiB, $ROWS blob rows, made in $(( ($(now_ns) - t0) / 1000000 )) ms"
 sync  # the database was written without syncs; its writeback must not overlap the measurements
 

@@ -4,13 +4,14 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use serde::Serialize;
+use wetech_ops::backup::remote::UploadReport;
 use wetech_ops::backup::{self, BackupReport, VerifyReport};
 use wetech_persistence::Backend;
 use wetech_runtime::Settings;
 
 use crate::cli::{BackupArgs, RestoreArgs};
 use crate::output::{self, ProgressLine};
-use crate::{Failure, Outcome};
+use crate::{Failure, Outcome, remote};
 
 /// `ops backup [--keep N] [--dir DIR]`: the final path is the last line on stdout.
 pub(crate) fn backup(settings: &Settings, args: &BackupArgs, json: bool) -> Outcome {
@@ -19,13 +20,36 @@ pub(crate) fn backup(settings: &Settings, args: &BackupArgs, json: bool) -> Outc
         .clone()
         .unwrap_or_else(|| settings.backup.dir.clone());
     let keep = args.keep.map_or(settings.backup.keep, |k| k as usize);
+    // A remote that cannot be set up fails before the backup is taken.
+    let remote = remote::open(settings)?;
     let progress = ProgressLine::for_stderr();
     let report = backup::backup(&settings.database, &dir, keep, &|p| progress.report(p))
         .with_context(|| format!("backup into {} failed; nothing was deleted", dir.display()))?;
+    let uploaded = remote
+        .as_ref()
+        .map(|r| remote::upload(r, &report.path, &report.sha256, &|p| progress.report(p)));
+    let (uploaded, upload_error) = match uploaded {
+        Some(Ok(u)) => (Some(u), None),
+        Some(Err(e)) => (None, Some(e)),
+        None => (None, None),
+    };
     if json {
-        output::print_json(&BackupJson::from(&report))?;
+        let mut doc = BackupJson::from(&report);
+        doc.remote = uploaded.as_ref();
+        doc.remote_error = upload_error.as_ref().map(crate::error_text::error_text);
+        output::print_json(&doc)?;
     } else {
-        print_backup(&report);
+        print_backup(&report, uploaded.as_ref());
+    }
+    if let Some(e) = upload_error {
+        return Err(Failure::Failed(e));
+    }
+    if let Some(e) = uploaded.as_ref().and_then(|u| u.retention_error.as_ref()) {
+        return Err(Failure::Failed(anyhow::anyhow!(
+            "the backup {} is in place here and in the bucket, but removing old remote backups \
+             failed: {e}",
+            report.path.display()
+        )));
     }
     if let Some(e) = &report.retention_error {
         return Err(Failure::Failed(anyhow::anyhow!(
@@ -50,6 +74,12 @@ struct BackupJson<'a> {
     timings: wetech_ops::backup::Timings,
     #[serde(skip_serializing_if = "Option::is_none")]
     retention_error: Option<&'a str>,
+    /// The upload to `backup.remote`, when one is configured and it succeeded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remote: Option<&'a UploadReport>,
+    /// Why the upload failed (the local backup is in place).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remote_error: Option<String>,
 }
 
 impl<'a> From<&'a BackupReport> for BackupJson<'a> {
@@ -65,11 +95,13 @@ impl<'a> From<&'a BackupReport> for BackupJson<'a> {
             removed: &r.removed,
             timings: r.timings,
             retention_error: r.retention_error.as_deref(),
+            remote: None,
+            remote_error: None,
         }
     }
 }
 
-fn print_backup(r: &BackupReport) {
+fn print_backup(r: &BackupReport, uploaded: Option<&UploadReport>) {
     let rows: u64 = r.row_counts.values().sum();
     outln!(
         "{} backup written in {}: {}, {} tables, {rows} rows, sha256 {}",
@@ -82,6 +114,9 @@ fn print_backup(r: &BackupReport) {
     outln!("  rows: {}", row_summary(&r.row_counts));
     for old in &r.removed {
         outln!("  removed old backup {}", old.display());
+    }
+    if let Some(u) = uploaded {
+        remote::print_upload(u);
     }
     outln!("{}", r.path.display());
 }
@@ -153,27 +188,46 @@ pub(crate) fn restore(settings: &Settings, args: &RestoreArgs, json: bool) -> Ou
             Backend::Sqlite => "Stop `web` first: a database that is open elsewhere is refused.\n",
             Backend::Postgres => "",
         };
+        let (fetch, flag) = if args.remote {
+            (
+                format!(
+                    "It first downloads {file} from backup.remote.url into {dir} and checks its SHA-256.\n",
+                    file = args.file.display(),
+                    dir = settings.backup.dir.display(),
+                ),
+                " --remote",
+            )
+        } else {
+            (String::new(), "")
+        };
         return Err(Failure::Usage(format!(
             "restore replaces {target} with {file}.\n\
-             It first checks {file}, then keeps the current database as pre-restore-<time> in {dir}.\n\
-             {stop}Run again with --yes to go ahead: ops restore {file} --yes",
+             {fetch}It checks {file}, then keeps the current database as pre-restore-<time> in {dir}.\n\
+             {stop}Run again with --yes to go ahead: ops restore {file}{flag} --yes",
             file = args.file.display(),
             dir = settings.backup.dir.display(),
         )));
     }
     let progress = ProgressLine::for_stderr();
-    let report = backup::restore(&args.file, &settings.database, &settings.backup.dir, &|p| {
+    let (file, shown) = if args.remote {
+        remote::download(settings, &args.file, &|p| progress.report(p))?
+    } else {
+        (args.file.clone(), args.file.display().to_string())
+    };
+    let report = backup::restore(&file, &settings.database, &settings.backup.dir, &|p| {
         progress.report(p)
     })
-    .with_context(|| format!("restore of {} failed", args.file.display()))?;
+    .with_context(|| format!("restore of {shown} failed"))?;
     if json {
         output::print_json(&report)?;
     } else {
         outln!(
-            "restored {} into {target} in {}",
-            args.file.display(),
+            "restored {shown} into {target} in {}",
             output::duration(report.duration)
         );
+        if args.remote {
+            outln!("  downloaded and checked as {}", file.display());
+        }
         match &report.pre_restore_backup {
             Some(pre) => outln!("  the previous database is kept as {}", pre.display()),
             None => outln!("  there was no database before"),

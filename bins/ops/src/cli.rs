@@ -147,13 +147,24 @@ pub enum BackupAction {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+    /// List the backups in backup.dir (or, with --remote, in backup.remote.url), newest first.
+    List {
+        /// List the off-site backups in the bucket instead.
+        #[arg(long)]
+        remote: bool,
+    },
 }
 
 #[derive(Debug, Args)]
 pub struct RestoreArgs {
-    /// The backup file to restore (.sqlite3 or .pgdump).
+    /// The backup file to restore (.sqlite3 or .pgdump); with --remote, the name of a backup
+    /// in the bucket (as `ops backup list --remote` shows it).
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
+    /// FILE names an off-site backup: download it into backup.dir, check its SHA-256 against
+    /// its .sha256 in the bucket, then restore it.
+    #[arg(long)]
+    pub remote: bool,
     /// Really replace the database (without it, ops explains what would happen and exits 2).
     #[arg(long)]
     pub yes: bool,

@@ -8,7 +8,7 @@ use clap::Parser as _;
 use crate::cli::{BackupAction, Cli, Command, PesapalCommand};
 use crate::context::Context;
 use crate::failure::{EXIT_USAGE, Outcome};
-use crate::{backup, database, health, mail, payments, staff};
+use crate::{backup, database, health, mail, payments, remote, staff};
 
 /// Parses `args` (the first one is the program name), runs the command, and returns the exit
 /// status.
@@ -41,6 +41,10 @@ fn dispatch(cli: &Cli) -> Outcome {
         Command::Backup(args) => match &args.action {
             // Checking a file needs no configuration either.
             Some(BackupAction::Verify { file }) => backup::verify(file, json),
+            Some(BackupAction::List { remote }) => {
+                let ctx = Context::load(cli, *remote)?;
+                remote::list(&ctx.settings, *remote, json)
+            }
             None => {
                 let ctx = Context::load(cli, true)?;
                 ctx.logged("backup", backup::backup(&ctx.settings, args, json))

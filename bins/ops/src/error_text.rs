@@ -1,12 +1,24 @@
 //! An error as one line for stderr and the logs.
 
-/// The error and its causes, walking `source()`, joined by `: `. Each layer's message names that
-/// layer only (the error policy of every workspace crate), so nothing is left out or merged.
+/// The error and its causes, walking `source()`, joined by `: `, on one line. Each layer's
+/// message names that layer only (the error policy of every workspace crate), so nothing is
+/// left out or merged. Some libraries' errors repeat their cause in their own message (the S3
+/// client's do, and its causes carry the service's multi-line XML answer): a cause whose text
+/// the layer above already shows is not printed again, and line breaks become spaces.
 pub(crate) fn error_text(e: &anyhow::Error) -> String {
-    e.chain()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(": ")
+    let mut shown: Vec<String> = Vec::new();
+    for layer in e.chain() {
+        let text = layer
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if shown.last().is_some_and(|above| above.contains(&text)) {
+            continue;
+        }
+        shown.push(text);
+    }
+    shown.join(": ")
 }
 
 #[cfg(test)]
@@ -39,6 +51,20 @@ mod tests {
         assert_eq!(
             error_text(&e),
             "catalog list failed: database error: no such table: services"
+        );
+        // A cause that repeats what the layer above already says is printed once.
+        let e = anyhow::Error::new(Layer(
+            "Generic S3 error: request failed: 403 Forbidden:\n<Error>\n  <Code>Denied</Code>",
+            Some(Box::new(Layer(
+                "request failed: 403 Forbidden:\n<Error>\n  <Code>Denied</Code>",
+                None,
+            ))),
+        ))
+        .context("cannot list s3://b/p");
+        assert_eq!(
+            error_text(&e),
+            "cannot list s3://b/p: Generic S3 error: request failed: 403 Forbidden: <Error> \
+             <Code>Denied</Code>"
         );
         let e = anyhow::Error::msg("connection refused").context("cannot connect to PostgreSQL");
         assert_eq!(

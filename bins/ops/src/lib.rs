@@ -19,6 +19,7 @@ mod health;
 mod mail;
 mod output;
 mod payments;
+mod remote;
 mod staff;
 
 pub use dispatch::run;

@@ -24,7 +24,9 @@
 //! is taken, nothing is ever overwritten) and a fresh `app.log` is opened; at start-up a leftover
 //! file last modified on an earlier day is rotated the same way. Several processes (`web` and an
 //! `ops` command) may append to the same files: a writer that finds the live file already rotated
-//! by another process only reopens it. Rotated files are not deleted by this crate.
+//! by another process only reopens it. Rotated files whose day lies more than `log.keep_days`
+//! (default 30) back are deleted by the writer at start and after each rotation; `0` keeps them
+//! all.
 //!
 //! A span's end line (`[HTTP REQUEST - END]`) is written at the span's level, with every field
 //! recorded on the span and `elapsed_milliseconds`; its start line is left out (it would repeat

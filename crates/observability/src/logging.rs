@@ -95,7 +95,7 @@ pub fn env_filter(settings: &LogSettings) -> Result<EnvFilter, InitError> {
 /// use wetech_observability::{LogSettings, MemorySink, subscriber};
 ///
 /// let dir = tempfile::tempdir()?;
-/// let settings = LogSettings { dir: dir.path().to_path_buf(), level: "info".into() };
+/// let settings = LogSettings { dir: dir.path().to_path_buf(), ..LogSettings::default() };
 /// let sink = MemorySink::new();
 /// let (subscriber, guard) = subscriber("doc", &settings, sink.clone())?;
 /// tracing::subscriber::with_default(subscriber, || tracing::error!(code = 7, "boom"));
@@ -147,9 +147,11 @@ where
         source,
     })?;
     let open = |file: &str| {
-        DailyFile::open(dir, file, Box::new(utc_today)).map_err(|source| InitError::LogFile {
-            path: dir.join(file),
-            source,
+        DailyFile::open(dir, file, Box::new(utc_today), settings.keep_days).map_err(|source| {
+            InitError::LogFile {
+                path: dir.join(file),
+                source,
+            }
         })
     };
     let app_file = open(APP_LOG)?;

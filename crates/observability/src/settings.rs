@@ -55,6 +55,7 @@ impl SettingsError {
 /// let log = wetech_observability::LogSettings::default();
 /// assert_eq!(log.dir, std::path::PathBuf::from("logs"));
 /// assert_eq!(log.level, "info");
+/// assert_eq!(log.keep_days, 30);
 /// assert!(log.validate().is_ok());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -65,6 +66,10 @@ pub struct LogSettings {
     /// The filter used when `RUST_LOG` is unset: a level (`info`) or `EnvFilter` directives
     /// (`info,wetech_app=debug`).
     pub level: String,
+    /// Rotated files (`app.log.YYYY-MM-DD`, `errors.log.YYYY-MM-DD`) whose day lies more than
+    /// this many days back are deleted by the writer itself; `0` keeps them all (for an
+    /// operator who prunes with logrotate instead).
+    pub keep_days: u32,
 }
 
 impl Default for LogSettings {
@@ -72,6 +77,7 @@ impl Default for LogSettings {
         Self {
             dir: PathBuf::from("logs"),
             level: "info".to_owned(),
+            keep_days: 30,
         }
     }
 }

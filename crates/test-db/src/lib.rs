@@ -10,11 +10,15 @@
 //!   returns `None` (the test is skipped), except under `CI=true`, where it panics.
 //! - [`backend_tests!`] writes a test once and runs it on both backends.
 //! - The throwaway server and how it is stopped: see the `server` module.
+//! - [`TestS3`]: a throwaway S3-compatible server (moto) with a bucket and a key, and
+//!   [`CutProxy`], which cuts the connections to it part-way through an upload.
 
 mod backend_tests;
+mod s3;
 mod server;
 mod source;
 mod test_db;
 
+pub use s3::{CutProxy, MOTO_PYTHON_ENV, TEST_BUCKET, TestS3};
 pub use source::POSTGRES_URL_ENV;
 pub use test_db::{TestDb, each_backend};

@@ -11,6 +11,7 @@ use serde_json::Value;
 use wetech_test_db::TestDb;
 
 mod mail;
+mod remote;
 mod staff;
 
 /// A temporary installation: a config file naming a database, logs, media and backups in one

@@ -150,6 +150,7 @@ async fn response_request_id_is_on_the_requests_lines_in_app_log() {
     let settings = wetech_observability::LogSettings {
         dir: app.log_dir(),
         level: "info".to_owned(),
+        ..wetech_observability::LogSettings::default()
     };
     let (subscriber, guard) = wetech_observability::subscriber_with_filter(
         "wetech-web-test",

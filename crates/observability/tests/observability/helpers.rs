@@ -23,6 +23,7 @@ impl Capture {
         let settings = LogSettings {
             dir: dir.path().to_path_buf(),
             level: "info".to_owned(),
+            ..LogSettings::default()
         };
         let sink = MemorySink::new();
         let (subscriber, guard) = wetech_observability::subscriber_with_filter(

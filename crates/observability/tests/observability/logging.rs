@@ -115,6 +115,7 @@ fn a_log_dir_that_cannot_be_created_is_an_error_naming_log_dir() {
     let settings = LogSettings {
         dir: blocker.join("logs"),
         level: "info".to_owned(),
+        ..LogSettings::default()
     };
     let Err(err) = wetech_observability::subscriber("t", &settings, MemorySink::new()) else {
         panic!("a log dir under a regular file was accepted");
@@ -133,6 +134,7 @@ fn an_invalid_level_is_an_error_naming_log_level() {
     let settings = LogSettings {
         dir: dir.path().to_path_buf(),
         level: "loud".to_owned(),
+        ..LogSettings::default()
     };
     let Err(err) = wetech_observability::subscriber("t", &settings, MemorySink::new()) else {
         panic!("an invalid level was accepted");
@@ -148,6 +150,7 @@ fn the_log_dir_is_created_with_both_files() {
     let settings = LogSettings {
         dir: nested.clone(),
         level: "info".to_owned(),
+        ..LogSettings::default()
     };
     let (_subscriber, guard) = wetech_observability::subscriber_with_filter(
         "t",
@@ -167,6 +170,7 @@ fn try_init_installs_once_and_later_calls_are_no_ops() {
     let settings = LogSettings {
         dir: dir.path().to_path_buf(),
         level: "info".to_owned(),
+        ..LogSettings::default()
     };
     // No other test in this binary installs a global subscriber (they use scoped ones).
     let first = try_init("t", &settings, wetech_observability::test_sink());
@@ -177,4 +181,50 @@ fn try_init_installs_once_and_later_calls_are_no_ops() {
         panic!("init after try_init succeeded twice");
     };
     assert!(matches!(err, InitError::AlreadyInstalled(_)), "{err:?}");
+}
+
+/// `log.keep_days` reaches the file writers: rotated files older than it go when the logs are
+/// opened, younger ones and other files stay; `0` keeps everything.
+#[test]
+fn rotated_files_older_than_keep_days_are_deleted_when_logging_starts() {
+    let today = chrono::Utc::now().date_naive();
+    let dated = |days: u64| {
+        let day = today.checked_sub_days(chrono::Days::new(days)).unwrap();
+        day.format("%Y-%m-%d").to_string()
+    };
+    for (keep_days, expect_old_kept) in [(30, false), (0, true)] {
+        let dir = tempfile::tempdir().unwrap();
+        let old = [
+            format!("app.log.{}", dated(31)),
+            format!("errors.log.{}.1", dated(45)),
+        ];
+        let young = [
+            format!("app.log.{}", dated(30)),
+            format!("errors.log.{}", dated(1)),
+        ];
+        for name in old.iter().chain(&young).chain([&"notes.txt".to_owned()]) {
+            std::fs::write(dir.path().join(name), "x\n").unwrap();
+        }
+        let settings = LogSettings {
+            dir: dir.path().to_path_buf(),
+            keep_days,
+            ..LogSettings::default()
+        };
+        let (_subscriber, guard) =
+            wetech_observability::subscriber(NAME, &settings, std::io::sink()).unwrap();
+        drop(guard);
+        for name in &old {
+            assert_eq!(
+                dir.path().join(name).exists(),
+                expect_old_kept,
+                "{name} with keep_days {keep_days}"
+            );
+        }
+        for name in young.iter().chain([&"notes.txt".to_owned()]) {
+            assert!(
+                dir.path().join(name).exists(),
+                "{name} with keep_days {keep_days}"
+            );
+        }
+    }
 }

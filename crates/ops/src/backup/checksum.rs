@@ -96,7 +96,7 @@ pub(crate) fn check(
 }
 
 /// The hash in a `sha256sum` line: 64 hex digits, then whitespace and a name (or nothing).
-fn parse_sum(text: &str) -> Option<&str> {
+pub(crate) fn parse_sum(text: &str) -> Option<&str> {
     let first = text.lines().next()?.trim();
     let hash = first.split_whitespace().next()?;
     (hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit())).then_some(hash)

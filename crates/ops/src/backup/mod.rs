@@ -17,17 +17,23 @@
 //!   `.pgdump` in the backup directory, then replaces the database (SQLite: a fsynced file renamed
 //!   over the database file; PostgreSQL: `pg_restore --clean --if-exists --single-transaction`).
 //!
+//! - [`remote`]: copies in an S3-compatible bucket — upload with a check of what is stored,
+//!   listing, retention of its own names only, and download for a restore.
+//! - [`list`] lists the backups in a directory.
+//!
 //! Every long step reports [`Progress`] to a callback, so a command line can show it.
 
 mod checksum;
-mod error;
+pub(crate) mod error;
 mod file_ops;
+mod list;
 mod migrations;
 mod names;
 mod postgres;
 mod priority;
 mod progress;
 mod publish;
+pub mod remote;
 mod retention;
 mod sqlite;
 #[cfg(test)]
@@ -43,6 +49,7 @@ use serde::Serialize;
 use wetech_persistence::{Backend, DatabaseSettings};
 
 pub use error::BackupError;
+pub use list::{ListedBackup, list};
 pub use names::{BackupName, is_own_backup_name};
 pub use progress::{Progress, Stage, no_progress};
 pub use retention::prune;
@@ -178,7 +185,7 @@ pub struct RestoreReport {
     pub verified: VerifyReport,
 }
 
-fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 

@@ -16,6 +16,12 @@ pub enum Stage {
     PreRestoreBackup,
     /// Writing the restored database.
     Restoring,
+    /// Sending a backup to the remote.
+    Uploading,
+    /// Reading an uploaded backup back to check it.
+    CheckingUpload,
+    /// Fetching a backup from the remote.
+    Downloading,
 }
 
 impl Stage {
@@ -28,6 +34,9 @@ impl Stage {
             Stage::Checksumming => "computing checksum",
             Stage::PreRestoreBackup => "backing up the current database",
             Stage::Restoring => "restoring",
+            Stage::Uploading => "uploading",
+            Stage::CheckingUpload => "checking the upload",
+            Stage::Downloading => "downloading",
         }
     }
 }

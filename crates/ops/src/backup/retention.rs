@@ -4,12 +4,11 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use super::file_ops::{checksum_path, remove_if_exists};
-use super::names::BackupName;
 use super::{BackupError, BackupKind};
 
 /// Deletes the oldest of the backups of `kind` in `dir` so that `keep` remain, never `protect`
 /// (the backup just written counts as one of the `keep`, whatever time its name shows). Only
-/// names [`BackupName::parse`] accepts are considered; a deleted backup's `.sha256` file goes
+/// names [`BackupName::parse`](super::BackupName::parse) accepts are considered; a deleted backup's `.sha256` file goes
 /// with it. Returns the deleted backups.
 ///
 /// # Errors
@@ -20,32 +19,16 @@ pub fn prune(
     keep: usize,
     protect: &Path,
 ) -> Result<Vec<PathBuf>, BackupError> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(BackupError::io(format!("cannot list {}", dir.display())))?;
-    let protect_name = protect.file_name();
-    let mut own: Vec<(BackupName, PathBuf)> = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(BackupError::io(format!("cannot list {}", dir.display())))?;
-        let file_name = entry.file_name();
-        let Some(name) = file_name.to_str() else {
-            continue;
-        };
-        let Some(parsed) = BackupName::parse(name) else {
-            continue;
-        };
-        if parsed.kind != kind || Some(file_name.as_os_str()) == protect_name {
-            continue;
-        }
-        // Only regular files: a directory or symlink that happens to match is left alone.
-        if !entry.file_type().is_ok_and(|t| t.is_file()) {
-            continue;
-        }
-        own.push((parsed, entry.path()));
-    }
-    own.sort_by_key(|(name, _)| std::cmp::Reverse(*name));
+    let protect_name = protect.file_name().and_then(|n| n.to_str());
+    // Newest first; only regular files with names `ops backup` writes.
+    let own: Vec<PathBuf> = super::list::list_existing(dir)?
+        .into_iter()
+        .filter(|b| b.kind == kind && Some(b.name.as_str()) != protect_name)
+        .map(|b| dir.join(&b.name))
+        .collect();
     let mut removed = Vec::new();
     let mut failures = Vec::new();
-    for (_, path) in own.into_iter().skip(keep.saturating_sub(1)) {
+    for path in own.into_iter().skip(keep.saturating_sub(1)) {
         match remove_gently(&path) {
             Ok(()) => {
                 let _ = remove_if_exists(&checksum_path(&path));
