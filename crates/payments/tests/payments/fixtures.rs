@@ -260,6 +260,11 @@ async fn pesapal_other_fixtures() {
         200,
         "pesapal_refund_rejected.json",
     );
+    // Another payment (a refund is sent at most once per confirmation code).
+    let refund = RefundRequest {
+        confirmation_code: "c2".into(),
+        ..refund
+    };
     assert!(
         matches!(client.refund(&refund).await, Err(GatewayError::Rejected { message, .. }) if message.contains("exceeds"))
     );

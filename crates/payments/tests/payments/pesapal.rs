@@ -477,7 +477,7 @@ async fn hosted_page_pays_redirects_and_sends_a_get_ipn() {
         html.contains("Hosting &lt;one year&gt; &amp; more"),
         "description must be escaped"
     );
-    assert!(html.contains("120000.00"));
+    assert!(html.contains("120,000.00"), "{html}");
 
     let answer = browser
         .post(checkout.redirect_url().unwrap())
