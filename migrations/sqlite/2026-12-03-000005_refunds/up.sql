@@ -42,6 +42,9 @@ DROP TABLE invoices_sequence;
 DROP TABLE invoices_copy;
 
 CREATE INDEX invoices_client_id_idx ON invoices (client_id);
+-- The list indexes of 2026-12-03-000004_back_office_lists, lost with the old table.
+CREATE INDEX invoices_lead_id_idx ON invoices (lead_id);
+CREATE INDEX invoices_status_id_idx ON invoices (status, id);
 
 -- One row per refund of a payment attempt. `state`: `requested` (Pesapal accepted the
 -- RefundRequest: queued for the merchant's approval), `recorded` (made outside, e.g. an AzamPay
