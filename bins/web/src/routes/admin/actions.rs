@@ -18,11 +18,12 @@ use wetech_domain::{Gateway, Money, ReviewDecision};
 use wetech_persistence::refunds::RefundState;
 
 use super::dashboard::Bar;
+use super::page;
 use super::session::{AdminError, AdminErrorPage, RequireAdmin, StaffSession, client_address};
 use crate::csrf::Csrf;
 use crate::error::ApiError;
 use crate::extract::FormFields;
-use crate::routes::pages::form::{Token, check_csrf, typed};
+use crate::routes::pages::form::{check_csrf, typed};
 use crate::routes::pages::format::money;
 use crate::routes::pages::html::{html, see_other};
 
@@ -93,9 +94,8 @@ fn render(
     screen: Screen,
     status: StatusCode,
 ) -> Result<HttpResponse, AdminError> {
-    let token = Token::for_request(csrf, req);
-    let page = ActionPage {
-        bar: Bar::of(who, &token),
+    page::answer_with(status, req, csrf, who, |bar, _| ActionPage {
+        bar,
         title: screen.title,
         facts: screen.facts,
         notices: screen.notices,
@@ -105,9 +105,7 @@ fn render(
         fields: screen.fields,
         button: screen.button,
         back: screen.back,
-    };
-    let body = page.render().map_err(AdminError::internal)?;
-    Ok(token.attach(html(status, body)))
+    })
 }
 
 /// The back-office page of an invoice, where every action returns.
@@ -170,13 +168,20 @@ fn with_errors(screen: &mut Screen, errors: BTreeMap<String, String>) {
     }
 }
 
-async fn payment(
+/// A refusal with no form to show again.
+fn refused(e: AppError) -> Result<HttpResponse, AdminError> {
+    refusal(e, |_| Err(AdminError::internal(anyhow::anyhow!("no form"))))
+}
+
+/// Loads payment `id` and answers what `then` makes of it, or the refusal (404) as a page.
+async fn with_payment(
     app: &UseCases,
     id: &str,
-) -> Result<Result<PaymentTarget, HttpResponse>, AdminError> {
+    then: impl FnOnce(PaymentTarget) -> Result<HttpResponse, AdminError>,
+) -> Result<HttpResponse, AdminError> {
     match app.payment_target(id).await {
-        Ok(p) => Ok(Ok(p)),
-        Err(e) => refusal(e, |_| Err(AdminError::internal(anyhow::anyhow!("no form")))).map(Err),
+        Ok(p) => then(p),
+        Err(e) => refused(e),
     }
 }
 
@@ -225,11 +230,10 @@ pub async fn recheck_form(
     csrf: web::Data<Csrf>,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, AdminError> {
-    let p = match payment(&app, &path).await? {
-        Ok(p) => p,
-        Err(resp) => return Ok(resp),
-    };
-    render(&req, &csrf, &who, recheck_screen(&p), StatusCode::OK)
+    with_payment(&app, &path, |p| {
+        render(&req, &csrf, &who, recheck_screen(&p), StatusCode::OK)
+    })
+    .await
 }
 
 /// `POST /admin/payments/{id}/recheck`
@@ -245,7 +249,7 @@ pub async fn recheck(
     let actor = Actor::staff(&who, client_address(&req));
     match app.recheck_payment(&path, &actor).await {
         Ok((p, _)) => Ok(see_other(&invoice_page(p.invoice_public_id.as_str()))),
-        Err(e) => refusal(e, |_| Err(AdminError::internal(anyhow::anyhow!("no form")))),
+        Err(e) => refused(e),
     }
 }
 
@@ -306,15 +310,14 @@ pub async fn refund_form(
     csrf: web::Data<Csrf>,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, AdminError> {
-    let p = match payment(&app, &path).await? {
-        Ok(p) => p,
-        Err(resp) => return Ok(resp),
-    };
-    let left = Money::from_minor(p.refundable_minor(), p.amount.currency())
-        .map(|m| m.to_decimal_string())
-        .unwrap_or_default();
-    let screen = refund_screen(&p, left, String::new(), String::new());
-    render(&req, &csrf, &who, screen, StatusCode::OK)
+    with_payment(&app, &path, |p| {
+        let left = Money::from_minor(p.refundable_minor(), p.amount.currency())
+            .map(|m| m.to_decimal_string())
+            .unwrap_or_default();
+        let screen = refund_screen(&p, left, String::new(), String::new());
+        render(&req, &csrf, &who, screen, StatusCode::OK)
+    })
+    .await
 }
 
 /// `POST /admin/payments/{id}/refund` with `amount`, `reason` (and `external_reference` for
@@ -352,16 +355,15 @@ pub async fn refund(
             done.payment.invoice_public_id.as_str(),
         ))),
         Err(e) => {
-            let p = match payment(&app, &path).await? {
-                Ok(p) => p,
-                Err(resp) => return Ok(resp),
-            };
-            refusal(e, |errors| {
-                let mut screen = refund_screen(&p, amount, reason, external);
-                screen.allowed = true;
-                with_errors(&mut screen, errors);
-                render(&req, &csrf, &who, screen, StatusCode::UNPROCESSABLE_ENTITY)
+            with_payment(&app, &path, |p| {
+                refusal(e, |errors| {
+                    let mut screen = refund_screen(&p, amount, reason, external);
+                    screen.allowed = true;
+                    with_errors(&mut screen, errors);
+                    render(&req, &csrf, &who, screen, StatusCode::UNPROCESSABLE_ENTITY)
+                })
             })
+            .await
         }
     }
 }
@@ -410,12 +412,11 @@ pub async fn resolve_form(
     csrf: web::Data<Csrf>,
     app: web::Data<UseCases>,
 ) -> Result<HttpResponse, AdminError> {
-    let p = match payment(&app, &path).await? {
-        Ok(p) => p,
-        Err(resp) => return Ok(resp),
-    };
-    let screen = resolve_screen(&p, "failed".to_owned(), String::new());
-    render(&req, &csrf, &who, screen, StatusCode::OK)
+    with_payment(&app, &path, |p| {
+        let screen = resolve_screen(&p, "failed".to_owned(), String::new());
+        render(&req, &csrf, &who, screen, StatusCode::OK)
+    })
+    .await
 }
 
 /// `POST /admin/payments/{id}/resolve` with `decision` (`completed` | `failed`) and `note`.
@@ -437,15 +438,14 @@ pub async fn resolve(
     match result {
         Ok(p) => Ok(see_other(&invoice_page(p.invoice_public_id.as_str()))),
         Err(e) => {
-            let p = match payment(&app, &path).await? {
-                Ok(p) => p,
-                Err(resp) => return Ok(resp),
-            };
-            refusal(e, |errors| {
-                let mut screen = resolve_screen(&p, decision_text, note);
-                with_errors(&mut screen, errors);
-                render(&req, &csrf, &who, screen, StatusCode::UNPROCESSABLE_ENTITY)
+            with_payment(&app, &path, |p| {
+                refusal(e, |errors| {
+                    let mut screen = resolve_screen(&p, decision_text, note);
+                    with_errors(&mut screen, errors);
+                    render(&req, &csrf, &who, screen, StatusCode::UNPROCESSABLE_ENTITY)
+                })
             })
+            .await
         }
     }
 }
@@ -488,7 +488,7 @@ pub async fn void_form(
 ) -> Result<HttpResponse, AdminError> {
     match app.invoice_target(&path).await {
         Ok(inv) => render(&req, &csrf, &who, void_screen(&inv), StatusCode::OK),
-        Err(e) => refusal(e, |_| Err(AdminError::internal(anyhow::anyhow!("no form")))),
+        Err(e) => refused(e),
     }
 }
 
@@ -505,6 +505,6 @@ pub async fn void(
     let actor = Actor::staff(&who, client_address(&req));
     match app.void_invoice(&path, &actor).await {
         Ok(inv) => Ok(see_other(&invoice_page(inv.public_id.as_str()))),
-        Err(e) => refusal(e, |_| Err(AdminError::internal(anyhow::anyhow!("no form")))),
+        Err(e) => refused(e),
     }
 }

@@ -1,18 +1,17 @@
 //! `GET /admin/audit[?before=ID]` (admin only): the audit log, newest first, 100 a page. The
 //! site has no way to change it.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use wetech_app::BackOffice;
 
 use super::blocking;
 use super::dashboard::Bar;
+use super::page;
 use super::session::{AdminError, RequireAdmin};
 use crate::csrf::Csrf;
-use crate::routes::pages::form::{Token, query_param};
+use crate::routes::pages::form::query_param;
 use crate::routes::pages::format::human_time;
-use crate::routes::pages::html::html;
 
 /// Entries on one page.
 const PAGE: i64 = 100;
@@ -48,9 +47,8 @@ pub async fn audit(
     let older = (entries.len() as i64 == PAGE)
         .then(|| entries.last().map(|e| e.id))
         .flatten();
-    let token = Token::for_request(&csrf, &req);
-    let page = AuditPage {
-        bar: Bar::of(&who, &token),
+    page::answer(&req, &csrf, &who, |bar, _| AuditPage {
+        bar,
         entries: entries
             .into_iter()
             .map(|e| Row {
@@ -64,7 +62,5 @@ pub async fn audit(
             })
             .collect(),
         older,
-    };
-    let body = page.render().map_err(AdminError::internal)?;
-    Ok(token.attach(html(StatusCode::OK, body)))
+    })
 }

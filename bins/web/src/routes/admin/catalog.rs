@@ -16,12 +16,13 @@ use wetech_ops::catalog::{self, CatalogEntry, CatalogError, ServiceName};
 use wetech_persistence::{PersistenceError, services};
 
 use super::dashboard::Bar;
+use super::page;
 use super::session::{AdminError, RequireAdmin, client_address};
 use crate::csrf::Csrf;
 use crate::error::ApiError;
 use crate::extract::FormFields;
-use crate::routes::pages::form::{Token, check_csrf, typed};
-use crate::routes::pages::html::{html, see_other};
+use crate::routes::pages::form::{check_csrf, typed};
+use crate::routes::pages::html::see_other;
 
 #[derive(Template)]
 #[template(path = "admin/catalog.html")]
@@ -85,16 +86,13 @@ async fn render(
         .map(|c| c.code())
         .collect::<Vec<_>>()
         .join(", ");
-    let token = Token::for_request(csrf, req);
-    let page = CatalogPage {
-        bar: Bar::of(who, &token),
+    page::answer_with(status, req, csrf, who, |bar, _| CatalogPage {
+        bar,
         services,
         errors,
         currencies,
         typed,
-    };
-    let body = page.render().map_err(AdminError::internal)?;
-    Ok(token.attach(html(status, body)))
+    })
 }
 
 /// `GET /admin/catalog`

@@ -1,19 +1,16 @@
 //! `GET /admin/clients/{id}` — the client with their leads and invoices, newest first.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use wetech_app::BackOffice;
 
-use super::blocking;
 use super::dashboard::Bar;
 use super::invoices::{InvoiceLine, when};
 use super::leads::{LeadLine, path_id};
 use super::session::{AdminError, StaffSession};
+use super::{blocking, page};
 use crate::csrf::Csrf;
 use crate::error::ApiError;
-use crate::routes::pages::form::Token;
-use crate::routes::pages::html::html;
 
 #[derive(Template)]
 #[template(path = "admin/client.html")]
@@ -42,10 +39,9 @@ pub async fn show(
     let record = blocking(move || office.client_record(id))
         .await?
         .ok_or_else(|| AdminError::from(ApiError::NotFound("no such client".to_owned())))?;
-    let token = Token::for_request(&csrf, &req);
     let c = record.client;
-    let body = ClientPage {
-        bar: Bar::of(&who, &token),
+    page::answer(&req, &csrf, &who, |bar, _| ClientPage {
+        bar,
         id: c.id,
         since: when(&c.created_at),
         name: c.name,
@@ -54,8 +50,5 @@ pub async fn show(
         company: c.company.unwrap_or_default(),
         leads: record.leads.into_iter().map(LeadLine::from).collect(),
         invoices: record.invoices.into_iter().map(InvoiceLine::from).collect(),
-    }
-    .render()
-    .map_err(AdminError::internal)?;
-    Ok(token.attach(html(StatusCode::OK, body)))
+    })
 }

@@ -1,17 +1,15 @@
 //! `GET /admin/`: who is signed in and the figures of the dashboard.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use wetech_app::BackOffice;
 use wetech_app::backoffice::SignedIn;
 
-use super::blocking;
 use super::session::{AdminError, StaffSession};
+use super::{blocking, page};
 use crate::csrf::Csrf;
 use crate::routes::pages::form::Token;
 use crate::routes::pages::format::money;
-use crate::routes::pages::html::html;
 
 /// The signed-in bar of every back-office page (`templates/admin/bar.html`): who, and the
 /// sign-out form's CSRF token.
@@ -55,15 +53,12 @@ pub async fn dashboard(
 ) -> Result<HttpResponse, AdminError> {
     let office = office.into_inner();
     let d = blocking(move || office.dashboard()).await?;
-    let token = Token::for_request(&csrf, &req);
-    let page = DashboardPage {
-        bar: Bar::of(&who, &token),
+    page::answer(&req, &csrf, &who, |bar, _| DashboardPage {
+        bar,
         leads_today: d.leads_today,
         leads_7_days: d.leads_7_days,
         unpaid: d.unpaid.iter().map(money).collect(),
         paid: d.paid_this_month.iter().map(money).collect(),
         attempts_in_review: d.attempts_in_review,
-    };
-    let body = page.render().map_err(AdminError::internal)?;
-    Ok(token.attach(html(StatusCode::OK, body)))
+    })
 }

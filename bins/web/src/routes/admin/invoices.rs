@@ -3,7 +3,6 @@
 //! `GET /admin/invoices/{public_id}` (the invoice, its client, every attempt with its state
 //! history and its raw gateway events).
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use wetech_app::BackOffice;
@@ -12,15 +11,13 @@ use wetech_domain::{Currency, InvoiceStatus, Money, PublicId};
 use wetech_persistence::events::EventRow;
 use wetech_persistence::invoice_list::{InvoiceFilter, InvoiceListRow};
 
-use super::blocking;
 use super::dashboard::Bar;
 use super::list_query::{ListQuery, Pager};
 use super::session::{AdminError, StaffSession};
+use super::{blocking, page};
 use crate::csrf::Csrf;
 use crate::error::ApiError;
-use crate::routes::pages::form::Token;
 use crate::routes::pages::format::{human_time, money};
-use crate::routes::pages::html::html;
 
 /// The most characters of a raw gateway event shown on the invoice page (its full size is
 /// noted beside it).
@@ -109,19 +106,15 @@ pub async fn list(
         )
     })
     .await?;
-    let token = Token::for_request(&csrf, &req);
-    let body = InvoicesPage {
-        bar: Bar::of(&who, &token),
+    page::answer(&req, &csrf, &who, |bar, _| InvoicesPage {
+        bar,
         pager: query.pager("/admin/invoices", page.has_next),
         csv_href: query.href("/admin/invoices.csv", 1),
         q: query.q,
         status: query.status,
         statuses: InvoiceStatus::ALL,
         invoices: page.rows.into_iter().map(InvoiceLine::from).collect(),
-    }
-    .render()
-    .map_err(AdminError::internal)?;
-    Ok(token.attach(html(StatusCode::OK, body)))
+    })
 }
 
 struct HistoryView {
@@ -234,10 +227,9 @@ pub async fn show(
     let record = blocking(move || office.invoice_record(public_id.as_str()))
         .await?
         .ok_or_else(no_such)?;
-    let token = Token::for_request(&csrf, &req);
     let (i, c) = (record.invoice, record.client);
-    let body = InvoicePage {
-        bar: Bar::of(&who, &token),
+    page::answer(&req, &csrf, &who, |bar, _| InvoicePage {
+        bar,
         public_id: i.public_id.as_str().to_owned(),
         number: i.number.as_str().to_owned(),
         status: i.status.as_str(),
@@ -251,8 +243,5 @@ pub async fn show(
         client_email: c.email.as_str().to_owned(),
         client_phone: c.phone.as_str().to_owned(),
         attempts: record.attempts.into_iter().map(AttemptView::from).collect(),
-    }
-    .render()
-    .map_err(AdminError::internal)?;
-    Ok(token.attach(html(StatusCode::OK, body)))
+    })
 }

@@ -2,7 +2,6 @@
 //! lead with its client, message, invoice and status history) and `POST /admin/leads/{id}/status`
 //! (a new status with a note; staff may do it).
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde_json::Value;
@@ -11,16 +10,16 @@ use wetech_app::backoffice::Actor;
 use wetech_domain::LeadSalesStatus;
 use wetech_persistence::lead_list::{LeadFilter, LeadListRow};
 
-use super::blocking;
 use super::dashboard::Bar;
 use super::list_query::{ListQuery, Pager};
 use super::session::{AdminError, StaffSession, client_address};
+use super::{blocking, page};
 use crate::csrf::Csrf;
 use crate::error::ApiError;
 use crate::extract::FormFields;
-use crate::routes::pages::form::{Token, check_csrf};
+use crate::routes::pages::form::check_csrf;
 use crate::routes::pages::format::human_time;
-use crate::routes::pages::html::{html, see_other};
+use crate::routes::pages::html::see_other;
 
 /// The longest note on a status change, in characters.
 pub const MAX_NOTE_CHARS: usize = 2000;
@@ -98,19 +97,15 @@ pub async fn list(
         )
     })
     .await?;
-    let token = Token::for_request(&csrf, &req);
-    let body = LeadsPage {
-        bar: Bar::of(&who, &token),
+    page::answer(&req, &csrf, &who, |bar, _| LeadsPage {
+        bar,
         pager: query.pager("/admin/leads", page.has_next),
         csv_href: query.href("/admin/leads.csv", 1),
         q: query.q,
         status: query.status,
         statuses: LeadSalesStatus::ALL,
         leads: page.rows.into_iter().map(LeadLine::from).collect(),
-    }
-    .render()
-    .map_err(AdminError::internal)?;
-    Ok(token.attach(html(StatusCode::OK, body)))
+    })
 }
 
 /// A record id from the path: digits naming a row, else the 404 page.
@@ -154,10 +149,9 @@ pub async fn show(
     let record = blocking(move || office.lead_record(id))
         .await?
         .ok_or_else(|| AdminError::from(ApiError::NotFound("no such lead".to_owned())))?;
-    let token = Token::for_request(&csrf, &req);
     let message = record.lead.message.clone().unwrap_or_default();
-    let body = LeadPage {
-        bar: Bar::of(&who, &token),
+    page::answer(&req, &csrf, &who, |bar, token| LeadPage {
+        bar,
         csrf_token: token.value.clone(),
         lead: LeadLine::from(record.lead),
         message,
@@ -174,10 +168,7 @@ pub async fn show(
             .collect(),
         statuses: LeadSalesStatus::ALL,
         max_note: MAX_NOTE_CHARS,
-    }
-    .render()
-    .map_err(AdminError::internal)?;
-    Ok(token.attach(html(StatusCode::OK, body)))
+    })
 }
 
 /// `POST /admin/leads/{id}/status` with `status`, `note` and `csrf_token`: 303 back to the lead.

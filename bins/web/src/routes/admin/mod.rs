@@ -17,6 +17,7 @@
 //! | the lists' query strings and page links | [`list_query`] |
 //! | `GET`/`POST /admin/catalog` — the catalogue editor (admin) | [`catalog`] |
 //! | `GET`/`POST /admin/payments/{id}/recheck|refund|resolve`, `/admin/invoices/{public_id}/void` | [`actions`] |
+//! | how a page is answered (bar, token, template) | [`page`] |
 //! | the session cookie, the extractors, `next`, the refusals | [`session`] |
 
 pub mod actions;
@@ -29,6 +30,7 @@ pub mod invoices;
 pub mod leads;
 pub(crate) mod list_query;
 pub mod login;
+pub(crate) mod page;
 pub mod payments;
 pub mod session;
 

@@ -1,21 +1,18 @@
 //! `GET /admin/payments` — payment attempts by state, newest first, 50 a page;
 //! `?state=review` lists those a person must look at.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use wetech_app::BackOffice;
 use wetech_domain::AttemptStatus;
 use wetech_persistence::invoice_list::AttemptListRow;
 
-use super::blocking;
 use super::dashboard::Bar;
 use super::invoices::{amount, when};
 use super::list_query::{ListQuery, Pager};
 use super::session::{AdminError, StaffSession};
+use super::{blocking, page};
 use crate::csrf::Csrf;
-use crate::routes::pages::form::Token;
-use crate::routes::pages::html::html;
 
 struct AttemptLine {
     id: i64,
@@ -71,15 +68,11 @@ pub async fn list(
     let office = office.into_inner();
     let number = query.page;
     let page = blocking(move || office.attempts_page(state, number)).await?;
-    let token = Token::for_request(&csrf, &req);
-    let body = PaymentsPage {
-        bar: Bar::of(&who, &token),
+    page::answer(&req, &csrf, &who, |bar, _| PaymentsPage {
+        bar,
         pager: query.pager("/admin/payments", page.has_next),
         state: query.status,
         states: AttemptStatus::ALL,
         attempts: page.rows.into_iter().map(AttemptLine::from).collect(),
-    }
-    .render()
-    .map_err(AdminError::internal)?;
-    Ok(token.attach(html(StatusCode::OK, body)))
+    })
 }
