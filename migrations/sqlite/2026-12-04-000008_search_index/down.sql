@@ -1,0 +1,16 @@
+-- Reverses up.sql.
+DROP INDEX leads_created_at_idx;
+DROP INDEX clients_company_lower_idx;
+DROP INDEX clients_name_lower_idx;
+DROP TRIGGER payment_attempts_search_update;
+DROP TRIGGER payment_attempts_search_delete;
+DROP TRIGGER payment_attempts_search_insert;
+DROP TABLE payment_attempts_search;
+DROP TRIGGER invoices_search_update;
+DROP TRIGGER invoices_search_delete;
+DROP TRIGGER invoices_search_insert;
+DROP TABLE invoices_search;
+DROP TRIGGER clients_search_update;
+DROP TRIGGER clients_search_delete;
+DROP TRIGGER clients_search_insert;
+DROP TABLE clients_search;
