@@ -1,4 +1,6 @@
 -- Reverses up.sql.
+DROP INDEX invoices_status_paid_at_idx;
+DROP INDEX invoices_status_currency_amount_idx;
 DROP INDEX leads_created_at_idx;
 DROP INDEX clients_company_lower_idx;
 DROP INDEX clients_name_lower_idx;

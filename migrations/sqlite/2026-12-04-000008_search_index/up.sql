@@ -69,3 +69,6 @@ CREATE INDEX clients_company_lower_idx ON clients (lower(company));
 
 -- The dashboard's "new leads today / in 7 days".
 CREATE INDEX leads_created_at_idx ON leads (created_at);
+-- The dashboard's totals per currency (unpaid; paid since a date) read from these indexes alone.
+CREATE INDEX invoices_status_currency_amount_idx ON invoices (status, currency, amount_minor);
+CREATE INDEX invoices_status_paid_at_idx ON invoices (status, paid_at, currency, amount_minor);
