@@ -43,26 +43,8 @@ PG_BIN=""
 PG_ADMIN_URL=""
 PG_DATABASE=""
 
-as_postgres() {
-    if [ "$(id -u)" = 0 ]; then
-        runuser -u postgres -- "$@"
-    else
-        "$@"
-    fi
-}
-
-stop_server() {
-    if [ -n "$SERVER_PID" ]; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        for _ in $(seq 1 100); do
-            kill -0 "$SERVER_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-        SERVER_PID=""
-    fi
-}
+# as_postgres, stop_server, find_pg_bin, start_pg_server.
+. "$ROOT/scripts/bench-lib.sh"
 
 cleanup() {
     stop_server
@@ -78,41 +60,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-find_pg_bin() {
-    local initdb
-    if initdb=$(command -v initdb 2>/dev/null); then
-        dirname "$(readlink -f "$initdb")"
-        return 0
-    fi
-    local best=""
-    for d in /usr/lib/postgresql/*/bin; do
-        if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; then best=$d; fi
-    done
-    [ -n "$best" ] && printf '%s\n' "$best"
-}
-
 # Sets DB_URL to a fresh PostgreSQL database, or returns 1 when PostgreSQL is unavailable.
 postgres_database() {
-    PG_DATABASE="wetech_bench_office_$$"
     if [ -n "${WETECH_TEST_POSTGRES_URL:-}" ]; then
         PG_ADMIN_URL=$WETECH_TEST_POSTGRES_URL
-        psql -X -q -v ON_ERROR_STOP=1 -d "$PG_ADMIN_URL" -c "CREATE DATABASE \"$PG_DATABASE\"" >/dev/null || return 1
-        DB_URL="${PG_ADMIN_URL%/*}/$PG_DATABASE"
-        return 0
+    else
+        start_pg_server || return 1
     fi
-    PG_BIN=$(find_pg_bin) || return 1
-    PG_DIR=$(mktemp -d -t wetech-bench-office-pg-XXXXXX)
-    if [ "$(id -u)" = 0 ]; then chown postgres: "$PG_DIR"; fi
-    as_postgres "$PG_BIN/initdb" -D "$PG_DIR/data" -U app --auth=trust -E UTF8 --no-locale \
-        >"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; return 1; }
-    local port
-    port=$("$LOADGEN" free-port)
-    # The server's durable defaults; only the memory for the seed's index builds is raised.
-    as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 \
-        -o "-p $port -c listen_addresses=127.0.0.1 -k $PG_DIR -c maintenance_work_mem=256MB" start >/dev/null ||
-        { cat "$PG_DIR/postgres.log" >&2; return 1; }
-    "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U app "$PG_DATABASE"
-    DB_URL="postgres://app@127.0.0.1:$port/$PG_DATABASE"
+    PG_DATABASE="wetech_bench_office_$$"
+    "${PG_BIN:+$PG_BIN/}psql" -X -q -v ON_ERROR_STOP=1 -d "$PG_ADMIN_URL" -c "CREATE DATABASE \"$PG_DATABASE\"" >/dev/null || return 1
+    DB_URL="${PG_ADMIN_URL%/*}/$PG_DATABASE"
 }
 
 # sign_in ORIGIN JAR: the session cookie of the admin account, as a Cookie header, on stdout.
