@@ -52,30 +52,8 @@ PG_EXTERNAL=0
 PG_DATABASES=()
 DB_URL=""
 
-as_postgres() {
-    if [ "$(id -u)" = 0 ]; then
-        if command -v runuser >/dev/null 2>&1; then
-            runuser -u postgres -- "$@"
-        else
-            su postgres -s /bin/sh -c 'exec "$0" "$@"' "$@"
-        fi
-    else
-        "$@"
-    fi
-}
-
-stop_server() {
-    if [ -n "$SERVER_PID" ]; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        for _ in $(seq 1 100); do
-            kill -0 "$SERVER_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-        SERVER_PID=""
-    fi
-}
+# as_postgres, stop_server, find_pg_bin, start_pg_server.
+. "$ROOT/scripts/bench-lib.sh"
 
 psql_admin() {
     local psql=psql
@@ -104,19 +82,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-find_pg_bin() {
-    local initdb
-    if initdb=$(command -v initdb 2>/dev/null); then
-        dirname "$(readlink -f "$initdb")"
-        return 0
-    fi
-    local best=""
-    for d in /usr/lib/postgresql/*/bin; do
-        if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; then best=$d; fi
-    done
-    [ -n "$best" ] && printf '%s\n' "$best"
-}
-
 # Sets PG_ADMIN_URL, or returns 1 when PostgreSQL is unavailable.
 start_postgres() {
     if [ -n "${WETECH_TEST_POSTGRES_URL:-}" ]; then
@@ -128,19 +93,7 @@ start_postgres() {
         PG_EXTERNAL=1
         return 0
     fi
-    PG_BIN=$(find_pg_bin) || return 1
-    PG_DIR=$(mktemp -d -t wetech-bench-pg-XXXXXX)
-    if [ "$(id -u)" = 0 ]; then chown postgres: "$PG_DIR"; fi
-    as_postgres "$PG_BIN/initdb" -D "$PG_DIR/data" -U app --auth=trust -E UTF8 --no-locale \
-        >"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; return 1; }
-    local port
-    port=$("$LOADGEN" free-port)
-    # The server's durable defaults (fsync=on, synchronous_commit=on, full_page_writes=on): unlike
-    # the test support's throwaway server, which turns them off for speed.
-    as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 \
-        -o "-p $port -c listen_addresses=127.0.0.1 -k $PG_DIR" start >/dev/null ||
-        { cat "$PG_DIR/postgres.log" >&2; return 1; }
-    PG_ADMIN_URL="postgres://app@127.0.0.1:$port/postgres"
+    start_pg_server
 }
 
 # new_database BACKEND DIR: sets DB_URL to a fresh database (not in a subshell: it records what to drop).

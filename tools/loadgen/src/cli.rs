@@ -9,9 +9,10 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use crate::load::{Case, Limit, LoadGen, loopback_origin};
+use crate::pages::Page;
 use crate::report::{RunReport, SUMMARY_HEADER};
 use crate::stats::fmt_ms;
-use crate::{criterion, procfs};
+use crate::{criterion, pages, procfs};
 
 /// A bounded HTTP load generator for the wetech `web` binary (127.0.0.1 only).
 #[derive(Debug, Parser)]
@@ -29,6 +30,37 @@ enum Command {
     FreePort,
     /// Prints the header of the summary table that `run --summary-row` appends to.
     SummaryHeader,
+    /// Reads signed-in pages one at a time (the back-office benchmark), prints their p50/p99
+    /// against the target as a markdown table.
+    Pages(PagesArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct PagesArgs {
+    /// The server's origin, e.g. http://127.0.0.1:8000 (loopback addresses only).
+    #[arg(long)]
+    url: String,
+    /// A file holding the `Cookie` header's value (the session), kept out of the process list.
+    #[arg(long, value_name = "FILE")]
+    cookie_file: PathBuf,
+    /// Pages to read, each `LABEL=/path?query`, in order.
+    #[arg(long = "page", required = true)]
+    pages: Vec<Page>,
+    /// Measured requests per page.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    requests: u32,
+    /// Unmeasured requests per page before.
+    #[arg(long, default_value_t = 10)]
+    warm_up: u32,
+    /// The p99 each page must stay under, in milliseconds.
+    #[arg(long, default_value_t = 100)]
+    target_ms: u64,
+    /// Per-request timeout in seconds (a timeout counts as an error).
+    #[arg(long, default_value_t = 10.0)]
+    timeout: f64,
+    /// Exit with status 1 when a target is missed.
+    #[arg(long)]
+    strict: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -121,6 +153,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{SUMMARY_HEADER}");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Pages(args) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the runtime")?
+            .block_on(read_pages(args)),
         Command::Run(args) => {
             let runtime = if args.threads == 1 {
                 tokio::runtime::Builder::new_current_thread()
@@ -136,6 +173,42 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(run(*args))
         }
     }
+}
+
+async fn read_pages(args: PagesArgs) -> anyhow::Result<ExitCode> {
+    let origin = loopback_origin(&args.url)?;
+    let timeout = seconds(args.timeout, "timeout")?;
+    let cookie = std::fs::read_to_string(&args.cookie_file)
+        .with_context(|| format!("reading {}", args.cookie_file.display()))?;
+    let client = reqwest::Client::builder()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .context("building the HTTP client")?;
+    let target = Duration::from_millis(args.target_ms);
+    let mut all_met = true;
+    println!("{}", pages::TABLE_HEADER);
+    for page in &args.pages {
+        let summary = pages::measure(
+            &client,
+            &origin,
+            cookie.trim(),
+            page,
+            args.warm_up,
+            args.requests,
+        )
+        .await?;
+        if !summary.error_kinds.is_empty() {
+            eprintln!("loadgen: {}: errors {:?}", page.label, summary.error_kinds);
+        }
+        all_met &= pages::met(&summary, target);
+        println!("{}", pages::row(page, &summary, target));
+    }
+    Ok(if args.strict && !all_met {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {

@@ -7,11 +7,14 @@
 //! - [`procfs`]: the server's `VmRSS` / `VmHWM` from `/proc/<pid>/status`.
 //! - [`criterion`]: the persistence benchmark's result as a rate, for the lead/baseline ratio.
 //! - [`report`]: the targets and the markdown report.
+//! - [`pages`]: signed-in pages read one at a time against a p99 target (the back-office
+//!   benchmark, `scripts/bench-backoffice.sh`).
 //! - [`cli`]: the `loadgen` command line.
 
 pub mod cli;
 pub mod criterion;
 pub mod load;
+pub mod pages;
 pub mod procfs;
 pub mod report;
 pub mod stats;

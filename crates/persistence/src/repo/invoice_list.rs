@@ -6,15 +6,18 @@ use diesel::prelude::*;
 use wetech_domain::{AttemptStatus, Currency, InvoiceStatus};
 
 use super::TextColumn;
-use super::search::{ESCAPE, contains_pattern, lower};
+use super::list_page::page_ids;
+use super::search::matching_invoices;
 use crate::schema::{clients, invoices, payment_attempts};
 use crate::{DbConnection, PersistenceError};
 
 /// Which invoices a list shows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct InvoiceFilter<'a> {
-    /// Text found anywhere in the invoice number, the client's e-mail or name, or the merchant
-    /// reference of one of its attempts, ignoring letter case.
+    /// Text found anywhere in the invoice number, the client's name, e-mail, phone (also as
+    /// digits) or company, or the merchant reference of one of its attempts, ignoring letter
+    /// case; 1 or 2 characters are the start of the client's name, e-mail or company
+    /// ([`super::search`]).
     pub q: Option<&'a str>,
     /// Only invoices in this state.
     pub status: Option<InvoiceStatus>,
@@ -57,8 +60,9 @@ pub struct InvoiceListRow {
     pub client_email: String,
 }
 
-/// Up to `limit` invoices matching `filter`, newest first, after skipping `offset`
-/// (`invoices_status_id_idx` with a state; trigram indexes for a search on PostgreSQL).
+/// Up to `limit` invoices matching `filter`, newest first, after skipping `offset`: the page's
+/// ids from an index alone (`invoices_status_id_idx` with a state, the search's own indexes with
+/// a search: see [`super::search`]), then the joined rows of those ids.
 ///
 /// # Errors
 /// A database error.
@@ -68,7 +72,19 @@ pub fn page(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<InvoiceListRow>, PersistenceError> {
-    let mut query = invoices::table
+    let ids = page_ids!(
+        conn,
+        invoices,
+        status,
+        filter,
+        matching_invoices,
+        offset,
+        limit
+    )?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(invoices::table
         .inner_join(clients::table)
         .select((
             invoices::id,
@@ -85,49 +101,9 @@ pub fn page(
             clients::name,
             clients::email,
         ))
+        .filter(invoices::id.eq_any(&ids))
         .order(invoices::id.desc())
-        .offset(offset)
-        .limit(limit)
-        .into_boxed();
-    if let Some(status) = filter.status {
-        query = query.filter(invoices::status.eq(status.as_str()));
-    }
-    if let Some(client_id) = filter.client_id {
-        query = query.filter(invoices::client_id.eq(client_id));
-    }
-    if let Some(before) = filter.before_id {
-        query = query.filter(invoices::id.lt(before));
-    }
-    if let Some(q) = filter.q {
-        let p = contains_pattern(q);
-        // The subquery reads its own copy of the table the list joins.
-        let c = diesel::alias!(clients as matched_clients);
-        let matching_clients = c
-            .filter(
-                lower(c.field(clients::name).nullable())
-                    .like(p.clone())
-                    .escape(ESCAPE)
-                    .or(lower(c.field(clients::email).nullable())
-                        .like(p.clone())
-                        .escape(ESCAPE)),
-            )
-            .select(c.field(clients::id));
-        let by_reference = payment_attempts::table
-            .filter(
-                lower(payment_attempts::merchant_reference.nullable())
-                    .like(p.clone())
-                    .escape(ESCAPE),
-            )
-            .select(payment_attempts::invoice_id);
-        query = query.filter(
-            lower(invoices::number.nullable())
-                .like(p)
-                .escape(ESCAPE)
-                .or(invoices::client_id.eq_any(matching_clients).nullable())
-                .or(invoices::id.eq_any(by_reference).nullable()),
-        );
-    }
-    Ok(query.load(conn)?)
+        .load(conn)?)
 }
 
 /// One payment attempt with its invoice and client.

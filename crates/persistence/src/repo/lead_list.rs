@@ -6,15 +6,17 @@ use diesel::prelude::*;
 use wetech_domain::LeadSalesStatus;
 
 use super::TextColumn;
-use super::search::{ESCAPE, contains_pattern, lower};
+use super::list_page::page_ids;
+use super::search::matching_leads;
 use crate::schema::{clients, invoices, lead_status_history, leads, services, staff_accounts};
 use crate::{DbConnection, PersistenceError};
 
 /// Which leads a list shows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LeadFilter<'a> {
-    /// Text found anywhere in the client's name, e-mail, phone or company, or the lead's
-    /// invoice number, ignoring letter case.
+    /// Text found anywhere in the client's name, e-mail, phone (also as digits) or company, or
+    /// the lead's invoice number, ignoring letter case; 1 or 2 characters are the start of the
+    /// client's name, e-mail or company ([`super::search`]).
     pub q: Option<&'a str>,
     /// Only leads in this sales status.
     pub status: Option<LeadSalesStatus>,
@@ -56,9 +58,9 @@ pub struct LeadListRow {
 
 /// Up to `limit` leads matching `filter`, newest first, after skipping `offset`.
 ///
-/// The newest-first order is the primary key's (`leads_sales_status_id_idx` with a status); a
-/// search reads the clients and invoices that match (trigram indexes on PostgreSQL) and then
-/// their leads.
+/// The page's ids come first from an index alone (the primary key, `leads_sales_status_id_idx`
+/// with a status, the search's own indexes with a search: see [`super::search`]), then the
+/// joined rows of those ids.
 ///
 /// # Errors
 /// A database error.
@@ -68,7 +70,16 @@ pub fn page(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<LeadListRow>, PersistenceError> {
-    load(conn, filter, None, offset, limit)
+    let ids = page_ids!(
+        conn,
+        leads,
+        sales_status,
+        filter,
+        matching_leads,
+        offset,
+        limit
+    )?;
+    rows(conn, &ids)
 }
 
 /// Lead `id` as a line of the list (its client, service and invoice with it).
@@ -76,17 +87,15 @@ pub fn page(
 /// # Errors
 /// A database error.
 pub fn one(conn: &mut DbConnection, id: i64) -> Result<Option<LeadListRow>, PersistenceError> {
-    Ok(load(conn, &LeadFilter::default(), Some(id), 0, 1)?.pop())
+    Ok(rows(conn, &[id])?.pop())
 }
 
-fn load(
-    conn: &mut DbConnection,
-    filter: &LeadFilter<'_>,
-    id: Option<i64>,
-    offset: i64,
-    limit: i64,
-) -> Result<Vec<LeadListRow>, PersistenceError> {
-    let mut query = leads::table
+/// The list lines of leads `ids`, newest first.
+fn rows(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<LeadListRow>, PersistenceError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(leads::table
         .inner_join(clients::table)
         .inner_join(services::table)
         .left_join(invoices::table)
@@ -104,56 +113,9 @@ fn load(
             invoices::number.nullable(),
             invoices::public_id.nullable(),
         ))
+        .filter(leads::id.eq_any(ids))
         .order(leads::id.desc())
-        .offset(offset)
-        .limit(limit)
-        .into_boxed();
-    if let Some(id) = id {
-        query = query.filter(leads::id.eq(id));
-    }
-    if let Some(status) = filter.status {
-        query = query.filter(leads::sales_status.eq(status.as_str()));
-    }
-    if let Some(client_id) = filter.client_id {
-        query = query.filter(leads::client_id.eq(client_id));
-    }
-    if let Some(before) = filter.before_id {
-        query = query.filter(leads::id.lt(before));
-    }
-    if let Some(q) = filter.q {
-        let p = contains_pattern(q);
-        // The subqueries read their own copies of the tables the list joins.
-        let (c, i) = diesel::alias!(clients as matched_clients, invoices as matched_invoices);
-        let matching_clients = c
-            .filter(
-                lower(c.field(clients::name).nullable())
-                    .like(p.clone())
-                    .escape(ESCAPE)
-                    .or(lower(c.field(clients::email).nullable())
-                        .like(p.clone())
-                        .escape(ESCAPE))
-                    .or(lower(c.field(clients::phone).nullable())
-                        .like(p.clone())
-                        .escape(ESCAPE))
-                    .or(lower(c.field(clients::company))
-                        .like(p.clone())
-                        .escape(ESCAPE)),
-            )
-            .select(c.field(clients::id));
-        let invoiced_leads = i
-            .filter(
-                lower(i.field(invoices::number).nullable())
-                    .like(p)
-                    .escape(ESCAPE),
-            )
-            .select(i.field(invoices::lead_id));
-        query = query.filter(
-            leads::client_id
-                .eq_any(matching_clients)
-                .or(leads::id.nullable().eq_any(invoiced_leads)),
-        );
-    }
-    Ok(query.load(conn)?)
+        .load(conn)?)
 }
 
 /// One change of a lead's status with the name of who made it.

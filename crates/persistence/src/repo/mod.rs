@@ -14,6 +14,7 @@ pub mod invoices;
 pub mod lead_list;
 pub mod lead_status;
 pub mod leads;
+mod list_page;
 pub mod login_failures;
 pub mod outbox;
 pub mod refunds;

@@ -16,6 +16,7 @@ mod lists;
 mod migrations;
 mod outbox;
 mod record_lead;
+mod search;
 mod services;
 mod support;
 mod unit_of_work;

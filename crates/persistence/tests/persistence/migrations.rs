@@ -54,14 +54,17 @@ fn schema_dump(conn: &mut DbConnection) -> Vec<String> {
     }
 }
 
-/// `table.column NULL|NOT NULL` for every column, comparable across backends.
+/// `table.column NULL|NOT NULL` for every column, comparable across backends. SQLite's FTS5
+/// search tables (virtual, with their shadow tables) are its own index of the search
+/// (`2026-12-04-000008_search_index`), like PostgreSQL's trigram indexes, so they are left out.
 fn columns(conn: &mut DbConnection) -> Vec<String> {
     match conn.backend() {
         Backend::Sqlite => lines(
             conn,
             "SELECT m.name || '.' || p.name || CASE WHEN p.\"notnull\" = 1 OR p.pk > 0 THEN ' NOT NULL' ELSE ' NULL' END AS line \
                FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-              WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite%' AND m.name <> '__diesel_schema_migrations'",
+              WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite%' AND m.name <> '__diesel_schema_migrations' \
+                AND m.name IN (SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table')",
         ),
         Backend::Postgres => lines(
             conn,

@@ -27,17 +27,24 @@ pub fn submit_lead(
     email: &str,
     service_code: &str,
 ) -> Result<(ClientRow, LeadRow, InvoiceRow), PersistenceError> {
+    let client = NewClient {
+        email,
+        name: "Amina Juma",
+        phone: "+255712345678",
+        company: None,
+    };
+    submit_lead_of(conn, &client, service_code)
+}
+
+/// [`submit_lead`] for the given client.
+pub fn submit_lead_of(
+    conn: &mut DbConnection,
+    client: &NewClient<'_>,
+    service_code: &str,
+) -> Result<(ClientRow, LeadRow, InvoiceRow), PersistenceError> {
     let service =
         services::get_active_by_code(conn, service_code)?.ok_or(PersistenceError::NotFound)?;
-    let client = clients::upsert_by_email(
-        conn,
-        &NewClient {
-            email,
-            name: "Amina Juma",
-            phone: "+255712345678",
-            company: None,
-        },
-    )?;
+    let client = clients::upsert_by_email(conn, client)?;
     let lead = leads::insert(
         conn,
         &NewLead {
