@@ -2,8 +2,8 @@
 //! background sender that delivers the transactional outbox (`wetech_persistence::outbox`)
 //! after the commits that wrote it (docs/operations.md, "E-mail").
 //!
-//! - [`MailSettings`] / [`CompanySettings`]: the `mail` and `company` sections, with the
-//!   production refusals.
+//! - [`MailSettings`]: the `mail` section, with the production refusals (the letterhead is
+//!   `wetech_receipt::CompanySettings`, the one `company` section).
 //! - [`messages`]: subjects and the askama templates of each message (text and HTML).
 //! - [`headers`]: `Message-ID` from the event, `Auto-Submitted`, one-line subjects, MIME.
 //! - [`Transport`]: SMTP (STARTTLS, implicit TLS, or plain to loopback), `.eml` files, or off.
@@ -19,8 +19,7 @@ mod transport;
 
 pub use sender::{ComposeError, Composed, Round, Sender, SenderError};
 pub use settings::{
-    CompanySettings, InvalidMailSetting, MailSettings, SEND_TIMEOUT_FACTOR, SmtpSettings, TlsMode,
-    TransportKind,
+    InvalidMailSetting, MailSettings, SEND_TIMEOUT_FACTOR, SmtpSettings, TlsMode, TransportKind,
 };
 pub use transport::{SendError, Transport, TransportSetupError};
 

@@ -8,7 +8,7 @@ use askama::Template;
 use wetech_persistence::outbox::Facts;
 
 use crate::headers::one_line;
-use crate::settings::CompanySettings;
+use wetech_receipt::CompanySettings;
 
 /// A message's parts.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,7 +17,9 @@ use wetech_persistence::{PersistenceError, UnitOfWork, now_utc};
 use crate::headers::{self, BuildError};
 use crate::messages::{self, Context, RenderError};
 use crate::retry::{NextTry, next_try};
-use crate::settings::{CompanySettings, InvalidMailSetting, MailSettings};
+use wetech_receipt::CompanySettings;
+
+use crate::settings::{InvalidMailSetting, MailSettings};
 use crate::transport::{SendError, Transport};
 
 /// Why a sender's round failed (the messages stay in the outbox).

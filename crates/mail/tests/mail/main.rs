@@ -7,9 +7,7 @@
 use std::time::Duration;
 
 use tokio::sync::watch;
-use wetech_mail::{
-    CompanySettings, MailSettings, Sender, SmtpSettings, TlsMode, Transport, TransportKind,
-};
+use wetech_mail::{MailSettings, Sender, SmtpSettings, TlsMode, Transport, TransportKind};
 use wetech_persistence::now_utc;
 use wetech_persistence::outbox::{self, Facts, NewMessage, RecipientRole};
 use wetech_test_db::TestDb;
@@ -58,7 +56,7 @@ fn sender(db: &TestDb, settings: &MailSettings) -> Sender {
         db.unit_of_work(),
         transport,
         settings,
-        &CompanySettings::default(),
+        &wetech_receipt::CompanySettings::default(),
         "https://shop.example/",
     )
     .unwrap()
