@@ -134,6 +134,10 @@ impl Application {
             settings.mail.smtp.send_timeout() + std::time::Duration::from_secs(5);
         let health = web::Data::new(wetech_runtime::health_context(&settings, pool.clone()));
         let app_data = web::Data::new(use_cases.clone());
+        let receipts = web::Data::new(wetech_app::Receipts::new(
+            use_cases.unit_of_work().clone(),
+            settings.company.clone(),
+        ));
         let csrf = web::Data::new(crate::csrf::Csrf::new(
             settings.server.secret_key.clone(),
             production,
@@ -164,6 +168,7 @@ impl Application {
             App::new()
                 .app_data(health.clone())
                 .app_data(app_data.clone())
+                .app_data(receipts.clone())
                 .app_data(csrf.clone())
                 .app_data(rate_limit.clone())
                 .app_data(back_office.clone())

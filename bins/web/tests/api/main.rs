@@ -19,4 +19,5 @@ mod mail;
 mod notify;
 mod openapi;
 mod pages;
+mod receipt;
 mod review;
