@@ -20,4 +20,5 @@ mod notify;
 mod openapi;
 mod pages;
 mod receipt;
+mod receipt_mail;
 mod review;

@@ -38,17 +38,24 @@ pub fn pdf_text(bytes: &[u8]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// Starts a server on each backend available, with the test company and `tweak`.
-pub async fn servers(tweak: fn(&mut wetech_runtime::Settings)) -> Vec<TestApp> {
+/// A server on `backend` (`None`: PostgreSQL unavailable) with the test company, after `tweak`.
+pub async fn server(
+    backend: Backend,
+    tweak: impl FnOnce(&mut wetech_runtime::Settings),
+) -> Option<TestApp> {
+    spawn_app_with(backend, |s| {
+        s.company.name = COMPANY.to_owned();
+        s.company.tin = Some("123-456-789".to_owned());
+        tweak(s);
+    })
+    .await
+}
+
+/// A server on each backend available.
+async fn servers() -> Vec<TestApp> {
     let mut apps = Vec::new();
     for backend in [Backend::Sqlite, Backend::Postgres] {
-        let app = spawn_app_with(backend, |s| {
-            s.company.name = COMPANY.to_owned();
-            s.company.tin = Some("123-456-789".to_owned());
-            tweak(s);
-        })
-        .await;
-        apps.extend(app);
+        apps.extend(server(backend, |_| {}).await);
     }
     apps
 }
@@ -103,7 +110,7 @@ pub async fn pay(app: &TestApp, id: &str) -> String {
         .expect("a completed payment has a confirmation code")
 }
 
-async fn get_in(app: &TestApp, path: &str, language: &str) -> reqwest::Response {
+pub async fn get_in(app: &TestApp, path: &str, language: &str) -> reqwest::Response {
     app.client
         .get(format!("{}{path}?lang={language}", app.address))
         .send()
@@ -113,7 +120,7 @@ async fn get_in(app: &TestApp, path: &str, language: &str) -> reqwest::Response 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paid_invoice_has_a_pdf_receipt_with_its_facts_and_before_that_a_409_page() {
-    for app in servers(|_| {}).await {
+    for app in servers().await {
         let id = lead_in(&app, "receipt@example.com", HOSTILE_NAME, "en").await;
         let path = format!("/invoices/{id}/receipt.pdf");
         let number = app.invoice(&id).await["number"]
@@ -191,7 +198,7 @@ async fn a_paid_invoice_has_a_pdf_receipt_with_its_facts_and_before_that_a_409_p
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_or_malformed_invoice_has_no_receipt_404() {
-    for app in servers(|_| {}).await {
+    for app in servers().await {
         for path in [
             "/invoices/AAAAAAAAAAAAAAAAAAAAAA/receipt.pdf",
             "/invoices/not-an-id/receipt.pdf",
