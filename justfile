@@ -19,11 +19,12 @@ lint:
 
 # Benchmarks (figures and readings in docs/benchmarks.md): the HTTP load benchmark, which also
 # runs the persistence baseline it is compared with, then the backup benchmark, then the
-# off-site upload benchmark (against moto, as the tests)
+# off-site upload benchmark (against moto, as the tests), then drawing 1 000 receipts
 bench:
     bash scripts/bench-http.sh
     bash scripts/bench-backup.sh
     bash scripts/bench-offsite.sh
+    cargo bench -p wetech-receipt
 
 # Only the off-site upload benchmark: a 1 GiB backup's upload against boto3 / aws s3 cp
 bench-offsite:
