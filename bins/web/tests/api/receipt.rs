@@ -82,28 +82,11 @@ pub async fn lead_in(app: &TestApp, email: &str, name: &str, language: &str) -> 
 /// Pays invoice `id` through the simulated Pesapal and waits for it to be paid; its
 /// confirmation code.
 pub async fn pay(app: &TestApp, id: &str) -> String {
-    let resp = app
-        .post_json(
-            &format!("/api/v1/invoices/{id}/payments"),
-            &json!({"gateway": "pesapal"}),
-        )
-        .await;
-    assert_eq!(resp.status(), 201);
-    let reference = resp.json::<Value>().await.unwrap()["payment_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let order = app
-        .sim
-        .pesapal_orders()
-        .into_iter()
-        .find(|o| o.merchant_reference == reference)
-        .unwrap();
-    app.sim
-        .complete_pesapal_order(&order.order_tracking_id)
-        .unwrap();
-    app.wait_for_status(id, "paid").await;
-    attempts::find_by_merchant_reference(&mut app.db.conn(), &reference)
+    let tracking = crate::mail::pay_with_pesapal(app, id).await;
+    app.sim.complete_pesapal_order(&tracking).unwrap();
+    let invoice = app.wait_for_status(id, "paid").await;
+    let reference = invoice["payments"][0]["id"].as_str().unwrap();
+    attempts::find_by_merchant_reference(&mut app.db.conn(), reference)
         .unwrap()
         .unwrap()
         .confirmation_code
