@@ -19,12 +19,14 @@ lint:
 
 # Benchmarks (figures and readings in docs/benchmarks.md): the HTTP load benchmark, which also
 # runs the persistence baseline it is compared with, then the backup benchmark, then the
-# off-site upload benchmark (against moto, as the tests), then the back office on 1 000 000 leads
+# off-site upload benchmark (against moto, as the tests), the back office on 1 000 000 leads,
+# then drawing 1 000 receipts
 bench:
     bash scripts/bench-http.sh
     bash scripts/bench-backup.sh
     bash scripts/bench-offsite.sh
     bash scripts/bench-backoffice.sh
+    cargo bench -p wetech-receipt
 
 # Only the back office on 1 000 000 leads: the leads list, page 200, searches and the dashboard
 bench-backoffice:

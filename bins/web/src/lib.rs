@@ -5,6 +5,7 @@ pub mod csrf;
 pub mod error;
 pub mod extract;
 pub mod language;
+pub mod mail_receipts;
 pub mod openapi;
 pub mod ratelimit;
 pub mod routes;

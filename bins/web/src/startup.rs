@@ -122,6 +122,9 @@ impl Application {
         let production = settings.environment == Environment::Production;
         let transport = wetech_mail::Transport::from_settings(&settings.mail, production)
             .context("mail transport")?;
+        // One receipt use case for the page and the e-mail's attachment: the same bytes.
+        let receipts =
+            wetech_app::Receipts::new(use_cases.unit_of_work().clone(), settings.company.clone());
         let mail = wetech_mail::Sender::new(
             use_cases.unit_of_work().clone(),
             transport,
@@ -129,7 +132,11 @@ impl Application {
             &settings.company,
             &public_url,
         )
-        .context("mail settings")?;
+        .context("mail settings")?
+        .with_receipts(std::sync::Arc::new(crate::mail_receipts::MailReceipts(
+            receipts.clone(),
+        )));
+        let receipts = web::Data::new(receipts);
         let mail_stop_timeout =
             settings.mail.smtp.send_timeout() + std::time::Duration::from_secs(5);
         let health = web::Data::new(wetech_runtime::health_context(&settings, pool.clone()));
@@ -164,6 +171,7 @@ impl Application {
             App::new()
                 .app_data(health.clone())
                 .app_data(app_data.clone())
+                .app_data(receipts.clone())
                 .app_data(csrf.clone())
                 .app_data(rate_limit.clone())
                 .app_data(back_office.clone())

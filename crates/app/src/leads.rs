@@ -479,6 +479,7 @@ impl Pending<'_> {
                 invoice_number: self.number.as_str(),
                 amount: &self.price,
                 invoice_path: &crate::paths::invoice_page(public_id),
+                language: lead.language,
                 at: self.now,
             },
         )?;

@@ -12,6 +12,7 @@
 //! | [`gateways`] | the enabled gateway clients (built by `wetech-runtime`) |
 //! | [`backoffice`] | the back office: staff accounts, sign-in, sessions, audit log ([`BackOffice`]) |
 //! | [`outbox`] | the e-mail messages a change causes, added in its transaction |
+//! | [`receipts`] | receipt for invoice: the PDF of a paid (or refunded) invoice ([`Receipts`]) |
 //! | [`paths`] | the URL paths that the web routes serve and the use cases and `ops` build |
 
 pub mod backoffice;
@@ -21,6 +22,7 @@ pub mod leads;
 pub mod outbox;
 pub mod paths;
 pub mod payment;
+pub mod receipts;
 pub mod reconcile;
 pub mod settle;
 pub mod usecases;
@@ -30,6 +32,7 @@ pub use error::AppError;
 pub use gateways::Gateways;
 pub use leads::{InvoiceSummary, LeadOutcome, LeadReceipt, NewLead};
 pub use payment::{PaymentChoice, PaymentStarted};
+pub use receipts::{ReceiptFailure, ReceiptPdf, Receipts};
 pub use reconcile::ReconcileChange;
 pub use settle::{Applied, GatewayResult, PesapalNotificationError};
 pub use usecases::{CheckoutSettings, InvoiceView, PaymentView, ServiceView, UseCases};

@@ -2,12 +2,15 @@
 //! transaction (`wetech_persistence::outbox`): a committed change has its messages, a rolled
 //! back one has none, and an event's messages are added once (unique event key and recipient).
 //! What each message says is rendered later by the sender (crate `wetech-mail`) from the facts
-//! written here; links are site paths, made absolute with `SERVER__PUBLIC_URL` when sent.
+//! written here; links are site paths, made absolute with `SERVER__PUBLIC_URL` when sent. A
+//! customer's message is in the language the lead was submitted in (`leads.language`), its
+//! amounts and dates written here for that language; the staff's are English.
 
 use chrono::NaiveDateTime;
 use wetech_domain::{AttemptStatus, InvoiceStatus, Money};
+use wetech_i18n::Language;
 use wetech_persistence::outbox::{self, Facts, NewMessage, RecipientRole};
-use wetech_persistence::repo::{attempt_history, attempts, clients, invoices};
+use wetech_persistence::repo::{attempt_history, attempts, clients, invoices, leads};
 use wetech_persistence::{DbConnection, PersistenceError};
 
 use crate::error::AppError;
@@ -22,33 +25,34 @@ fn admin_invoice_page(public_id: &str) -> String {
     format!("/admin/invoices/{public_id}")
 }
 
-/// The language a client's messages are written in. Every message is English until leads record
-/// the language they were submitted in; then this reads it (the seam for Swahili).
-fn client_language(_client: &clients::ClientRow) -> &'static str {
-    "en"
+/// The language of the messages about `invoice`: the one its lead was submitted in (English
+/// for an invoice without a lead, or a code this version does not know).
+fn invoice_language(
+    tx: &mut DbConnection,
+    invoice: &invoices::InvoiceRow,
+) -> Result<Language, AppError> {
+    let Some(lead_id) = invoice.lead_id else {
+        return Ok(Language::En);
+    };
+    Ok(leads::find_by_id(tx, lead_id)?
+        .and_then(|lead| Language::from_code(&lead.language))
+        .unwrap_or(Language::En))
 }
 
-/// `TZS 500,000.00`: the currency, then the amount with thousands separators.
+/// `money` as `language` writes it (`TZS 500,000.00`, `TSh 500,000.00`).
+fn amount_in(language: Language, money: &Money) -> String {
+    wetech_i18n::format_amount(
+        language,
+        money.currency().as_str(),
+        &money.to_decimal_string(),
+    )
+}
+
+/// `TZS 500,000.00`: the currency, then the amount with thousands separators (English, as the
+/// staff read it).
 #[must_use]
 pub fn display_amount(money: &Money) -> String {
-    let decimal = money.to_decimal_string();
-    let (sign, digits) = decimal
-        .strip_prefix('-')
-        .map_or(("", decimal.as_str()), |rest| ("-", rest));
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let fraction = if fraction.is_empty() {
-        String::new()
-    } else {
-        format!(".{fraction}")
-    };
-    format!("{} {sign}{grouped}{fraction}", money.currency())
+    amount_in(Language::En, money)
 }
 
 /// What a new lead tells whom, written by the lead writer in the lead's own savepoint or
@@ -64,6 +68,8 @@ pub(crate) struct NewLeadMessages<'a> {
     pub(crate) invoice_number: &'a str,
     pub(crate) amount: &'a Money,
     pub(crate) invoice_path: &'a str,
+    /// The language the lead was submitted in: its customer's message is written in it.
+    pub(crate) language: Language,
     pub(crate) at: NaiveDateTime,
 }
 
@@ -81,14 +87,14 @@ pub(crate) fn new_lead(tx: &mut DbConnection, m: &NewLeadMessages<'_>) -> Result
         service: m.service.to_owned(),
         message: m.message.map(str::to_owned),
         invoice_number: m.invoice_number.to_owned(),
-        amount: amount.clone(),
+        amount,
         admin_url: admin_lead_page(m.lead_id),
     };
     let customer = Facts::NewLeadCustomer {
         name: m.name.to_owned(),
         service: m.service.to_owned(),
         invoice_number: m.invoice_number.to_owned(),
-        amount,
+        amount: amount_in(m.language, m.amount),
         invoice_url: m.invoice_path.to_owned(),
     };
     add(
@@ -101,13 +107,12 @@ pub(crate) fn new_lead(tx: &mut DbConnection, m: &NewLeadMessages<'_>) -> Result
         None,
         m.at,
     )?;
-    // The lead's language is the one it was submitted in; English until leads record it.
     add(
         tx,
         &event,
         RecipientRole::Customer,
         Some(m.email),
-        "en",
+        m.language.code(),
         &customer,
         None,
         m.at,
@@ -125,10 +130,9 @@ pub(crate) fn invoice_paid(
     let invoice = invoices::find_by_id(tx, invoice_id)?.ok_or(PersistenceError::NotFound)?;
     let attempt = attempts::find_by_id(tx, attempt_id)?.ok_or(PersistenceError::NotFound)?;
     let client = clients::find_by_id(tx, invoice.client_id)?.ok_or(PersistenceError::NotFound)?;
-    let amount = display_amount(&crate::leads::stored_money(
-        invoice.amount_minor,
-        invoice.currency,
-    )?);
+    let money = crate::leads::stored_money(invoice.amount_minor, invoice.currency)?;
+    let amount = display_amount(&money);
+    let language = invoice_language(tx, &invoice)?;
     let paid_at = invoice.paid_at.unwrap_or(now);
     let event = format!("invoice-{}.paid", invoice.public_id.as_str());
     let gateway = attempt.gateway.to_string();
@@ -136,9 +140,9 @@ pub(crate) fn invoice_paid(
         name: client.name.clone(),
         service: invoice.service_name.clone(),
         invoice_number: invoice.number.as_str().to_owned(),
-        amount: amount.clone(),
-        paid_at: paid_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-        gateway: gateway.clone(),
+        amount: amount_in(language, &money),
+        paid_at: wetech_i18n::format_datetime(language, &paid_at.and_utc()),
+        gateway: crate::receipts::gateway_name(attempt.gateway).to_owned(),
         confirmation_code: attempt.confirmation_code.clone(),
         invoice_url: crate::paths::invoice_page(&invoice.public_id),
     };
@@ -158,7 +162,7 @@ pub(crate) fn invoice_paid(
         &event,
         RecipientRole::Customer,
         Some(client.email.as_str()),
-        client_language(&client),
+        language.code(),
         &receipt,
         Some(&attachment),
         now,

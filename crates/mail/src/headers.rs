@@ -5,8 +5,9 @@
 
 use lettre::Message;
 use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart, header};
+use lettre::message::{Mailbox, MultiPart, SinglePart, header};
 
+use crate::attachments::Attachment;
 use crate::messages::Rendered;
 
 /// The longest subject kept (longer ones are cut, with `…`).
@@ -77,10 +78,17 @@ pub fn message_id(event_key: &str, role: &str, from: &Mailbox) -> String {
 
 /// A message could not be put together.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot build the message")]
-pub struct BuildError(#[source] lettre::error::Error);
+pub enum BuildError {
+    /// lettre refused the message.
+    #[error("cannot build the message")]
+    Message(#[source] lettre::error::Error),
+    /// An attachment's content type does not parse.
+    #[error("the attachment's content type {0:?} is not a MIME type")]
+    ContentType(String),
+}
 
-/// The whole message: headers, then the text and HTML parts as alternatives.
+/// The whole message: headers, then the text and HTML parts as alternatives; with an
+/// attachment, those alternatives and the file (base64) in a `multipart/mixed`.
 ///
 /// # Errors
 /// No recipient, or lettre refused a part.
@@ -89,6 +97,7 @@ pub fn build(
     from: &Mailbox,
     to: &[Mailbox],
     message_id: String,
+    attachment: Option<&Attachment>,
 ) -> Result<Message, BuildError> {
     let mut builder = Message::builder()
         .from(from.clone())
@@ -101,12 +110,22 @@ pub fn build(
     if rendered.auto_submitted {
         builder = builder.header(AutoSubmitted);
     }
-    builder
-        .multipart(MultiPart::alternative_plain_html(
-            rendered.text.clone(),
-            rendered.html.clone(),
-        ))
-        .map_err(BuildError)
+    let parts = MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html.clone());
+    let body = match attachment {
+        None => parts,
+        Some(file) => MultiPart::mixed()
+            .multipart(parts)
+            .singlepart(file_part(file)?),
+    };
+    builder.multipart(body).map_err(BuildError::Message)
+}
+
+/// An attachment's part: its type, `Content-Disposition: attachment; filename=…`, base64.
+fn file_part(file: &Attachment) -> Result<SinglePart, BuildError> {
+    let content_type = header::ContentType::parse(&file.content_type)
+        .map_err(|_| BuildError::ContentType(file.content_type.clone()))?;
+    Ok(lettre::message::Attachment::new(file.filename.clone())
+        .body(file.bytes.clone(), content_type))
 }
 
 #[cfg(test)]
@@ -148,7 +167,14 @@ mod tests {
             html: "<p>html</p>".into(),
             auto_submitted: true,
         };
-        let message = build(&rendered, &from, &[to], "<x.staff@example.com>".into()).unwrap();
+        let message = build(
+            &rendered,
+            &from,
+            &[to],
+            "<x.staff@example.com>".into(),
+            None,
+        )
+        .unwrap();
         let raw = String::from_utf8(message.formatted()).unwrap();
         let head = raw.split("\r\n\r\n").next().unwrap();
         assert!(

@@ -1,14 +1,16 @@
 //! What each message says: its subject here, its text and HTML parts in
 //! `crates/mail/templates/{kind}.txt` and `.html` (askama; the HTML escapes every value, and
-//! neither part loads anything remote). One message's words live in those three places only,
-//! so that they can move to the translation catalogue whole; every message is English for now,
-//! and the row's `language` picks the words once a catalogue has them.
+//! neither part loads anything remote). A customer's messages (the invoice of a new lead, the
+//! receipt) take their words — subject and both parts — from the Fluent catalogue
+//! (`crates/i18n/locales/{en,sw}/mail.ftl`) in the row's language, the one the lead was
+//! submitted in; the staff's messages are English.
 
 use askama::Template;
+use wetech_i18n::{FluentValue, Language};
 use wetech_persistence::outbox::Facts;
 
 use crate::headers::one_line;
-use crate::settings::CompanySettings;
+use wetech_receipt::CompanySettings;
 
 /// A message's parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,12 +72,21 @@ message!(NewLeadStaffHtml = "new-lead-staff.html", NewLeadStaffText = "new-lead-
     service: &'a str, message: Option<&'a str>, invoice_number: &'a str, amount: &'a str,
 });
 message!(NewLeadCustomerHtml = "new-lead-customer.html", NewLeadCustomerText = "new-lead-customer.txt", {
-    name: &'a str, service: &'a str, invoice_number: &'a str, amount: &'a str,
+    t: Language, greeting: &'a str, intro: &'a str, link_label: &'a str,
 });
 message!(ReceiptHtml = "receipt-customer.html", ReceiptText = "receipt-customer.txt", {
-    name: &'a str, service: &'a str, invoice_number: &'a str, amount: &'a str,
-    paid_at: &'a str, gateway: &'a str, confirmation_code: Option<&'a str>,
+    t: Language, greeting: &'a str, service: &'a str, invoice_number: &'a str, amount: &'a str,
+    paid_at: &'a str, gateway: &'a str, confirmation_code: Option<&'a str>, link_label: &'a str,
 });
+
+/// The message `key` of the catalogue in `t` with its plain-text arguments.
+fn words(t: Language, key: &str, args: &[(&'static str, &str)]) -> String {
+    let args: Vec<(&'static str, FluentValue<'static>)> = args
+        .iter()
+        .map(|(name, value)| (*name, FluentValue::from((*value).to_owned())))
+        .collect();
+    t.text_with(key, &args)
+}
 message!(PaidStaffHtml = "paid-staff.html", PaidStaffText = "paid-staff.txt", {
     name: &'a str, invoice_number: &'a str, amount: &'a str, gateway: &'a str,
     confirmation_code: Option<&'a str>,
@@ -95,6 +106,8 @@ message!(UndeliveredHtml = "undelivered-staff.html", UndeliveredText = "undelive
 pub fn render(facts: &Facts, cx: &Context<'_>) -> Result<Rendered, RenderError> {
     let company = cx.company.name.as_str();
     let link = |path: &str| format!("{}{path}", cx.public_url);
+    // Customer messages only; an unknown code (never written) reads as English.
+    let t = Language::from_code(cx.language).unwrap_or_default();
     // Fills the fields every template has, then renders both parts.
     macro_rules! both {
         ($subject:expr, $auto:expr, $link:expr, $html:ident, $text:ident { $($fields:tt)* }) => {{
@@ -145,18 +158,25 @@ pub fn render(facts: &Facts, cx: &Context<'_>) -> Result<Rendered, RenderError> 
             invoice_number,
             amount,
             invoice_url,
-        } => both!(
-            format!("Your invoice {invoice_number} from {company}"),
-            false,
-            link(invoice_url),
-            NewLeadCustomerHtml,
-            NewLeadCustomerText {
-                name,
-                service,
-                invoice_number,
-                amount
-            }
-        ),
+        } => {
+            let number = ("number", invoice_number.as_str());
+            both!(
+                words(t, "mail-invoice-subject", &[number, ("company", company)]),
+                false,
+                link(invoice_url),
+                NewLeadCustomerHtml,
+                NewLeadCustomerText {
+                    t,
+                    greeting: &words(t, "mail-greeting", &[("name", name)]),
+                    intro: &words(
+                        t,
+                        "mail-invoice-intro",
+                        &[("service", service), number, ("amount", amount)]
+                    ),
+                    link_label: &words(t, "mail-invoice-link", &[number]),
+                }
+            )
+        }
         Facts::ReceiptCustomer {
             name,
             service,
@@ -166,21 +186,26 @@ pub fn render(facts: &Facts, cx: &Context<'_>) -> Result<Rendered, RenderError> 
             gateway,
             confirmation_code,
             invoice_url,
-        } => both!(
-            format!("Receipt for invoice {invoice_number}"),
-            false,
-            link(invoice_url),
-            ReceiptHtml,
-            ReceiptText {
-                name,
-                service,
-                invoice_number,
-                amount,
-                paid_at,
-                gateway,
-                confirmation_code: confirmation_code.as_deref(),
-            }
-        ),
+        } => {
+            let number = ("number", invoice_number.as_str());
+            both!(
+                words(t, "mail-receipt-subject", &[number]),
+                false,
+                link(invoice_url),
+                ReceiptHtml,
+                ReceiptText {
+                    t,
+                    greeting: &words(t, "mail-greeting", &[("name", name)]),
+                    service,
+                    invoice_number,
+                    amount,
+                    paid_at,
+                    gateway,
+                    confirmation_code: confirmation_code.as_deref(),
+                    link_label: &words(t, "mail-receipt-link", &[number]),
+                }
+            )
+        }
         Facts::PaidStaff {
             name,
             invoice_number,

@@ -11,13 +11,17 @@ use lettre::Message;
 use lettre::message::Mailbox;
 use tokio::sync::watch;
 use tracing::Instrument as _;
+use wetech_i18n::Language;
 use wetech_persistence::outbox::{self, Facts, NewMessage, OutboxRow, RecipientRole};
 use wetech_persistence::{PersistenceError, UnitOfWork, now_utc};
 
+use crate::attachments::{self, AttachmentError, ReceiptSource};
 use crate::headers::{self, BuildError};
 use crate::messages::{self, Context, RenderError};
 use crate::retry::{NextTry, next_try};
-use crate::settings::{CompanySettings, InvalidMailSetting, MailSettings};
+use wetech_receipt::CompanySettings;
+
+use crate::settings::{InvalidMailSetting, MailSettings};
 use crate::transport::{SendError, Transport};
 
 /// Why a sender's round failed (the messages stay in the outbox).
@@ -46,6 +50,17 @@ pub enum ComposeError {
     /// lettre refused the message.
     #[error(transparent)]
     Build(#[from] BuildError),
+    /// The attachment the row names could not be made.
+    #[error("cannot make the message's attachment")]
+    Attachment(#[source] AttachmentError),
+}
+
+impl ComposeError {
+    /// Whether a later try may succeed (an attachment whose data cannot be read now).
+    #[must_use]
+    pub fn is_transient(&self) -> bool {
+        matches!(self, ComposeError::Attachment(e) if e.is_transient())
+    }
 }
 
 /// A stored message made into an e-mail.
@@ -94,6 +109,8 @@ struct Inner {
 #[derive(Clone)]
 pub struct Sender {
     inner: Arc<Inner>,
+    /// Draws the receipts that paid invoices' messages attach (`receipt:PUBLIC_ID`).
+    receipts: Option<Arc<dyn ReceiptSource>>,
 }
 
 impl std::fmt::Debug for Sender {
@@ -126,7 +143,16 @@ impl Sender {
                 company: company.clone(),
                 public_url: public_url.trim_end_matches('/').to_owned(),
             }),
+            receipts: None,
         })
+    }
+
+    /// This sender, drawing the receipts it attaches with `source`. Without one, a message
+    /// that names a receipt fails (it is never sent without its receipt).
+    #[must_use]
+    pub fn with_receipts(mut self, source: Arc<dyn ReceiptSource>) -> Sender {
+        self.receipts = Some(source);
+        self
     }
 
     /// Runs until `stop` turns true: a round whenever messages are due, else a wait of
@@ -195,10 +221,12 @@ impl Sender {
         Ok(round)
     }
 
-    /// The e-mail of a stored message.
+    /// The e-mail of a stored message, with its attachment made now (blocking: the receipt is
+    /// read from the database and drawn).
     ///
     /// # Errors
-    /// The row cannot become an e-mail (its facts or address are unusable).
+    /// The row cannot become an e-mail (its facts or address are unusable, or its attachment
+    /// cannot be made; [`ComposeError::is_transient`] says whether it may be later).
     pub fn compose(&self, row: &OutboxRow) -> Result<Composed, ComposeError> {
         let facts: Facts = row.facts().map_err(ComposeError::Facts)?;
         let cx = Context {
@@ -218,7 +246,14 @@ impl Sender {
             ]
         };
         let id = headers::message_id(&row.event_key, &row.recipient_role, &self.inner.from);
-        let message = headers::build(&rendered, &self.inner.from, &to, id)?;
+        let language = Language::from_code(&row.language).unwrap_or_default();
+        let attachment = row
+            .attachment
+            .as_deref()
+            .map(|slot| attachments::fill(slot, language, self.receipts.as_deref()))
+            .transpose()
+            .map_err(ComposeError::Attachment)?;
+        let message = headers::build(&rendered, &self.inner.from, &to, id, attachment.as_ref())?;
         Ok(Composed {
             message,
             subject: rendered.subject,
@@ -245,8 +280,12 @@ impl Sender {
             message,
             subject,
             name,
-        } = match self.compose(row) {
+        } = match self.compose_blocking(row).await? {
             Ok(built) => built,
+            Err(e) if e.is_transient() => {
+                let error = crate::chain(&e);
+                return self.try_later(row, lease, error, false).await;
+            }
             Err(e) => {
                 let error = crate::chain(&e);
                 tracing::error!(error = %error, "an outbox message cannot be composed; failed");
@@ -272,34 +311,57 @@ impl Sender {
             }
             Err(e) => {
                 let permanent = matches!(e, SendError::Permanent(_));
-                let text = e.to_string();
-                let now = now_utc();
-                let next = next_try(
-                    &self.inner.settings,
-                    row.attempts,
-                    permanent,
-                    row.queued_at,
-                    now,
-                    &mut rand::rng(),
-                );
-                match next {
-                    NextTry::At(at) => {
-                        tracing::warn!(error = %text, next_attempt_at = %at, "e-mail not delivered; will retry");
-                        let answer = permanent.then(|| text.clone());
-                        self.db(move |uow| {
-                            uow.write(|tx| {
-                                outbox::mark_retry(tx, id, lease, at, &text, answer.as_deref())
-                            })
-                        })
-                        .await?;
-                        Ok(Outcome::Retrying)
-                    }
-                    NextTry::GiveUp => {
-                        tracing::error!(error = %text, "e-mail not delivered; given up");
-                        let answer = permanent.then(|| text.clone());
-                        self.give_up(row, lease, text, answer).await
-                    }
-                }
+                self.try_later(row, lease, e.to_string(), permanent).await
+            }
+        }
+    }
+
+    /// [`Sender::compose`] on the blocking pool (it reads the database and draws PDFs).
+    async fn compose_blocking(
+        &self,
+        row: &OutboxRow,
+    ) -> Result<Result<Composed, ComposeError>, SenderError> {
+        let this = self.clone();
+        let row = row.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(|| this.compose(&row)))
+            .await
+            .map_err(SenderError::Task)
+    }
+
+    /// Not delivered because of `text`: tried again after the backoff, or `failed` when its
+    /// time or (for a `permanent` refusal) its tries are up.
+    async fn try_later(
+        &self,
+        row: &OutboxRow,
+        lease: chrono::NaiveDateTime,
+        text: String,
+        permanent: bool,
+    ) -> Result<Outcome, SenderError> {
+        let id = row.id;
+        let now = now_utc();
+        let next = next_try(
+            &self.inner.settings,
+            row.attempts,
+            permanent,
+            row.queued_at,
+            now,
+            &mut rand::rng(),
+        );
+        match next {
+            NextTry::At(at) => {
+                tracing::warn!(error = %text, next_attempt_at = %at, "e-mail not delivered; will retry");
+                let answer = permanent.then(|| text.clone());
+                self.db(move |uow| {
+                    uow.write(|tx| outbox::mark_retry(tx, id, lease, at, &text, answer.as_deref()))
+                })
+                .await?;
+                Ok(Outcome::Retrying)
+            }
+            NextTry::GiveUp => {
+                tracing::error!(error = %text, "e-mail not delivered; given up");
+                let answer = permanent.then(|| text.clone());
+                self.give_up(row, lease, text, answer).await
             }
         }
     }

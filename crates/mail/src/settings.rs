@@ -1,4 +1,5 @@
-//! The `mail` and `company` configuration sections (docs/configuration.md, "mail").
+//! The `mail` configuration section (docs/configuration.md, "mail"); the `company` section is
+//! `wetech_receipt::CompanySettings`, shared with the receipts.
 
 use std::path::PathBuf;
 
@@ -319,31 +320,6 @@ impl MailSettings {
             ));
         }
         Ok(())
-    }
-}
-
-/// The `company` section: who the messages come from (and, later, the receipts' letterhead).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct CompanySettings {
-    /// The company's name.
-    pub name: String,
-    /// Postal address (one line or several).
-    pub address: Option<String>,
-    /// Tax identification number.
-    pub tin: Option<String>,
-    /// The address customers may write to.
-    pub email: Option<String>,
-}
-
-impl Default for CompanySettings {
-    fn default() -> Self {
-        Self {
-            name: "wetech".into(),
-            address: None,
-            tin: None,
-            email: None,
-        }
     }
 }
 

@@ -116,9 +116,9 @@ pub fn render_pdf(
         text(VALUE_X, y, &regular, 11.0, value);
         y += 22.0;
     }
-    if receipt.reversed {
+    if receipt.refunded {
         y += 10.0;
-        text(LEFT, y, &bold, 11.0, &t.text("receipt-reversed"));
+        text(LEFT, y, &bold, 11.0, &t.text("receipt-refunded"));
     }
     y += 34.0;
     text(LEFT, y, &regular, 12.0, &t.text("receipt-thanks"));
@@ -146,7 +146,7 @@ mod tests {
                 .with_timezone(&chrono::Utc),
             gateway: "Pesapal".to_owned(),
             confirmation_code: "PSP-7Q2X9".to_owned(),
-            reversed: false,
+            refunded: false,
         }
     }
 

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-/// One paid (or since reversed) invoice's receipt.
+/// One paid (or since refunded) invoice's receipt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
     /// `INV-2026-000001`.
@@ -21,6 +21,6 @@ pub struct Receipt {
     pub gateway: String,
     /// The gateway's confirmation code of the payment.
     pub confirmation_code: String,
-    /// Whether the payment was reversed after it was made.
-    pub reversed: bool,
+    /// Whether the payment was refunded after it was made (the receipt says so).
+    pub refunded: bool,
 }

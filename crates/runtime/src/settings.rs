@@ -11,12 +11,13 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use wetech_app::{AdminSettings, CheckoutSettings};
-use wetech_mail::{CompanySettings, MailSettings};
+use wetech_mail::MailSettings;
 use wetech_observability::{LogSettings, ObservabilitySettings};
 
 use wetech_ops::{BackupSettings, HealthSettings, StorageSettings};
 use wetech_payments::{GatewayHosts, PaymentsSettings};
 use wetech_persistence::DatabaseSettings;
+use wetech_receipt::CompanySettings;
 
 /// The value of `server.secret_key` when none is configured. Good for development only: production
 /// refuses to start with it.
@@ -171,7 +172,7 @@ pub struct Settings {
     pub admin: AdminSettings,
     /// E-mail: transport, sender, staff addresses, retries.
     pub mail: MailSettings,
-    /// The company named in e-mails (and receipts).
+    /// The company named on receipts and in e-mails (one section for both).
     pub company: CompanySettings,
 }
 
@@ -359,6 +360,9 @@ impl Settings {
             .validate()
             .map_err(|e| SettingsError::invalid(e.key(), e.to_string()))?;
         self.admin
+            .validate()
+            .map_err(|e| SettingsError::invalid(e.key(), e.to_string()))?;
+        self.company
             .validate()
             .map_err(|e| SettingsError::invalid(e.key(), e.to_string()))?;
         // Production refuses the `file` transport and SMTP without TLS to another machine.
@@ -651,6 +655,31 @@ mod tests {
             assert!(e.contains("admin.idle_minutes"), "{bad}: {e}");
         }
         assert!(err(&[("WETECH__ADMIN__IDLE", "5")]).contains("idle"));
+    }
+
+    #[test]
+    fn the_company_section_is_one_checked_value_for_receipts_and_mail() {
+        let s = Settings::load_from(
+            None,
+            vars(&[
+                ("WETECH__COMPANY__NAME", "Wetech Ltd"),
+                ("WETECH__COMPANY__ADDRESS", "P.O. Box 1234, Dar es Salaam"),
+                ("WETECH__COMPANY__TIN", "123-456-789"),
+                ("WETECH__COMPANY__EMAIL", "info@wetech.co.tz"),
+            ]),
+        )
+        .unwrap();
+        let company: &wetech_receipt::CompanySettings = &s.company;
+        assert_eq!(company.name, "Wetech Ltd");
+        assert_eq!(company.tin.as_deref(), Some("123-456-789"));
+        assert_eq!(
+            Settings::load_from(None, vars(&[])).unwrap().company.name,
+            "wetech"
+        );
+        // A value that would break a receipt's or a subject's line stops the start, by key.
+        assert!(err(&[("WETECH__COMPANY__TIN", "123\n456")]).contains("company.tin"));
+        assert!(err(&[("WETECH__COMPANY__NAME", " ")]).contains("company.name"));
+        assert!(err(&[("WETECH__COMPANY__FAX", "1")]).contains("fax"));
     }
 
     #[test]

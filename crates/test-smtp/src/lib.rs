@@ -75,6 +75,14 @@ impl Received {
     /// quoted-printable or base64 transfer encoding.
     #[must_use]
     pub fn part(&self, content_type: &str) -> Option<String> {
+        self.part_bytes(content_type)
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// The decoded bytes of the first MIME part of `content_type` (e.g. an attached
+    /// `application/pdf`).
+    #[must_use]
+    pub fn part_bytes(&self, content_type: &str) -> Option<Vec<u8>> {
         let start = self.data.find(&format!("Content-Type: {content_type}"))?;
         let rest = &self.data[start..];
         let (head, body) = rest.split_once("\r\n\r\n")?;
@@ -88,15 +96,12 @@ impl Received {
         Some(match encoding.as_str() {
             "base64" => {
                 let compact: String = body.split_whitespace().collect();
-                String::from_utf8_lossy(
-                    &base64::engine::general_purpose::STANDARD
-                        .decode(compact)
-                        .unwrap_or_default(),
-                )
-                .into_owned()
+                base64::engine::general_purpose::STANDARD
+                    .decode(compact)
+                    .unwrap_or_default()
             }
-            "quoted-printable" => quoted_printable(body),
-            _ => body.to_owned(),
+            "quoted-printable" => quoted_printable(body).into_bytes(),
+            _ => body.as_bytes().to_vec(),
         })
     }
 }

@@ -45,7 +45,8 @@ fn eml_files(app: &TestApp) -> Vec<String> {
     files
 }
 
-async fn pay_with_pesapal(app: &TestApp, id: &str) -> String {
+/// Starts a Pesapal payment of invoice `id` in the simulator; its order tracking id.
+pub async fn pay_with_pesapal(app: &TestApp, id: &str) -> String {
     let resp = app
         .post_json(
             &format!("/api/v1/invoices/{id}/payments"),

@@ -19,4 +19,6 @@ mod mail;
 mod notify;
 mod openapi;
 mod pages;
+mod receipt;
+mod receipt_mail;
 mod review;

@@ -7,9 +7,7 @@
 use std::time::Duration;
 
 use tokio::sync::watch;
-use wetech_mail::{
-    CompanySettings, MailSettings, Sender, SmtpSettings, TlsMode, Transport, TransportKind,
-};
+use wetech_mail::{MailSettings, Sender, SmtpSettings, TlsMode, Transport, TransportKind};
 use wetech_persistence::now_utc;
 use wetech_persistence::outbox::{self, Facts, NewMessage, RecipientRole};
 use wetech_test_db::TestDb;
@@ -58,7 +56,7 @@ fn sender(db: &TestDb, settings: &MailSettings) -> Sender {
         db.unit_of_work(),
         transport,
         settings,
-        &CompanySettings::default(),
+        &wetech_receipt::CompanySettings::default(),
         "https://shop.example/",
     )
     .unwrap()
@@ -434,5 +432,113 @@ fn a_stalled_server_is_given_up_after_the_timeout_and_retried() {
         sink.stall(false);
         run_until(&db, vec![s], all_sent).await;
         assert_eq!(sink.wait_for(1, Duration::from_secs(5)).await.len(), 1);
+    });
+}
+
+/// Draws a fixed "receipt", or fails as told.
+struct FakeReceipts(fn(&str) -> Result<Vec<u8>, wetech_mail::AttachmentError>);
+
+impl wetech_mail::ReceiptSource for FakeReceipts {
+    fn receipt(
+        &self,
+        public_id: &str,
+        language: wetech_i18n::Language,
+    ) -> Result<wetech_mail::Attachment, wetech_mail::AttachmentError> {
+        Ok(wetech_mail::Attachment {
+            filename: format!("receipt-{public_id}-{}.pdf", language.code()),
+            content_type: "application/pdf".into(),
+            bytes: (self.0)(public_id)?,
+        })
+    }
+}
+
+fn enqueue_receipt(db: &TestDb, public_id: &str) {
+    let (_, _, facts) = every_kind().remove(2);
+    outbox::enqueue(
+        &mut db.conn(),
+        &NewMessage {
+            event_key: &format!("invoice-{public_id}.paid"),
+            role: RecipientRole::Customer,
+            to_address: Some(CUSTOMER),
+            language: "sw",
+            facts: &facts,
+            attachment: Some(&format!("receipt:{public_id}")),
+            now: now_utc(),
+        },
+    )
+    .unwrap();
+}
+
+/// A `receipt:PUBLIC_ID` slot is filled at send time: the file is attached (base64, as
+/// `application/pdf`, in the row's language); a receipt that cannot be read now is tried
+/// again, one that can never be made (or no source at all) fails — a receipt e-mail never
+/// leaves without its receipt.
+#[test]
+fn the_receipt_slot_is_filled_when_sending_or_the_message_waits_or_fails() {
+    let db = TestDb::sqlite();
+    runtime().block_on(async {
+        let sink = SmtpSink::start(Security::Starttls).await;
+        let setup = smtp_settings(&sink, TlsMode::Starttls);
+        enqueue_receipt(&db, "good");
+        enqueue_receipt(&db, "later");
+        enqueue_receipt(&db, "never");
+        let source = FakeReceipts(|id| match id {
+            "good" => Ok(b"%PDF-1.7 fake".to_vec()),
+            "later" => Err(wetech_mail::AttachmentError::Unavailable(
+                "database down".into(),
+            )),
+            _ => Err(wetech_mail::AttachmentError::Impossible("not paid".into())),
+        });
+        let with = sender(&db, &setup.settings).with_receipts(std::sync::Arc::new(source));
+        run_until(&db, vec![with], |rows| {
+            rows.iter()
+                .filter(|r| r.kind == "receipt-customer")
+                .all(|r| r.attempts > 0)
+                && rows.iter().any(|r| r.state == "failed")
+        })
+        .await;
+        let rows = outbox::list_all(&mut db.conn()).unwrap();
+        let state = |event: &str| {
+            rows.iter()
+                .find(|r| r.event_key == event)
+                .map(|r| r.state.clone())
+                .unwrap()
+        };
+        assert_eq!(state("invoice-good.paid"), "sent");
+        assert_eq!(state("invoice-later.paid"), "waiting", "{rows:?}");
+        assert_eq!(state("invoice-never.paid"), "failed");
+        let received = sink.wait_for(1, Duration::from_secs(5)).await;
+        let receipt = received
+            .iter()
+            .find(|m| m.to == [CUSTOMER])
+            .expect("the good receipt arrived");
+        assert_eq!(
+            receipt.part_bytes("application/pdf").unwrap(),
+            b"%PDF-1.7 fake"
+        );
+        assert!(
+            receipt.data.contains("filename=\"receipt-good-sw.pdf\""),
+            "{}",
+            receipt.data
+        );
+        assert!(receipt.data.contains("Content-Type: multipart/mixed"));
+
+        // Without a source, a receipt slot cannot be filled: failed, not sent bare.
+        let bare_db = TestDb::sqlite();
+        enqueue_receipt(&bare_db, "bare");
+        run_until(&bare_db, vec![sender(&bare_db, &setup.settings)], |rows| {
+            rows.iter().any(|r| r.state == "failed")
+        })
+        .await;
+        let rows = outbox::list_all(&mut bare_db.conn()).unwrap();
+        assert_eq!(rows[0].state, "failed", "{rows:?}");
+        assert!(
+            rows[0]
+                .last_error
+                .as_deref()
+                .unwrap()
+                .contains("attachment"),
+            "{rows:?}"
+        );
     });
 }

@@ -70,6 +70,8 @@ struct InvoicePage<'a> {
     payments: Vec<PaymentRow>,
     notice: Option<&'a Notice>,
     can_pay: bool,
+    /// Paid or refunded: the page links to the receipt (PDF).
+    has_receipt: bool,
     pending: bool,
     pending_azampay: bool,
     pending_pesapal: bool,
@@ -163,6 +165,7 @@ pub fn render_invoice(
             .collect(),
         notice: extras.notice.as_ref(),
         can_pay,
+        has_receipt: matches!(inv.status, InvoiceStatus::Paid | InvoiceStatus::Refunded),
         pending,
         pending_azampay,
         pending_pesapal,

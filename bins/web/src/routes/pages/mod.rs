@@ -10,6 +10,7 @@
 //! | `POST /leads` — the lead form; 303 to the invoice page | [`lead`] |
 //! | `GET /invoices/{id}` — the invoice; pay forms while unpaid; refreshes itself while pending | [`invoice`] |
 //! | `POST /invoices/{id}/pay` — `gateway` (+ `phone`, `provider`); 303 to Pesapal or back | [`pay`] |
+//! | `GET /invoices/{id}/receipt.pdf` — the receipt of a paid or refunded invoice (PDF); else 409 | [`receipt`] |
 //! | `GET /static/site.css` — the stylesheet | [`html`] |
 //!
 //! Every form carries the double-submit token of [`crate::csrf`]; a POST without the right token is a
@@ -27,6 +28,7 @@ pub mod index;
 pub mod invoice;
 pub mod lead;
 pub mod pay;
+pub mod receipt;
 
 use actix_web::http::Method;
 use actix_web::web;
@@ -58,6 +60,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 (Method::POST, web::to(pay::pay)),
                 (Method::GET, web::to(pay::pay_get)),
             ],
+        ))
+        .service(resource(
+            paths::INVOICE_RECEIPT,
+            [(Method::GET, web::to(receipt::receipt))],
         ))
         .service(resource(
             STYLESHEET_PATH,
