@@ -153,7 +153,7 @@ impl Application {
         #[cfg(feature = "simulator")]
         let sim = simulator.clone();
         let trust_proxy = settings.server.trust_proxy;
-        let thresholds = settings.observability;
+        let slow_requests = SlowRequestLogger::new(&settings.observability);
         let hardening = Hardening::new(&settings.server.public_url, trust_proxy)
             .with_form_action_origins(&form_action_origins(&settings));
         let shutdown = settings.server.shutdown_timeout_secs;
@@ -192,7 +192,7 @@ impl Application {
                 .wrap(from_fn(move |req, next| {
                     crate::language::choose(production, req, next)
                 }))
-                .wrap(SlowRequestLogger::new(thresholds))
+                .wrap(slow_requests)
                 .wrap(RequestTracing::new(trust_proxy))
         })
         .listen(listener)
