@@ -35,6 +35,8 @@ pub struct Application {
     mail: wetech_mail::Sender,
     /// How long the sender may take to finish the message it is sending when stopping.
     mail_stop_timeout: std::time::Duration,
+    /// `GET /metrics` on its own listener (crate::metrics), when metrics are on.
+    metrics: Option<crate::metrics::MetricsServer>,
 }
 
 /// Origins a form may lead to by redirect: the Pesapal payment page's host (outside simulator
@@ -62,7 +64,16 @@ impl Application {
     /// With port `0` a free port is chosen and, when `server.public_url` was left at its default,
     /// the public URL follows the bound address (so the simulator's notifications reach this
     /// server).
-    pub async fn build(mut settings: Settings) -> anyhow::Result<Application> {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        Self::build_with_routes(settings, |_| {}).await
+    }
+
+    /// [`Application::build`] with `extra_routes` mounted inside every middleware (for tests
+    /// that need a route the site does not have, such as one that panics).
+    pub async fn build_with_routes(
+        mut settings: Settings,
+        extra_routes: fn(&mut web::ServiceConfig),
+    ) -> anyhow::Result<Application> {
         std::fs::create_dir_all(&settings.storage.media_dir).with_context(|| {
             format!(
                 "creating the media directory {}",
@@ -70,6 +81,9 @@ impl Application {
             )
         })?;
         let pool = wetech_runtime::open_database(&settings).await?;
+        let metrics = crate::metrics::start(settings.observability.metrics_socket()?, &pool)?;
+        let metrics_on = metrics.is_some();
+        let reports = crate::reports::client(&settings)?;
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {
                 format!("binding {}:{}", settings.server.host, settings.server.port)
@@ -160,7 +174,7 @@ impl Application {
         #[cfg(feature = "simulator")]
         let sim = simulator.clone();
         let trust_proxy = settings.server.trust_proxy;
-        let thresholds = settings.observability;
+        let slow_requests = SlowRequestLogger::new(&settings.observability);
         let hardening = Hardening::new(&settings.server.public_url, trust_proxy)
             .with_form_action_origins(&form_action_origins(&settings));
         let shutdown = settings.server.shutdown_timeout_secs;
@@ -186,6 +200,7 @@ impl Application {
                 })
                 .configure(|cfg| routes::configure(cfg, !production))
                 .configure(routes::admin::configure)
+                .configure(extra_routes)
                 .default_service(web::to(routes::not_found))
                 .wrap(actix_web::middleware::Condition::new(
                     production,
@@ -200,7 +215,12 @@ impl Application {
                 .wrap(from_fn(move |req, next| {
                     crate::language::choose(production, req, next)
                 }))
-                .wrap(SlowRequestLogger::new(thresholds))
+                .wrap(crate::reports::middleware(reports.clone()))
+                .wrap(actix_web::middleware::Condition::new(
+                    metrics_on,
+                    wetech_observability::HttpMetrics,
+                ))
+                .wrap(slow_requests)
                 .wrap(RequestTracing::new(trust_proxy))
         })
         .listen(listener)
@@ -222,7 +242,14 @@ impl Application {
             public_url,
             mail,
             mail_stop_timeout,
+            metrics,
         })
+    }
+
+    /// The metrics listener's bound address, when metrics are on.
+    #[must_use]
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|m| m.address)
     }
 
     /// The bound address (the real port when 0 was asked for).
@@ -265,7 +292,15 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let sender = tokio::spawn(self.mail.run(stopped));
+        let metrics = self.metrics.map(|m| {
+            let handle = m.server.handle();
+            (handle, tokio::spawn(m.server))
+        });
         let served = self.server.await;
+        if let Some((handle, task)) = metrics {
+            handle.stop(false).await;
+            let _ = task.await;
+        }
         let _ = stop.send(true);
         if tokio::time::timeout(self.mail_stop_timeout, sender)
             .await

@@ -147,6 +147,9 @@ impl UseCases {
                     .await?
             }
         };
+        if let LeadOutcome::Created(_) = &outcome {
+            metrics::counter!("wetech_leads_total").increment(1);
+        }
         let receipt = outcome.receipt();
         span.record("client_id", receipt.client_id);
         span.record("invoice_id", receipt.invoice.id.as_str());

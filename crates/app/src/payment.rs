@@ -101,6 +101,7 @@ impl UseCases {
         );
         async move {
             let prepared = self.prepare_attempt(public_id, &choice).await?;
+            metrics::counter!("wetech_payments_started_total", "gateway" => gateway_name).increment(1);
             tracing::Span::current().record("payment_id", prepared.reference.as_str());
             if matches!(choice, PaymentChoice::Pesapal)
                 && let Err(e) = self.ensure_pesapal_ipn().await {

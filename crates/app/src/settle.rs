@@ -75,6 +75,24 @@ pub enum Applied {
 }
 
 impl Applied {
+    /// The outcome without its detail: a bounded metric label.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Applied::Settled => "settled",
+            Applied::Failed => "failed",
+            Applied::Reversed => "reversed",
+            Applied::StillPending => "still_pending",
+            Applied::AlreadyHandled => "already_handled",
+            Applied::Ignored(_) => "ignored",
+            Applied::NotOpen => "attempt_not_open",
+            Applied::Mismatch(_) => "flagged_for_review",
+            Applied::PaidTwice(_) => "paid_twice",
+            Applied::UnderReview => "under_review",
+            Applied::UnknownReference => "unknown_reference",
+        }
+    }
+
     /// A short text for logs, the event table and `ops reconcile`.
     #[must_use]
     pub fn outcome(&self) -> String {
@@ -152,6 +170,7 @@ impl UseCases {
     /// Applies a verified result in one unit of work. Safe under any number of concurrent or
     /// repeated deliveries: the invoice changes at most once.
     pub async fn apply_result(&self, result: GatewayResult) -> Result<Applied, AppError> {
+        let gateway = result.gateway.as_str();
         let span = tracing::info_span!(
             "apply_gateway_result",
             gateway = result.gateway.as_str(),
@@ -165,6 +184,12 @@ impl UseCases {
             .instrument(span.clone())
             .await?;
         span.record("outcome", applied.outcome().as_str());
+        metrics::counter!(
+            "wetech_payment_outcomes_total",
+            "gateway" => gateway,
+            "outcome" => applied.kind(),
+        )
+        .increment(1);
         span.in_scope(|| match &applied {
             Applied::Mismatch(why) | Applied::PaidTwice(why) => {
                 tracing::warn!(reason = %why, "gateway result put its attempt under review")

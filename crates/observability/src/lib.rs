@@ -1,4 +1,5 @@
-//! wetech-observability: bunyan JSON logs, request ids, slow-request logging and masking.
+//! wetech-observability: bunyan JSON logs, request ids, slow-request logging, masking, metrics
+//! and error reports.
 //!
 //! This crate depends on nothing else in the workspace. It gives the binaries:
 //!
@@ -15,6 +16,14 @@
 //!   thresholds at WARN / ERROR with `slow_request: true`.
 //! - **Masking** — [`mask_email`], [`mask_phone`] and the [`Masked`] display wrapper for the
 //!   personal data that must never appear in logs in clear.
+//! - **Metrics** — [`Metrics::install`] installs the process-wide Prometheus recorder behind the
+//!   `metrics` facade and [`Metrics::render`] gives the text format; [`HttpMetrics`] counts and
+//!   times requests by method, matched route pattern and status (docs/operations.md, "Metrics").
+//! - **Error reports** — [`ErrorReports`] sends 5xx answers, panics and failed `ops` commands to
+//!   the Sentry-protocol endpoint of `observability.sentry_dsn`, every event scrubbed by
+//!   [`scrub_event`] / [`scrub_text`]; [`ErrorReporting`] catches a panicking handler, answers
+//!   it with the site's 500 and reports it with the request id (docs/operations.md, "Error
+//!   reports").
 //!
 //! # Log files and their rotation
 //!
@@ -50,7 +59,7 @@
 //! HttpServer::new(move || {
 //!     App::new()
 //!         .route("/", web::get().to(|| async { "hello" }))
-//!         .wrap(SlowRequestLogger::new(thresholds))
+//!         .wrap(SlowRequestLogger::new(&thresholds))
 //!         .wrap(RequestTracing::new(trust_proxy)) // outermost: wraps last
 //! })
 //! .bind(("127.0.0.1", 0))?
@@ -65,23 +74,36 @@
 //! because a path may carry a secret (the AzamPay callback token).
 
 mod client_ip;
+mod error_reports;
+mod http_metrics;
 mod logging;
 mod mask;
+mod metrics;
+mod reporting;
 mod request;
 mod rolling;
+mod scrub;
 mod settings;
 mod slow;
 
 pub use client_ip::client_ip;
+pub use error_reports::{ErrorReports, ErrorReportsError, FLUSH_TIMEOUT, scrub_event};
+pub use http_metrics::{HttpMetrics, HttpMetricsMiddleware};
 pub use logging::{
     APP_LOG, ERRORS_LOG, InitError, LogGuard, MemorySink, RUST_LOG, TEST_LOG, env_filter, init,
     subscriber, subscriber_with_filter, test_sink, try_init,
 };
 pub use mask::{MASK, Masked, mask_email, mask_phone};
+pub use metrics::{
+    HTTP_REQUEST_DURATION_SECONDS, HTTP_REQUESTS_TOTAL, METRICS_CONTENT_TYPE, Metrics,
+    MetricsError, PROCESS_RESIDENT_MEMORY_BYTES,
+};
+pub use reporting::{ErrorReporting, ErrorReportingMiddleware, PanicAnswer};
 pub use request::{
     MAX_REQUEST_ID_LEN, MissingRequestId, REQUEST_ID_HEADER, REQUEST_SPAN_NAME, RequestId,
     RequestTracing, RequestTracingMiddleware, UNMATCHED_ROUTE,
 };
+pub use scrub::{REDACTED, scrub_text};
 pub use settings::{LogSettings, ObservabilitySettings, SettingsError};
 pub use slow::{SlowRequestLogger, SlowRequestMiddleware};
 

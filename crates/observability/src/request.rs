@@ -148,7 +148,7 @@ pub(crate) fn route_of(req: &HttpRequest) -> String {
 ///
 /// let app = App::new()
 ///     .route("/", web::get().to(|| async { "hi" }))
-///     .wrap(SlowRequestLogger::new(ObservabilitySettings::default()))
+///     .wrap(SlowRequestLogger::new(&ObservabilitySettings::default()))
 ///     .wrap(RequestTracing::new(false)); // the last `wrap` runs first
 /// ```
 #[derive(Debug, Clone, Copy)]

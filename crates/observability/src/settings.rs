@@ -1,8 +1,10 @@
 //! The configuration sections this crate owns: `log` and `observability`.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 use tracing_subscriber::EnvFilter;
 
@@ -34,6 +36,17 @@ pub enum SettingsError {
         /// The configured `very_slow_request_ms`.
         very_slow: u64,
     },
+    /// `observability.metrics_addr` is neither empty nor a socket address (`127.0.0.1:9464`).
+    #[error(
+        "observability.metrics_addr: `{value}` is not an address such as 127.0.0.1:9464 (empty turns metrics off)"
+    )]
+    InvalidMetricsAddr {
+        /// The configured value (an address is not secret), cut to 200 characters.
+        value: String,
+    },
+    /// `observability.sentry_dsn` is not a Sentry DSN. The value is a secret and is not shown.
+    #[error("observability.sentry_dsn: not a valid DSN (https://KEY@HOST/PROJECT)")]
+    InvalidSentryDsn,
 }
 
 impl SettingsError {
@@ -45,6 +58,8 @@ impl SettingsError {
             SettingsError::EmptyLogDir => "log.dir",
             SettingsError::ZeroSlowThreshold => "observability.slow_request_ms",
             SettingsError::VerySlowBelowSlow { .. } => "observability.very_slow_request_ms",
+            SettingsError::InvalidMetricsAddr { .. } => "observability.metrics_addr",
+            SettingsError::InvalidSentryDsn => "observability.sentry_dsn",
         }
     }
 }
@@ -144,20 +159,29 @@ fn is_level(word: &str) -> bool {
         .any(|level| word.eq_ignore_ascii_case(level))
 }
 
-/// The `observability` section: slow-request thresholds.
+/// The `observability` section: slow-request thresholds, the metrics listener and error reports.
 ///
 /// ```
 /// let o = wetech_observability::ObservabilitySettings::default();
 /// assert_eq!((o.slow_request_ms, o.very_slow_request_ms), (1000, 5000));
+/// assert_eq!(o.metrics_addr, "127.0.0.1:9464");
+/// assert!(o.sentry_dsn.is_none());
 /// assert!(o.validate().is_ok());
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ObservabilitySettings {
     /// Requests that take longer are logged at WARN with `slow_request: true`.
     pub slow_request_ms: u64,
     /// Requests that take longer are logged at ERROR with `slow_request: true`.
     pub very_slow_request_ms: u64,
+    /// Where `GET /metrics` is served (its own listener, never the public port); empty turns
+    /// metrics off. Any address is allowed, but it must not be reachable from the public
+    /// internet (docs/operations.md, "Metrics").
+    pub metrics_addr: String,
+    /// The Sentry-protocol endpoint that receives error reports; unset turns them off. A secret
+    /// (its key authorises sending).
+    pub sentry_dsn: Option<SecretString>,
 }
 
 impl Default for ObservabilitySettings {
@@ -165,7 +189,19 @@ impl Default for ObservabilitySettings {
         Self {
             slow_request_ms: 1000,
             very_slow_request_ms: 5000,
+            metrics_addr: "127.0.0.1:9464".to_owned(),
+            sentry_dsn: None,
         }
+    }
+}
+
+impl PartialEq for ObservabilitySettings {
+    fn eq(&self, other: &Self) -> bool {
+        self.slow_request_ms == other.slow_request_ms
+            && self.very_slow_request_ms == other.very_slow_request_ms
+            && self.metrics_addr == other.metrics_addr
+            && self.sentry_dsn.as_ref().map(|d| d.expose_secret())
+                == other.sentry_dsn.as_ref().map(|d| d.expose_secret())
     }
 }
 
@@ -184,7 +220,28 @@ impl ObservabilitySettings {
                 very_slow: self.very_slow_request_ms,
             });
         }
+        self.metrics_socket()?;
+        if let Some(dsn) = &self.sentry_dsn {
+            crate::error_reports::parse_dsn(dsn).map_err(|_| SettingsError::InvalidSentryDsn)?;
+        }
         Ok(())
+    }
+
+    /// The metrics listener's address, `None` when `metrics_addr` is empty (metrics off).
+    ///
+    /// # Errors
+    /// [`SettingsError::InvalidMetricsAddr`] when it is not a socket address.
+    pub fn metrics_socket(&self) -> Result<Option<SocketAddr>, SettingsError> {
+        let value = self.metrics_addr.trim();
+        if value.is_empty() {
+            return Ok(None);
+        }
+        value
+            .parse()
+            .map(Some)
+            .map_err(|_| SettingsError::InvalidMetricsAddr {
+                value: value.chars().take(200).collect(),
+            })
     }
 
     /// `slow_request_ms` as a [`Duration`].
@@ -264,6 +321,7 @@ mod tests {
         let o = |slow, very_slow| ObservabilitySettings {
             slow_request_ms: slow,
             very_slow_request_ms: very_slow,
+            ..ObservabilitySettings::default()
         };
         assert!(o(20, 50).validate().is_ok());
         assert!(o(20, 20).validate().is_ok());
@@ -291,5 +349,47 @@ mod tests {
         assert_eq!(root.observability, ObservabilitySettings::default());
         assert!(serde_json::from_str::<Root>(r#"{"log":{"levle":"debug"}}"#).is_err());
         assert!(serde_json::from_str::<Root>(r#"{"observability":{"slow_ms":1}}"#).is_err());
+    }
+
+    #[test]
+    fn metrics_addr_empty_is_off_and_garbage_is_refused() {
+        let with = |addr: &str| ObservabilitySettings {
+            metrics_addr: addr.to_owned(),
+            ..ObservabilitySettings::default()
+        };
+        assert_eq!(
+            with("127.0.0.1:9464").metrics_socket().unwrap(),
+            Some("127.0.0.1:9464".parse().unwrap())
+        );
+        assert_eq!(
+            with("[::1]:0").metrics_socket().unwrap().map(|a| a.port()),
+            Some(0)
+        );
+        assert_eq!(with("").metrics_socket().unwrap(), None);
+        assert_eq!(with("  ").metrics_socket().unwrap(), None);
+        for bad in ["localhost", "9464", "127.0.0.1:", "http://127.0.0.1:9464"] {
+            let err = with(bad).validate().expect_err(bad);
+            assert_eq!(err.key(), "observability.metrics_addr", "{bad}");
+        }
+    }
+
+    #[test]
+    fn sentry_dsn_is_checked_and_never_shown() {
+        let with = |dsn: &str| ObservabilitySettings {
+            sentry_dsn: Some(SecretString::from(dsn.to_owned())),
+            ..ObservabilitySettings::default()
+        };
+        assert!(
+            with("http://publickey@127.0.0.1:9000/42")
+                .validate()
+                .is_ok()
+        );
+        let err = with("not a dsn secret-ish")
+            .validate()
+            .expect_err("garbage");
+        assert_eq!(err.key(), "observability.sentry_dsn");
+        assert!(!err.to_string().contains("secret-ish"), "{err}");
+        let shown = format!("{:?}", with("http://publickey@127.0.0.1:9000/42"));
+        assert!(!shown.contains("publickey"), "{shown}");
     }
 }

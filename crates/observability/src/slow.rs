@@ -33,7 +33,7 @@ impl SlowRequestLogger {
     /// Uses the two thresholds of `settings` (validated by the caller with
     /// [`ObservabilitySettings::validate`]).
     #[must_use]
-    pub fn new(settings: ObservabilitySettings) -> Self {
+    pub fn new(settings: &ObservabilitySettings) -> Self {
         Self {
             slow: settings.slow_threshold(),
             very_slow: settings.very_slow_threshold(),

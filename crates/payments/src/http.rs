@@ -303,6 +303,13 @@ impl Http {
                 span.record("http.status_code", r.status.as_u16());
             }
             span.record("latency_ms", elapsed);
+            metrics::histogram!(
+                "wetech_gateway_request_duration_seconds",
+                "gateway" => gateway.as_str(),
+                "operation" => endpoint,
+                "outcome" => call_outcome(&result),
+            )
+            .record(started.elapsed().as_secs_f64());
             match &result {
                 Ok(r) => {
                     tracing::info!(
@@ -320,6 +327,19 @@ impl Http {
         }
         .instrument(span)
         .await
+    }
+}
+
+/// A bounded label for a call's outcome: the answer's status class, or the kind of failure.
+fn call_outcome(result: &Result<RawResponse, GatewayError>) -> &'static str {
+    match result {
+        Ok(r) if r.status.is_success() => "ok",
+        Ok(r) if r.status.is_client_error() => "http_4xx",
+        Ok(r) if r.status.is_server_error() => "http_5xx",
+        Ok(_) => "http_other",
+        Err(GatewayError::Timeout { .. }) => "timeout",
+        Err(GatewayError::Unavailable { .. }) => "unavailable",
+        Err(_) => "error",
     }
 }
 

@@ -27,6 +27,8 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
     /// The AzamPay callback token in force.
     pub callback_token: String,
+    /// The metrics listener, when metrics are on.
+    pub metrics_address: Option<std::net::SocketAddr>,
 }
 
 /// Settings for a test server on `db`.
@@ -53,6 +55,11 @@ pub fn test_settings(db: &TestDb, dir: &std::path::Path) -> Settings {
             dir.join("mail").display().to_string(),
         ),
         ("WETECH__MAIL__POLL_MS".into(), "50".into()),
+        // Each test server's metrics listener on a free port (the default 9464 is one port).
+        (
+            "WETECH__OBSERVABILITY__METRICS_ADDR".into(),
+            "127.0.0.1:0".into(),
+        ),
         // The shared build machine's disk is often 90 % full; the disk check's thresholds are
         // tested on their own (wetech-ops), here "pass" must not depend on it.
         ("WETECH__HEALTH__MIN_FREE_DISK_PERCENT".into(), "0.5".into()),
@@ -69,6 +76,16 @@ pub async fn spawn_app_with(
     backend: Backend,
     tweak: impl FnOnce(&mut Settings),
 ) -> Option<TestApp> {
+    spawn_app_with_routes(backend, tweak, |_| {}).await
+}
+
+/// [`spawn_app_with`], with `routes` mounted inside the site's middleware (routes only a test
+/// has, such as one that panics).
+pub async fn spawn_app_with_routes(
+    backend: Backend,
+    tweak: impl FnOnce(&mut Settings),
+    routes: fn(&mut actix_web::web::ServiceConfig),
+) -> Option<TestApp> {
     let db = TestDb::new(backend)?;
     let dir = tempfile::tempdir().expect("temp dir");
     let mut settings = test_settings(&db, dir.path());
@@ -80,8 +97,11 @@ pub async fn spawn_app_with(
         .as_ref()
         .map(|t| secrecy::ExposeSecret::expose_secret(t).to_owned())
         .unwrap_or_default();
-    let app = Application::build(settings).await.expect("build app");
+    let app = Application::build_with_routes(settings, routes)
+        .await
+        .expect("build app");
     let address = format!("http://{}", app.address());
+    let metrics_address = app.metrics_address();
     let sim = app.simulator().expect("simulator mode").clone();
     let use_cases = app.use_cases().clone();
     tokio::spawn(app.run_until_stopped());
@@ -99,6 +119,7 @@ pub async fn spawn_app_with(
         use_cases,
         dir,
         callback_token,
+        metrics_address,
     })
 }
 

@@ -16,6 +16,7 @@ mod health;
 mod language;
 mod logs;
 mod mail;
+mod metrics;
 mod notify;
 mod openapi;
 mod pages;

@@ -29,6 +29,8 @@ pub fn command(dir: &Path, env: &[(&str, &str)]) -> Command {
         }
     }
     cmd.env("WETECH__SERVER__PORT", "0");
+    // Parallel servers cannot share the default metrics port 9464.
+    cmd.env("WETECH__OBSERVABILITY__METRICS_ADDR", "127.0.0.1:0");
     for (key, value) in env {
         cmd.env(key, value);
     }

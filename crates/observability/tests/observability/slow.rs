@@ -36,6 +36,7 @@ async fn run(
     let settings = ObservabilitySettings {
         slow_request_ms: slow_ms,
         very_slow_request_ms: very_slow_ms,
+        ..ObservabilitySettings::default()
     };
     let routes = |cfg: &mut web::ServiceConfig| {
         cfg.route("/reports/{year}", web::get().to(sleepy))
@@ -46,7 +47,7 @@ async fn run(
         let app = test::init_service(
             App::new()
                 .configure(routes)
-                .wrap(SlowRequestLogger::new(settings))
+                .wrap(SlowRequestLogger::new(&settings))
                 .wrap(RequestTracing::new(false)),
         )
         .await;
@@ -56,7 +57,7 @@ async fn run(
             App::new()
                 .configure(routes)
                 .wrap(RequestTracing::new(false))
-                .wrap(SlowRequestLogger::new(settings)),
+                .wrap(SlowRequestLogger::new(&settings)),
         )
         .await;
         test::call_service(&app, req).await.map_into_boxed_body()
