@@ -59,9 +59,10 @@ fn form_action_origins(settings: &Settings) -> Vec<String> {
 impl Application {
     /// Opens the database, migrates it, binds `server.host:server.port` and assembles the routes.
     ///
-    /// With port `0` a free port is chosen and, when `server.public_url` was left at its default,
-    /// the public URL follows the bound address (so the simulator's notifications reach this
-    /// server).
+    /// With port `0` a free port is chosen. When `server.public_url` was left at its default,
+    /// the public URL follows the bound address, whatever the port (so the gateways' callbacks
+    /// and the simulator's notifications reach this server); the "listening" line names it as
+    /// `public_url`.
     pub async fn build(mut settings: Settings) -> anyhow::Result<Application> {
         std::fs::create_dir_all(&settings.storage.media_dir).with_context(|| {
             format!(
@@ -75,12 +76,7 @@ impl Application {
                 format!("binding {}:{}", settings.server.host, settings.server.port)
             })?;
         let address = listener.local_addr().context("reading the bound address")?;
-        if settings.server.port == 0
-            && settings.server.public_url == wetech_runtime::ServerSettings::default().public_url
-        {
-            settings.server.public_url = format!("http://{address}");
-        }
-        let public_url = settings.server.public_base().to_owned();
+        let public_url = settings.follow_bound_address(address).to_owned();
         let loopback_origin = format!("http://{address}");
         // Without the `simulator` feature there is nothing to point simulator mode at, and
         // `build_gateways` refuses it with a message naming the feature.
@@ -114,6 +110,8 @@ impl Application {
         tracing::info!(
             address = %address,
             url = %format!("http://{address}"),
+            // The base of every callback, IPN and invoice URL (docs/configuration.md).
+            public_url = %public_url,
             environment = settings.environment.as_str(),
             payments_mode = ?settings.payments_mode(),
             "listening"

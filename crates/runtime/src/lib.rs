@@ -7,6 +7,7 @@
 //! |---|---|
 //! | [`settings`] | every setting of both binaries: defaults → TOML file → `WETECH__…` variables |
 //! | [`gateways`] | the gateway clients the settings enable |
+//! | [`provenance`] | which layer (default, file, environment) set each key |
 //! | [`payable`] | which enabled gateway takes a currency |
 //! | [`database`] | the pool, opened and migrated at start |
 //! | [`health`] | the health checks of `/health/` and `ops healthcheck` for these settings |
@@ -15,13 +16,15 @@ pub mod database;
 pub mod gateways;
 pub mod health;
 pub mod payable;
+pub mod provenance;
 pub mod settings;
 
 pub use database::{StartError, open_database};
 pub use gateways::{GatewaySetupError, build_gateways, enabled_gateways, simulator_urls};
 pub use health::health_context;
 pub use payable::{CurrencyCheckError, enabled_gateway_list, gateways_taking};
+pub use provenance::{Provenance, Source};
 pub use settings::{
-    CONFIG_FILE_ENV, DEVELOPMENT_SECRET_KEY, Environment, PaymentsMode, ServerSettings, Settings,
-    SettingsError,
+    CONFIG_FILE_ENV, DEVELOPMENT_SECRET_KEY, Environment, PaymentsMode, RateLimitStore,
+    ServerSettings, Settings, SettingsError,
 };

@@ -10,3 +10,4 @@ mod callbacks;
 mod config;
 mod lifecycle;
 mod logs;
+mod newcomer;
