@@ -17,7 +17,7 @@ use wetech_gateway_sim::{Simulator, SimulatorConfig, SimulatorHandle};
 use wetech_observability::{RequestTracing, SlowRequestLogger};
 use wetech_payments::GatewayUrls;
 use wetech_persistence::{Pool, UnitOfWork};
-use wetech_runtime::{Environment, Settings, build_gateways};
+use wetech_runtime::{Environment, RateLimitStore, Settings, build_gateways};
 
 use crate::routes;
 use crate::security::{self, Hardening};
@@ -53,6 +53,23 @@ fn form_action_origins(settings: &Settings) -> Vec<String> {
             vec![format!("{scheme}//{host}")]
         }
         _ => Vec::new(),
+    }
+}
+
+/// The lead rate limit in the store `server.rate_limit_store` names.
+fn lead_rate_limit(settings: &Settings, uow: &UnitOfWork) -> crate::ratelimit::LeadRateLimit {
+    let server = &settings.server;
+    match settings.rate_limit_store() {
+        RateLimitStore::Memory => crate::ratelimit::LeadRateLimit::new(
+            server.lead_rate_limit_per_minute,
+            server.trust_proxy,
+        ),
+        RateLimitStore::Database => crate::ratelimit::LeadRateLimit::in_database(
+            uow.clone(),
+            server.lead_rate_limit_per_minute,
+            server.trust_proxy,
+            server.secret_key.clone(),
+        ),
     }
 }
 
@@ -114,6 +131,7 @@ impl Application {
             public_url = %public_url,
             environment = settings.environment.as_str(),
             payments_mode = ?settings.payments_mode(),
+            rate_limit_store = settings.rate_limit_store().as_str(),
             "listening"
         );
 
@@ -144,10 +162,7 @@ impl Application {
             secure_cookies: production,
             trust_proxy: settings.server.trust_proxy,
         });
-        let rate_limit = web::Data::new(crate::ratelimit::LeadRateLimit::new(
-            settings.server.lead_rate_limit_per_minute,
-            settings.server.trust_proxy,
-        ));
+        let rate_limit = web::Data::new(lead_rate_limit(&settings, use_cases.unit_of_work()));
         #[cfg(feature = "simulator")]
         let sim = simulator.clone();
         let trust_proxy = settings.server.trust_proxy;
