@@ -8,6 +8,9 @@ mod helpers;
 
 mod callbacks;
 mod config;
+// Uses the simulator crate itself (one simulator for all instances).
+#[cfg(feature = "simulator")]
+mod instances;
 mod lifecycle;
 mod logs;
 mod newcomer;
