@@ -52,6 +52,16 @@ pub enum Command {
     /// The e-mail outbox: what waits and what failed, and sending failed messages again.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// The configuration in force.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Every key's effective value (secrets redacted) and where it came from: default, file or
+    /// environment.
+    Show,
 }
 
 #[derive(Debug, Subcommand)]

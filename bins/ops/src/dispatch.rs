@@ -5,10 +5,10 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
-use crate::cli::{BackupAction, Cli, Command, PesapalCommand};
+use crate::cli::{BackupAction, Cli, Command, ConfigCommand, PesapalCommand};
 use crate::context::Context;
 use crate::failure::{EXIT_USAGE, Outcome};
-use crate::{backup, database, health, mail, payments, remote, staff};
+use crate::{backup, config, database, health, mail, payments, remote, staff};
 
 /// Parses `args` (the first one is the program name), runs the command, and returns the exit
 /// status.
@@ -88,6 +88,10 @@ fn dispatch(cli: &Cli) -> Outcome {
             let password = staff::password_for(&request, std::io::stdin().lock())?;
             let ctx = Context::load(cli, true)?;
             ctx.logged("staff", staff::run(&ctx.settings, &request, password, json))
+        }
+        Command::Config(ConfigCommand::Show) => {
+            let ctx = Context::load(cli, false)?;
+            config::show(&ctx.settings, json)
         }
         Command::Mail(command) => {
             let ctx = Context::load(cli, true)?;

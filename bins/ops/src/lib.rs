@@ -10,6 +10,7 @@ mod macros;
 
 mod backup;
 mod cli;
+mod config;
 mod context;
 mod database;
 mod dispatch;

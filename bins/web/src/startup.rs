@@ -17,7 +17,7 @@ use wetech_gateway_sim::{Simulator, SimulatorConfig, SimulatorHandle};
 use wetech_observability::{RequestTracing, SlowRequestLogger};
 use wetech_payments::GatewayUrls;
 use wetech_persistence::{Pool, UnitOfWork};
-use wetech_runtime::{Environment, Settings, build_gateways};
+use wetech_runtime::{Environment, RateLimitStore, Settings, build_gateways};
 
 use crate::routes;
 use crate::security::{self, Hardening};
@@ -58,12 +58,30 @@ fn form_action_origins(settings: &Settings) -> Vec<String> {
     }
 }
 
+/// The lead rate limit in the store `server.rate_limit_store` names.
+fn lead_rate_limit(settings: &Settings, uow: &UnitOfWork) -> crate::ratelimit::LeadRateLimit {
+    let server = &settings.server;
+    match settings.rate_limit_store() {
+        RateLimitStore::Memory => crate::ratelimit::LeadRateLimit::new(
+            server.lead_rate_limit_per_minute,
+            server.trust_proxy,
+        ),
+        RateLimitStore::Database => crate::ratelimit::LeadRateLimit::in_database(
+            uow.clone(),
+            server.lead_rate_limit_per_minute,
+            server.trust_proxy,
+            server.secret_key.clone(),
+        ),
+    }
+}
+
 impl Application {
     /// Opens the database, migrates it, binds `server.host:server.port` and assembles the routes.
     ///
-    /// With port `0` a free port is chosen and, when `server.public_url` was left at its default,
-    /// the public URL follows the bound address (so the simulator's notifications reach this
-    /// server).
+    /// With port `0` a free port is chosen. When `server.public_url` was left at its default,
+    /// the public URL follows the bound address, whatever the port (so the gateways' callbacks
+    /// and the simulator's notifications reach this server); the "listening" line names it as
+    /// `public_url`.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         Self::build_with_routes(settings, |_| {}).await
     }
@@ -89,12 +107,7 @@ impl Application {
                 format!("binding {}:{}", settings.server.host, settings.server.port)
             })?;
         let address = listener.local_addr().context("reading the bound address")?;
-        if settings.server.port == 0
-            && settings.server.public_url == wetech_runtime::ServerSettings::default().public_url
-        {
-            settings.server.public_url = format!("http://{address}");
-        }
-        let public_url = settings.server.public_base().to_owned();
+        let public_url = settings.follow_bound_address(address).to_owned();
         let loopback_origin = format!("http://{address}");
         // Without the `simulator` feature there is nothing to point simulator mode at, and
         // `build_gateways` refuses it with a message naming the feature.
@@ -128,8 +141,11 @@ impl Application {
         tracing::info!(
             address = %address,
             url = %format!("http://{address}"),
+            // The base of every callback, IPN and invoice URL (docs/configuration.md).
+            public_url = %public_url,
             environment = settings.environment.as_str(),
             payments_mode = ?settings.payments_mode(),
+            rate_limit_store = settings.rate_limit_store().as_str(),
             "listening"
         );
 
@@ -167,10 +183,7 @@ impl Application {
             secure_cookies: production,
             trust_proxy: settings.server.trust_proxy,
         });
-        let rate_limit = web::Data::new(crate::ratelimit::LeadRateLimit::new(
-            settings.server.lead_rate_limit_per_minute,
-            settings.server.trust_proxy,
-        ));
+        let rate_limit = web::Data::new(lead_rate_limit(&settings, use_cases.unit_of_work()));
         #[cfg(feature = "simulator")]
         let sim = simulator.clone();
         let trust_proxy = settings.server.trust_proxy;

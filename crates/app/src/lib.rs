@@ -7,6 +7,7 @@
 //! | [`usecases`] | the [`UseCases`] handle and the read models |
 //! | [`leads`] | submit a lead (client, lead, invoice; idempotent by key) |
 //! | [`payment`] | start a payment (attempt, gateway call, bookkeeping) |
+//! | `ipn_registration` | only one instance registers the Pesapal IPN URL |
 //! | [`settle`] | apply a gateway result; Pesapal IPN / return and AzamPay callback handling |
 //! | [`reconcile`] | re-check open attempts |
 //! | [`gateways`] | the enabled gateway clients (built by `wetech-runtime`) |
@@ -18,6 +19,7 @@
 pub mod backoffice;
 pub mod error;
 pub mod gateways;
+mod ipn_registration;
 pub mod leads;
 pub mod outbox;
 pub mod paths;

@@ -119,7 +119,7 @@ impl UseCases {
                 // between sandbox and live): the order was refused, so it is safe to register
                 // the IPN URL again and send it once more.
                 tracing::warn!("pesapal does not know the stored IPN id; registering the IPN URL again");
-                outcome = match self.register_pesapal_ipn_again().await {
+                outcome = match self.register_pesapal_ipn_once().await {
                     Ok(()) => gateway.start_checkout(&request).await,
                     Err(AppError::Gateway(e)) => Err(e),
                     Err(e) => {
@@ -371,12 +371,12 @@ impl UseCases {
             client.set_ipn_id(&id);
             return Ok(());
         }
-        self.register_pesapal_ipn_again().await
+        self.register_pesapal_ipn_once().await
     }
 
     /// Looks up or registers the IPN URL `{public_url}/payments/pesapal/ipn` (ignoring any id kept
     /// so far), stores the id and hands it to the client.
-    async fn register_pesapal_ipn_again(&self) -> Result<(), AppError> {
+    pub(crate) async fn register_pesapal_ipn_again(&self) -> Result<(), AppError> {
         let Some(client) = self.gateways.pesapal.clone() else {
             return Err(AppError::GatewayDisabled("pesapal"));
         };

@@ -8,7 +8,7 @@
 //! - Repository modules ([`services`], [`clients`], [`leads`], [`invoices`], [`attempts`],
 //!   [`attempt_history`], [`events`], [`idempotency`], [`app_settings`]; for the back office [`staff`],
 //!   [`staff_sessions`], [`login_failures`], [`audit`], [`lead_status`], [`dashboard`]; the
-//!   e-mail [`outbox`]) are
+//!   e-mail [`outbox`]; for several instances [`rate_limits`] and [`instance_leases`]) are
 //!   plain functions over `&mut DbConnection` with primitive-typed rows; a unique violation is
 //!   [`PersistenceError::Conflict`], and state changes are conditional updates returning
 //!   whether they won.
@@ -40,6 +40,8 @@ pub use repo::{audit, dashboard, lead_status, login_failures, refunds, staff, st
 pub use repo::{invoice_list, lead_list, search};
 // The e-mail outbox (docs/operations.md, "E-mail").
 pub use repo::outbox;
+// Several instances on one database (docs/operations.md, "Several instances").
+pub use repo::{instance_leases, rate_limits};
 pub use settings::{
     DEFAULT_CONNECT_TIMEOUT_SECS, DEFAULT_DATABASE_URL, DEFAULT_POSTGRES_POOL_SIZE,
     DEFAULT_SQLITE_POOL_SIZE, DatabaseSettings, InvalidDatabaseSetting, MAX_POOL_SIZE,

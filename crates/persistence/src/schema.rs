@@ -293,3 +293,24 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
     }
 }
+
+// Several instances on one database (migration 2026-12-04-000009_instances,
+// docs/operations.md "Several instances").
+
+diesel::table! {
+    /// The lead rate limit counted in the database: one row per client key and minute.
+    rate_limit_counters (key, window_start) {
+        key -> Text,
+        window_start -> BigInt,
+        count -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Work one instance does for all, claimed with a lease.
+    instance_leases (name) {
+        name -> Text,
+        holder -> Text,
+        lease_until -> Timestamp,
+    }
+}

@@ -5,6 +5,7 @@
 //! validates the whole, so an invalid value stops the program at start with a message naming the key.
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use secrecy::{ExposeSecret, SecretString};
@@ -16,8 +17,10 @@ use wetech_observability::{LogSettings, ObservabilitySettings};
 
 use wetech_ops::{BackupSettings, HealthSettings, StorageSettings};
 use wetech_payments::{GatewayHosts, PaymentsSettings};
-use wetech_persistence::DatabaseSettings;
+use wetech_persistence::{Backend, DatabaseSettings};
 use wetech_receipt::CompanySettings;
+
+use crate::provenance::{Provenance, Source};
 
 /// The value of `server.secret_key` when none is configured. Good for development only: production
 /// refuses to start with it.
@@ -85,6 +88,27 @@ impl Environment {
     }
 }
 
+/// `server.rate_limit_store`: where the lead rate limit counts (docs/configuration.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RateLimitStore {
+    /// In this process only (the default on SQLite: one instance).
+    Memory,
+    /// In the database, shared by every instance (the default on PostgreSQL).
+    Database,
+}
+
+impl RateLimitStore {
+    /// `"memory"` or `"database"`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RateLimitStore::Memory => "memory",
+            RateLimitStore::Database => "database",
+        }
+    }
+}
+
 /// The `server` section.
 #[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -101,6 +125,9 @@ pub struct ServerSettings {
     pub trust_proxy: bool,
     /// Lead submissions allowed per client address per minute.
     pub lead_rate_limit_per_minute: u32,
+    /// Where the lead rate limit counts; `None` until loaded, then `memory` on SQLite and
+    /// `database` on PostgreSQL unless set.
+    pub rate_limit_store: Option<RateLimitStore>,
     /// How long in-flight requests may finish after SIGTERM.
     pub shutdown_timeout_secs: u64,
 }
@@ -114,6 +141,7 @@ impl Default for ServerSettings {
             secret_key: SecretString::from(DEVELOPMENT_SECRET_KEY),
             trust_proxy: false,
             lead_rate_limit_per_minute: 10,
+            rate_limit_store: None,
             shutdown_timeout_secs: 30,
         }
     }
@@ -131,6 +159,7 @@ impl fmt::Debug for ServerSettings {
                 "lead_rate_limit_per_minute",
                 &self.lead_rate_limit_per_minute,
             )
+            .field("rate_limit_store", &self.rate_limit_store)
             .field("shutdown_timeout_secs", &self.shutdown_timeout_secs)
             .finish()
     }
@@ -174,6 +203,9 @@ pub struct Settings {
     pub mail: MailSettings,
     /// The company named on receipts and in e-mails (one section for both).
     pub company: CompanySettings,
+    /// Which layer set each key (filled by [`Settings::load_from`]; all defaults otherwise).
+    #[serde(skip)]
+    provenance: Provenance,
 }
 
 /// Why the settings could not be loaded; the message names the key.
@@ -240,14 +272,16 @@ impl Settings {
             .filter(|(k, _)| k.starts_with("WETECH__"))
             .collect();
         let mut builder = config::Config::builder();
+        let mut file_keys = None;
         if let Some(path) = file {
             check_config_file(path)?;
-            builder = builder.add_source(
-                config::File::from(path)
-                    .format(config::FileFormat::Toml)
-                    .required(true),
-            );
+            let layer = config::File::from(path)
+                .format(config::FileFormat::Toml)
+                .required(true);
+            file_keys = Some(config::Source::collect(&layer)?);
+            builder = builder.add_source(layer);
         }
+        let provenance = Provenance::new(file_keys, env.keys());
         builder = builder.add_source(
             config::Environment::with_prefix("WETECH")
                 .prefix_separator("__")
@@ -259,6 +293,7 @@ impl Settings {
                 .source(Some(env)),
         );
         let mut settings: Settings = builder.build()?.try_deserialize()?;
+        settings.provenance = provenance;
         settings.resolve_defaults();
         settings.validate()?;
         Ok(settings)
@@ -272,6 +307,45 @@ impl Settings {
                 Environment::Production => PaymentsMode::Live,
             });
         }
+        self.server.rate_limit_store = Some(self.rate_limit_store());
+    }
+
+    /// Where the value of the dotted `key` came from (default, file or environment).
+    #[must_use]
+    pub fn source(&self, key: &str) -> Source {
+        self.provenance.source(key)
+    }
+
+    /// The lead rate limit's store after defaults (`memory` on SQLite, `database` on PostgreSQL).
+    #[must_use]
+    pub fn rate_limit_store(&self) -> RateLimitStore {
+        self.server
+            .rate_limit_store
+            .unwrap_or(match self.database.backend() {
+                Ok(Backend::Postgres) => RateLimitStore::Database,
+                // An invalid URL is refused by `validate`.
+                Ok(Backend::Sqlite) | Err(_) => RateLimitStore::Memory,
+            })
+    }
+
+    /// When `server.public_url` was left at its default, makes it follow the address the server
+    /// is bound to (any port; an unspecified host such as `0.0.0.0` becomes loopback), so the
+    /// gateways' callbacks and the simulator's links reach this server. A URL set in the file or
+    /// the environment is kept as it is. Returns the public base URL in use.
+    pub fn follow_bound_address(&mut self, bound: SocketAddr) -> &str {
+        let default = ServerSettings::default().public_url;
+        if self.source("server.public_url") == Source::Default && self.server.public_url == default
+        {
+            let mut reachable = bound;
+            if bound.ip().is_unspecified() {
+                reachable.set_ip(match bound {
+                    SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                    SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+                });
+            }
+            self.server.public_url = format!("http://{reachable}");
+        }
+        self.server.public_base()
     }
 
     /// The payments mode after defaults.
@@ -622,6 +696,63 @@ mod tests {
         assert_eq!(s.server.host, "0.0.0.0", "the file beats the defaults");
         assert_eq!(s.backup.keep, 5);
         assert_eq!(s.payments.pesapal.ipn_id.as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn the_rate_limit_store_follows_the_backend_unless_set() {
+        let sqlite = Settings::load_from(None, vars(&[])).unwrap();
+        assert_eq!(sqlite.rate_limit_store(), RateLimitStore::Memory);
+        let pg = Settings::load_from(
+            None,
+            vars(&[("WETECH__DATABASE__URL", "postgres://u@localhost/wetech")]),
+        )
+        .unwrap();
+        assert_eq!(pg.rate_limit_store(), RateLimitStore::Database);
+        assert_eq!(pg.server.rate_limit_store, Some(RateLimitStore::Database));
+        let chosen = Settings::load_from(
+            None,
+            vars(&[("WETECH__SERVER__RATE_LIMIT_STORE", "database")]),
+        )
+        .unwrap();
+        assert_eq!(chosen.rate_limit_store(), RateLimitStore::Database);
+        let memory_on_pg = Settings::load_from(
+            None,
+            vars(&[
+                ("WETECH__DATABASE__URL", "postgres://u@localhost/wetech"),
+                ("WETECH__SERVER__RATE_LIMIT_STORE", "memory"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(memory_on_pg.rate_limit_store(), RateLimitStore::Memory);
+        assert!(
+            err(&[("WETECH__SERVER__RATE_LIMIT_STORE", "redis")])
+                .contains("server.rate_limit_store")
+        );
+    }
+
+    #[test]
+    fn a_default_public_url_follows_the_bound_port_and_a_set_one_is_kept() {
+        let bound: SocketAddr = "127.0.0.1:8123".parse().unwrap();
+        let mut s = Settings::load_from(None, vars(&[("WETECH__SERVER__PORT", "8123")])).unwrap();
+        assert_eq!(s.follow_bound_address(bound), "http://127.0.0.1:8123");
+        let mut any = Settings::load_from(None, vars(&[])).unwrap();
+        assert_eq!(
+            any.follow_bound_address("0.0.0.0:8124".parse().unwrap()),
+            "http://127.0.0.1:8124"
+        );
+        // Set on purpose, even to the default's value: kept.
+        for url in ["https://pay.example.com/", "http://127.0.0.1:8000"] {
+            let mut set =
+                Settings::load_from(None, vars(&[("WETECH__SERVER__PUBLIC_URL", url)])).unwrap();
+            assert_eq!(set.follow_bound_address(bound), url.trim_end_matches('/'));
+        }
+        // Changed in code (tests do) without a layer: kept too.
+        let mut changed = Settings::default();
+        changed.server.public_url = "https://pay.example.com".to_owned();
+        assert_eq!(
+            changed.follow_bound_address(bound),
+            "https://pay.example.com"
+        );
     }
 
     #[test]

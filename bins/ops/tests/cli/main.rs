@@ -10,6 +10,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use wetech_test_db::TestDb;
 
+mod config_show;
 mod mail;
 mod remote;
 mod staff;

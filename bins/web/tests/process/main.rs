@@ -8,6 +8,10 @@ mod helpers;
 
 mod callbacks;
 mod config;
+// Uses the simulator crate itself (one simulator for all instances).
+#[cfg(feature = "simulator")]
+mod instances;
 mod lifecycle;
 mod logs;
+mod newcomer;
 mod walkthrough;

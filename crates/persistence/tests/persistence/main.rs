@@ -11,6 +11,7 @@ mod connection;
 mod durability;
 mod events;
 mod idempotency;
+mod instances;
 mod invoices;
 mod lists;
 mod migrations;

@@ -56,7 +56,7 @@ pub async fn create_lead(
     limit: web::Data<LeadRateLimit>,
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
-    limit.check(&req)?;
+    limit.check(&req).await?;
     let key = idempotency_key(&req)?;
     let mut fields = Fields::new(body.0);
     let lead = LeadRequest::read(&mut fields);

@@ -25,7 +25,7 @@ pub async fn submit_lead(
 ) -> PageResult {
     let FormFields(mut map) = body?;
     check_csrf(&csrf, &req, &mut map)?;
-    limit.check(&req)?;
+    limit.check(&req).await?;
     let form = LeadForm::typed(&map);
     let mut fields = Fields::new(map);
     let lead = LeadRequest::read(&mut fields);
