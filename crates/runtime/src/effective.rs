@@ -131,8 +131,14 @@ impl Settings {
             "observability.very_slow_request_ms",
             self.observability.very_slow_request_ms,
         );
-        e.plain("observability.metrics_addr", &self.observability.metrics_addr);
-        e.secret("observability.sentry_dsn", self.observability.sentry_dsn.as_ref());
+        e.plain(
+            "observability.metrics_addr",
+            &self.observability.metrics_addr,
+        );
+        e.secret(
+            "observability.sentry_dsn",
+            self.observability.sentry_dsn.as_ref(),
+        );
         e.path("storage.media_dir", &self.storage.media_dir);
         e.maybe(
             "storage.static_dir",
