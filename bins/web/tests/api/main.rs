@@ -18,5 +18,6 @@ mod logs;
 mod mail;
 mod notify;
 mod openapi;
+mod page_messages;
 mod pages;
 mod review;
