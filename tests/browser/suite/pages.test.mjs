@@ -28,10 +28,19 @@ for (const lang of LANGUAGES) {
       const { page } = w;
       const failures = [];
       const check = async (what) => {
-        const { found, lang: shown } = await checkPage(w, `${lang}-${size}-${what}`);
+        const { found, lang: shown, refreshOff } = await checkPage(w, `${lang}-${size}-${what}`);
         if (shown !== lang) found.push(`<html lang="${shown}">, expected ${lang}`);
         failures.push(...found.map((f) => `${what}: ${f}`));
         w.clearExpected();
+        // A page that reloads itself: the same page with the reload turned off, every rule on.
+        if (refreshOff) {
+          const back = page.url();
+          await page.goto(refreshOff);
+          if (await page.$('meta[http-equiv="refresh"]')) failures.push(`${what}: ?refresh=off still reloads`);
+          const off = await checkPage(w, `${lang}-${size}-${what}-refresh-off`);
+          failures.push(...off.found.map((f) => `${what} (refresh off): ${f}`));
+          await page.goto(back);
+        }
       };
 
       await page.goto(`${origin}/?lang=${lang}`);
