@@ -1,22 +1,11 @@
 // The lead form with the keyboard alone: Tab reaches every field and the button in order, each
 // stop shows a visible focus indicator, and Enter sends the form (to the invoice page).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWeb } from '../lib/server.mjs';
-import { launch, watchedPage, checkPage, LANGUAGES } from '../lib/browser.mjs';
+import { watchedPage, checkPage, LANGUAGES } from '../lib/browser.mjs';
+import { serverAndBrowser } from '../lib/session.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startWeb();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const session = serverAndBrowser();
 
 /** The focused element: its id (or text), and whether an outline or a shadow shows it. */
 function focused(page) {
@@ -36,9 +25,9 @@ function focused(page) {
 
 for (const lang of LANGUAGES) {
   test(`the lead form with the keyboard alone, ${lang}`, async () => {
-    const w = await watchedPage(browser.context, 'phone');
+    const w = await watchedPage(session.browser.context, 'phone');
     const { page } = w;
-    await page.goto(`${server.origin}/?lang=${lang}`);
+    await page.goto(`${session.server.origin}/?lang=${lang}`);
     const typed = { name: 'Neema Kibona', email: 'neema@example.com', phone: '0754 123 456', company: 'Kibona Ltd', message: 'Karibu' };
     const stops = [];
     for (let i = 0; i < 60; i++) {

@@ -1,30 +1,20 @@
 // Every page a customer, the simulator or the staff sees, in English and Swahili, at phone and
 // desktop size: axe-core (WCAG 2.1 A/AA) finds nothing, the console has no error, the CSP blocks
 // nothing, and a screenshot is kept (target/browser-screenshots/, build output).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWeb, STAFF } from '../lib/server.mjs';
-import { launch, watchedPage, checkPage, SIZES, LANGUAGES } from '../lib/browser.mjs';
+import { STAFF } from '../lib/server.mjs';
+import { watchedPage, checkPage, SIZES, LANGUAGES } from '../lib/browser.mjs';
+import { serverAndBrowser } from '../lib/session.mjs';
 import { submitLead, untilSettled, startAzamPay, startPesapal } from '../lib/flows.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startWeb();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const session = serverAndBrowser();
 
 for (const lang of LANGUAGES) {
   for (const size of Object.keys(SIZES)) {
     test(`customer and simulator pages, ${lang}, ${size}`, async () => {
-      const { origin } = server;
-      const w = await watchedPage(browser.context, size);
+      const { origin } = session.server;
+      const w = await watchedPage(session.browser.context, size);
       const { page } = w;
       const failures = [];
       const check = async (what) => {
@@ -55,7 +45,7 @@ for (const lang of LANGUAGES) {
       // An unpaid invoice; a second tab keeps its pay forms for the 409 below.
       const invoice = await submitLead(page, origin, lang);
       await check('invoice-unpaid');
-      const stale = await watchedPage(browser.context, size);
+      const stale = await watchedPage(session.browser.context, size);
       await stale.page.goto(`${invoice}?lang=${lang}`);
 
       // An AzamPay push waiting on the phone.
@@ -107,8 +97,8 @@ for (const lang of LANGUAGES) {
 
 for (const size of Object.keys(SIZES)) {
   test(`back-office pages, ${size}`, async () => {
-    const { origin } = server;
-    const w = await watchedPage(browser.context, size);
+    const { origin } = session.server;
+    const w = await watchedPage(session.browser.context, size);
     const { page } = w;
     const failures = [];
     const check = async (what) => {
@@ -117,7 +107,7 @@ for (const size of Object.keys(SIZES)) {
     };
     // Something to list: a lead with its invoice.
     await submitLead(page, origin, 'en', 'Juma Staff-View');
-    await browser.context.clearCookies();
+    await session.browser.context.clearCookies();
 
     await page.goto(`${origin}/admin/login`);
     await check('login');
@@ -142,7 +132,7 @@ for (const size of Object.keys(SIZES)) {
     await Promise.all([page.waitForURL(/\/admin\/invoices\/.+/), page.click('a[href^="/admin/invoices/"] >> nth=0')]);
     await check('invoice');
     await page.close();
-    await browser.context.clearCookies();
+    await session.browser.context.clearCookies();
     assert.deepEqual(failures, [], failures.join('\n'));
   });
 }
