@@ -77,6 +77,11 @@ pub struct PaymentView {
     pub amount: Money,
     /// When it was started.
     pub created_at: DateTime<Utc>,
+    /// When it last changed (a new attempt through the same gateway is refused while this is
+    /// younger than `CheckoutSettings::retry_after_secs`).
+    pub updated_at: DateTime<Utc>,
+    /// The number an AzamPay push went to (E.164), for the customer's page to show masked.
+    pub payer_phone: Option<String>,
 }
 
 /// An invoice as shown to the customer.
@@ -191,6 +196,8 @@ impl UseCases {
                             status: a.status,
                             amount: stored_money(a.amount_minor, a.currency)?,
                             created_at: a.created_at.and_utc(),
+                            updated_at: a.updated_at.and_utc(),
+                            payer_phone: a.payer_phone,
                         })
                     })
                     .collect::<Result<Vec<_>, AppError>>()?;
@@ -227,6 +234,12 @@ impl UseCases {
             })
         })
         .await
+    }
+
+    /// The checkout settings in force (the invoice page says when another attempt is possible).
+    #[must_use]
+    pub fn checkout_settings(&self) -> &CheckoutSettings {
+        &self.checkout
     }
 
     pub(crate) fn retry_after(&self) -> Duration {

@@ -1,4 +1,7 @@
-//! Minimal HTML for the simulator's pages (no JavaScript, phone-sized).
+//! Minimal HTML for the simulator's pages (no JavaScript, phone-sized). They take the site's
+//! stylesheet (`/static/site.css`: the simulator is mounted on the site's origin by `web`) and the
+//! site's frame (header, `main`, the same empty icon so a browser asks for no `/favicon.ico`),
+//! plus a few rules of their own.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
@@ -35,13 +38,21 @@ pub(crate) fn escape(text: &str) -> String {
     out
 }
 
-/// Where the pages' style is served. A stylesheet of its own rather than an inline `<style>`:
+/// The site's stylesheet, served by `web` (bins/web/static/site.css) where the simulator is
+/// mounted; a simulator spawned alone has none and its pages show unstyled.
+pub(crate) const SITE_STYLESHEET_PATH: &str = "/static/site.css";
+
+/// Where the simulator's own few rules are served. A stylesheet rather than an inline `<style>`:
 /// the site's Content-Security-Policy allows only the site's own resources, so an inline style
 /// would be blocked when the simulator is mounted in `web`.
 pub(crate) const STYLESHEET_PATH: &str = "/_simulator/style.css";
 
-const STYLESHEET: &str = "body{font-family:sans-serif;max-width:32rem;margin:1rem auto;padding:0 1rem}\
-button{font-size:1.1rem;padding:.5rem 1.2rem;margin:.3rem}.note{color:#a00}\n";
+/// The simulator's additions to the site's style: its warning banner, code names, and the
+/// buttons side by side.
+const STYLESHEET: &str = ".sim-note{font-weight:700}\
+code{font-family:ui-monospace,\"DejaVu Sans Mono\",monospace;font-size:.9em}\
+.sim-actions{display:flex;flex-wrap:wrap;gap:.5rem}.sim-actions button{flex:1 1 8rem}\
+.sim-list{padding-left:1.2rem}.sim-list li{margin:0 0 1rem}\n";
 
 /// `GET /_simulator/style.css`.
 pub(crate) async fn stylesheet() -> HttpResponse {
@@ -74,7 +85,11 @@ fn language_switch(req: &HttpRequest, lang: Language) -> String {
             )
         })
         .collect();
-    format!("<p class=\"languages\">{}</p>", links.join(" · "))
+    format!(
+        "<nav class=\"languages\" aria-label=\"{}\">{}</nav>",
+        escape(&lang.text("language-switch")),
+        links.join(" · ")
+    )
 }
 
 /// A complete page in the request's language around `body` (already escaped HTML), with links
@@ -84,8 +99,10 @@ pub(crate) fn page(req: &HttpRequest, status: StatusCode, title: &str, body: &st
     let html = format!(
         "<!doctype html><html lang=\"{code}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{t}</title><link rel=\"stylesheet\" href=\"{STYLESHEET_PATH}\"></head>\
-         <body>{switch}<h1>{t}</h1><p class=\"note\">{note}</p>{body}</body></html>",
+         <title>{t}</title><link rel=\"stylesheet\" href=\"{SITE_STYLESHEET_PATH}\">\
+         <link rel=\"stylesheet\" href=\"{STYLESHEET_PATH}\"><link rel=\"icon\" href=\"data:,\"></head>\
+         <body><header class=\"site\"><span class=\"brand\">wetech</span>{switch}</header>\
+         <main><h1>{t}</h1><p class=\"notice warn sim-note\">{note}</p>{body}</main></body></html>",
         code = lang.code(),
         t = escape(title),
         note = escape(&lang.text("sim-note")),

@@ -19,6 +19,7 @@ mod mail;
 mod metrics;
 mod notify;
 mod openapi;
+mod page_messages;
 mod pages;
 mod receipt;
 mod receipt_mail;

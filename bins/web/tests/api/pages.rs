@@ -354,7 +354,7 @@ app_tests! {
         assert!(page.body.contains(" EAT"), "paid date shown");
         assert!(!has_refresh(&page), "no refresh once paid");
         assert!(!has_pay_form(&page, &id), "no pay buttons once paid");
-        assert!(page.body.contains("Pesapal") && page.body.contains("<td>Paid</td>"), "payments list: {}", page.body);
+        assert!(page.body.contains("Pesapal") && page.body.contains("<td data-label=\"Status\">Paid</td>"), "payments list: {}", page.body);
 
         // Paying again: 409 on the invoice page.
         let again = post_form(&app, &format!("/invoices/{id}/pay"), &[("csrf_token", token.as_str()), ("gateway", "pesapal")]).await;

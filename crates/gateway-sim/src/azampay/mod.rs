@@ -608,9 +608,9 @@ pub(crate) async fn phone_page(req: HttpRequest, state: web::Data<State>) -> Htt
     for view in a.views().into_iter().rev().take(50) {
         let buttons = if view.status == "pending" {
             format!(
-                "<form method=\"post\" action=\"/_simulator/azampay/phone/{id}\">\
+                "<form method=\"post\" action=\"/_simulator/azampay/phone/{id}\" class=\"sim-actions\">\
                  <button name=\"action\" value=\"approve\">{approve}</button>\
-                 <button name=\"action\" value=\"decline\">{decline}</button></form>",
+                 <button name=\"action\" value=\"decline\" class=\"button secondary\">{decline}</button></form>",
                 id = escape(&view.transaction_id),
                 approve = escape(&t.text("sim-approve")),
                 decline = escape(&t.text("sim-decline")),
@@ -650,7 +650,7 @@ pub(crate) async fn phone_page(req: HttpRequest, state: web::Data<State>) -> Htt
         &req,
         Http::OK,
         &t.text("sim-phone-title"),
-        &format!("<ul>{rows}</ul>"),
+        &format!("<ul class=\"sim-list\">{rows}</ul>"),
     )
 }
 

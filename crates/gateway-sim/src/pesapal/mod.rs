@@ -754,9 +754,9 @@ fn payment_page(req: &HttpRequest, state: &Arc<State>) -> HttpResponse {
     );
     let body = match o.state {
         OrderState::Pending => format!(
-            "{summary}<form method=\"post\"><input type=\"hidden\" name=\"OrderTrackingId\" value=\"{id}\">\
+            "{summary}<form method=\"post\" class=\"sim-actions\"><input type=\"hidden\" name=\"OrderTrackingId\" value=\"{id}\">\
              <button name=\"action\" value=\"pay\">{pay}</button> \
-             <button name=\"action\" value=\"fail\">{fail}</button></form>{cancel}",
+             <button name=\"action\" value=\"fail\" class=\"button secondary\">{fail}</button></form>{cancel}",
             id = escape(&o.tracking_id),
             pay = escape(&t.text("sim-pay")),
             fail = escape(&t.text("sim-fail")),

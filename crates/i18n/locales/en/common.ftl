@@ -3,6 +3,7 @@
 site-tagline = Websites and hosting for East African businesses
 site-footer = wetech · Dar es Salaam · Thank you for choosing us.
 language-switch = Language
+site-description = wetech builds and hosts websites for businesses in East Africa: choose a service, send your details, and pay by card or mobile money.
 
 ## Dates and times (East Africa Time); $month is one of month-1 … month-12.
 date = { $day } { $month } { $year }

@@ -20,9 +20,20 @@ invoice-simulator = Development simulator:
     .link = open the simulated phone to approve or decline the request
 invoice-refresh = Refresh this page
 invoice-keep-link = Keep this page's address: it is your link to this invoice.
+invoice-refresh-stop = Stop checking by itself
+invoice-refresh-stopped = This page no longer checks by itself: use “Refresh this page” to see where the payment stands.
+invoice-failed = The payment did not go through. Nothing was charged. Try again or choose another way.
+invoice-push-sent-to = We sent the request to { $phone }. It stays valid for { $minutes ->
+        [one] one minute
+       *[other] { $minutes } minutes
+    }.
 
 pay-heading = Pay this invoice
 pay-heading-pending = Payment not arriving?
+pay-other-later = If the request does not reach your phone, you can choose another way here in { $minutes ->
+        [one] one minute
+       *[other] { $minutes } minutes
+    }.
 pay-pesapal-heading = Card or mobile money (Pesapal)
 pay-pesapal-hint = You will be taken to Pesapal's secure payment page.
 pay-pesapal-button = Pay { $amount } with Pesapal

@@ -3,6 +3,7 @@
 site-tagline = Tovuti na uhifadhi wa tovuti kwa biashara za Afrika Mashariki
 site-footer = wetech · Dar es Salaam · Asante kwa kutuchagua.
 language-switch = Lugha
+site-description = wetech hutengeneza na kuhifadhi tovuti za biashara za Afrika Mashariki: chagua huduma, tuma maelezo yako, na ulipe kwa kadi au pesa za simu.
 
 ## Tarehe na saa (saa za Afrika Mashariki); $month ni mojawapo ya month-1 … month-12.
 date = { $day } { $month } { $year }

@@ -20,9 +20,20 @@ invoice-simulator = Kiigaji cha majaribio:
     .link = fungua simu ya kuigiza ili kuidhinisha au kukataa ombi
 invoice-refresh = Onyesha upya ukurasa huu
 invoice-keep-link = Hifadhi anwani ya ukurasa huu: ndicho kiungo chako cha ankara hii.
+invoice-refresh-stop = Acha kukagua yenyewe
+invoice-refresh-stopped = Ukurasa huu haukagui tena wenyewe: tumia “Onyesha upya ukurasa huu” kuona hali ya malipo.
+invoice-failed = Malipo hayakufanikiwa. Hakuna pesa iliyotozwa. Jaribu tena au chagua njia nyingine.
+invoice-push-sent-to = Tumetuma ombi kwa { $phone }. Litadumu kwa { $minutes ->
+        [one] dakika moja
+       *[other] dakika { $minutes }
+    }.
 
 pay-heading = Lipa ankara hii
 pay-heading-pending = Malipo hayajafika?
+pay-other-later = Ombi lisipofika kwenye simu yako, utaweza kuchagua njia nyingine hapa baada ya { $minutes ->
+        [one] dakika moja
+       *[other] dakika { $minutes }
+    }.
 pay-pesapal-heading = Kadi au pesa za simu (Pesapal)
 pay-pesapal-hint = Utapelekwa kwenye ukurasa salama wa malipo wa Pesapal.
 pay-pesapal-button = Lipa { $amount } kwa Pesapal

@@ -81,6 +81,23 @@ pub const fn provider_label(p: MobileProvider) -> &'static str {
     }
 }
 
+/// A payer's number as the customer's page may show it: the local form with its middle hidden,
+/// `0712 ••• 678` for `+255712345678`; any other number keeps only its first four and last
+/// three characters. Never the whole number (the page is reachable by anyone with its link).
+pub fn masked_phone(e164: &str) -> String {
+    let local = e164
+        .strip_prefix("+255")
+        .filter(|n| n.len() == 9)
+        .map_or_else(|| e164.to_owned(), |n| format!("0{n}"));
+    let chars: Vec<char> = local.chars().collect();
+    if chars.len() < 8 {
+        return "•••".to_owned();
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 3..].iter().collect();
+    format!("{head} ••• {tail}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +113,14 @@ mod tests {
             money(&Money::parse_decimal("120.50", Currency::Kes).unwrap()),
             "KES 120.50"
         );
+    }
+
+    #[test]
+    fn phone_numbers_are_shown_masked() {
+        assert_eq!(masked_phone("+255712345678"), "0712 ••• 678");
+        assert_eq!(masked_phone("+254712345678"), "+254 ••• 678");
+        assert_eq!(masked_phone("+2551"), "•••");
+        assert!(!masked_phone("+255712345678").contains("345"));
     }
 
     #[test]

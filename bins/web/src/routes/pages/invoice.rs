@@ -1,7 +1,15 @@
 //! `GET /invoices/{id}`: the invoice, its payments, the pay forms while it can be paid; it
-//! refreshes itself while a payment is pending. Also rendered by [`super::pay`] with a refusal.
+//! refreshes itself while a payment is pending (`?refresh=off` turns that off, a link on the page:
+//! WCAG 2.2.1 lets the person stop a timed reload). Also rendered by [`super::pay`] with a refusal.
+//!
+//! What the customer is told: a failed last attempt ("did not go through, nothing was charged")
+//! at the top; while an AzamPay push is pending, the number it went to (masked) and how long it
+//! stays valid, and — until `checkout.retry_after_secs` has passed, when the server would refuse
+//! another push with 409 — no pay forms, only when they come back.
 
 use std::collections::BTreeMap;
+
+use chrono::Utc;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
@@ -13,7 +21,7 @@ use wetech_payments::MobileProvider;
 use super::errors::PageResult;
 use super::form::{FormKind, Token, other_errors, query_param, translate_errors};
 use super::format::{
-    attempt_label, gateway_label, money_in, provider_label, status_label, time_in,
+    attempt_label, gateway_label, masked_phone, money_in, provider_label, status_label, time_in,
 };
 use super::frame::Frame;
 use super::html::render;
@@ -31,6 +39,9 @@ pub struct PayForm {
     /// The provider as chosen.
     pub provider: String,
 }
+
+/// `?refresh=off`: the page does not reload itself.
+const REFRESH_PARAM: &str = "refresh";
 
 /// The fields the invoice page shows messages for next to them.
 const PAY_FIELDS: [&str; 4] = ["gateway", "payment", "phone", "provider"];
@@ -73,6 +84,11 @@ struct InvoicePage<'a> {
     /// Paid or refunded: the page links to the receipt (PDF).
     has_receipt: bool,
     pending: bool,
+    refresh: bool,
+    refresh_href: String,
+    failed: bool,
+    push_sent_to: Option<String>,
+    other_way_later: Option<String>,
     pending_azampay: bool,
     pending_pesapal: bool,
     simulator: bool,
@@ -114,26 +130,55 @@ pub fn render_invoice(
         | InvoiceStatus::Void
         | InvoiceStatus::Refunded => (false, false),
     };
-    let open_gateway = inv
-        .payments
-        .iter()
-        .rev()
-        .find(|p| match p.status {
-            AttemptStatus::Initiated | AttemptStatus::Pending => true,
-            AttemptStatus::Completed
-            | AttemptStatus::Failed
-            | AttemptStatus::Expired
-            | AttemptStatus::Reversed
-            | AttemptStatus::Review => false,
-        })
-        .map(|p| p.gateway);
-    let (pending_azampay, pending_pesapal) = match open_gateway {
+    let open_attempt = inv.payments.iter().rev().find(|p| match p.status {
+        AttemptStatus::Initiated | AttemptStatus::Pending => true,
+        AttemptStatus::Completed
+        | AttemptStatus::Failed
+        | AttemptStatus::Expired
+        | AttemptStatus::Reversed
+        | AttemptStatus::Review => false,
+    });
+    let (pending_azampay, pending_pesapal) = match open_attempt.map(|p| p.gateway) {
         Some(Gateway::AzamPay) => (true, false),
         Some(Gateway::Pesapal) => (false, true),
         None => (false, false),
     };
     let frame = Frame::for_request(req);
     let t = frame.t;
+    let checkout = app.checkout_settings();
+    let push = open_attempt.filter(|_| pending && pending_azampay);
+    let push_sent_to = push.and_then(|p| p.payer_phone.as_deref()).map(|phone| {
+        t.text_with(
+            "invoice-push-sent-to",
+            &[
+                ("phone", masked_phone(phone).into()),
+                (
+                    "minutes",
+                    checkout.azampay_expire_after_secs.div_ceil(60).into(),
+                ),
+            ],
+        )
+    });
+    // Seconds until the server takes another attempt (it refuses a second push earlier).
+    let wait_secs = push.map_or(0, |p| {
+        let retry_at = p.updated_at
+            + chrono::Duration::seconds(
+                i64::try_from(checkout.retry_after_secs).unwrap_or(i64::MAX),
+            );
+        u64::try_from((retry_at - Utc::now()).num_seconds()).unwrap_or(0)
+    });
+    let other_way_later = (wait_secs > 0).then(|| {
+        t.text_with(
+            "pay-other-later",
+            &[("minutes", wait_secs.div_ceil(60).into())],
+        )
+    });
+    let refresh_off = query_param(req, REFRESH_PARAM).is_some_and(|v| v == "off");
+    let failed = inv.status == InvoiceStatus::Unpaid
+        && inv
+            .payments
+            .last()
+            .is_some_and(|p| p.status == AttemptStatus::Failed);
     let amount = money_in(t, &inv.amount);
     let paid = inv.paid_at.as_ref().map(|at| time_in(t, at));
     let errors = translate_errors(t, &extras.errors, FormKind::Pay);
@@ -167,6 +212,15 @@ pub fn render_invoice(
         can_pay,
         has_receipt: matches!(inv.status, InvoiceStatus::Paid | InvoiceStatus::Refunded),
         pending,
+        refresh: pending && !refresh_off,
+        refresh_href: if refresh_off {
+            format!("{}?{REFRESH_PARAM}=off", req.path())
+        } else {
+            req.path().to_owned()
+        },
+        failed,
+        push_sent_to,
+        other_way_later,
         pending_azampay,
         pending_pesapal,
         simulator: req.resource_map().has_resource(SIMULATOR_PHONE_PAGE),
