@@ -402,8 +402,15 @@ pub(super) fn expected_schema(
     let DbConnection::Sqlite(conn) = &mut conn else {
         return Err("not an SQLite connection".to_owned());
     };
+    // The search's FTS5 tables (migration 000008) and their shadow tables exist on SQLite only
+    // (PostgreSQL searches through pg_trgm indexes) and are derived from the other tables: they
+    // are not what a backup must have.
     let tables: Vec<Name> = diesel::sql_query(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+        "SELECT m.name FROM sqlite_master m WHERE m.type = 'table' \
+         AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
+         AND m.sql NOT LIKE 'CREATE VIRTUAL TABLE%' \
+         AND NOT EXISTS (SELECT 1 FROM sqlite_master v WHERE v.type = 'table' \
+             AND v.sql LIKE 'CREATE VIRTUAL TABLE%' AND m.name LIKE v.name || '\\_%' ESCAPE '\\')",
     )
     .load(conn)
     .map_err(|e| e.to_string())?;
