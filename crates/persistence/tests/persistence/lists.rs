@@ -23,6 +23,11 @@ struct PostgresPlan {
 
 /// The plan of `query`, one line per step.
 fn plan(db: &TestDb, query: &str) -> String {
+    plan_with(db, query, &[])
+}
+
+/// [`plan`], with `extra` settings applied first on PostgreSQL.
+fn plan_with(db: &TestDb, query: &str, extra: &[&str]) -> String {
     let mut conn = db.conn();
     let lines: Vec<String> = match db.backend() {
         Backend::Sqlite => diesel::sql_query(format!("EXPLAIN QUERY PLAN {query}"))
@@ -32,8 +37,11 @@ fn plan(db: &TestDb, query: &str) -> String {
             .map(|p| p.detail)
             .collect(),
         Backend::Postgres => {
-            for off in ["SET enable_seqscan = off", "SET enable_sort = off"] {
-                diesel::sql_query(off).execute(&mut conn).unwrap();
+            for off in ["SET enable_seqscan = off", "SET enable_sort = off"]
+                .iter()
+                .chain(extra)
+            {
+                diesel::sql_query(*off).execute(&mut conn).unwrap();
             }
             let plan = diesel::sql_query(format!("EXPLAIN {query}"))
                 .load::<PostgresPlan>(&mut conn)
@@ -215,7 +223,10 @@ wetech_test_db::backend_tests! {
             ("SELECT currency, SUM(amount_minor) FROM invoices WHERE status IN ('unpaid') GROUP BY currency", "invoices_status_currency_amount_idx"),
             ("SELECT currency, SUM(amount_minor) FROM invoices WHERE status = 'paid' AND paid_at >= '2026-12-01' GROUP BY currency", "invoices_status_paid_at_idx"),
         ] {
-            let p = plan(db, query);
+            // What is proved is that the index covers the query. At a quarter of 20 000 rows
+            // PostgreSQL may still prefer a bitmap heap scan while the visibility map lags the
+            // inserts (seen in CI), so that choice is taken away from it here.
+            let p = plan_with(db, query, &["SET enable_bitmapscan = off"]);
             assert!(p.contains(index), "{query}: expected {index} in\n{p}");
             assert!(p.contains("COVERING INDEX") || p.contains("Index Only Scan"), "{query}: reads rows\n{p}");
         }
