@@ -1,5 +1,5 @@
-// Starts the real `web` binary for the browser tests: a free port (port 0, the address read from
-// its "listening" log line), a temporary SQLite database, simulator mode, the `file` mail
+// Starts the real `web` binary for the browser tests: a free port (port 0, the public URL read
+// from its "listening" log line), a temporary SQLite database, simulator mode, the `file` mail
 // transport, and an admin account made with `ops staff add` (its password on standard input).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
@@ -34,6 +34,8 @@ export async function startWeb(env = {}) {
     WETECH__STORAGE__MEDIA_DIR: `${dir}/media`,
     WETECH__MAIL__DIR: `${dir}/mail`,
     WETECH__PAYMENTS__MODE: 'simulator',
+    // The metrics listener on a free port too (its default, 9464, may be taken).
+    WETECH__OBSERVABILITY__METRICS_ADDR: '127.0.0.1:0',
     // Every page is visited in two languages at two sizes: far more lead forms than a person sends.
     WETECH__SERVER__LEAD_RATE_LIMIT_PER_MINUTE: '100000',
     ...env,
@@ -44,10 +46,12 @@ export async function startWeb(env = {}) {
     const timer = setTimeout(() => reject(new Error(`web did not start:\n${log}`)), 30_000);
     const read = (chunk) => {
       log += chunk;
-      const m = log.match(/"address":"(127\.0\.0\.1:\d+)"/);
+      // The site's own "listening" line names the public URL; the metrics listener's line
+      // has an address of its own, which is not the site.
+      const m = log.match(/"public_url":"(http:\/\/127\.0\.0\.1:\d+)"/);
       if (m) {
         clearTimeout(timer);
-        resolve(`http://${m[1]}`);
+        resolve(m[1]);
       }
     };
     child.stdout.on('data', read);
