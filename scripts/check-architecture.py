@@ -42,10 +42,10 @@ FORBIDDEN = {
     "wetech-ops": ["actix-web", "wetech-app", "wetech-payments", "wetech-runtime"],
     # The sender and the messages know the outbox, not the use cases or the web framework.
     "wetech-mail": ["actix-web", "wetech-app", "wetech-payments", "wetech-ops", "wetech-test-db", "wetech-test-smtp"],
-    # The throwaway-database and SMTP test support are only ever dev-dependencies.
-    "wetech-runtime": ["wetech-test-db", "wetech-test-smtp"],
-    "wetech-web": ["wetech-test-db", "wetech-test-smtp"],
-    "wetech-ops-cli": ["wetech-test-db", "wetech-test-smtp"],
+    # The throwaway-database, SMTP and Sentry test support are only ever dev-dependencies.
+    "wetech-runtime": ["wetech-test-db", "wetech-test-smtp", "wetech-test-sentry"],
+    "wetech-web": ["wetech-test-db", "wetech-test-smtp", "wetech-test-sentry"],
+    "wetech-ops-cli": ["wetech-test-db", "wetech-test-smtp", "wetech-test-sentry"],
 }
 
 

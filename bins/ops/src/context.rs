@@ -1,30 +1,34 @@
 //! What a command that needs the configuration runs with: the settings and the log writers.
 
+use wetech_observability::ErrorReports;
 use wetech_runtime::Settings;
 
 use crate::cli::Cli;
 use crate::error_text::error_text;
 use crate::failure::{Failure, Outcome};
 
-/// Loaded settings and, for commands that change things, the log writers.
+/// The release every error report of this binary carries.
+const RELEASE: &str = concat!("wetech-ops@", env!("CARGO_PKG_VERSION"));
+
+/// Loaded settings, the error reports and, for commands that change things, the log writers.
 pub(crate) struct Context {
     pub(crate) settings: Settings,
+    reports: ErrorReports,
     _logs: Option<wetech_observability::LogGuard>,
 }
 
 impl Context {
     /// Writes a failed command to the log files (`errors.log` for alerting) while they are still
-    /// open, then hands the outcome on.
+    /// open and reports it to `observability.sentry_dsn` (waiting briefly for it to be sent),
+    /// then hands the outcome on.
     pub(crate) fn logged(&self, command: &str, outcome: Outcome) -> Outcome {
-        match &outcome {
-            Err(Failure::Failed(e)) => {
-                tracing::error!(command, error = %error_text(e), "ops command failed");
-            }
-            Err(Failure::Reported) => {
-                tracing::error!(command, "ops command failed (see its report)");
-            }
-            Ok(()) | Err(Failure::Usage(_)) => {}
-        }
+        let error = match &outcome {
+            Err(Failure::Failed(e)) => error_text(e),
+            Err(Failure::Reported) => "see its report".to_owned(),
+            Ok(()) | Err(Failure::Usage(_)) => return outcome,
+        };
+        tracing::error!(command, error = %error, "ops command failed");
+        self.reports.report_failed_command(command, &error);
         outcome
     }
 
@@ -48,8 +52,22 @@ impl Context {
         } else {
             None
         };
+        // The settings checked the DSN; should it still fail, reports are off and the command
+        // runs (a report is never a reason not to take a backup).
+        let reports = ErrorReports::new(
+            &settings.observability,
+            settings.environment.as_str(),
+            RELEASE,
+        )
+        .unwrap_or_else(|e| {
+            errln!("ops: warning: error reports are off: {e}");
+            ErrorReports::off()
+        });
+        // A panic anywhere in the command is reported too.
+        reports.make_global();
         Ok(Context {
             settings,
+            reports,
             _logs: logs,
         })
     }

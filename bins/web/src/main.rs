@@ -33,13 +33,20 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let mut reports = None;
     let result = match Application::build(settings).await {
         Ok(app) => {
+            app.error_reports().make_global();
+            reports = Some(app.error_reports().clone());
             wetech_web::systemd::ready(app.address());
             app.run_until_stopped().await.map_err(anyhow::Error::from)
         }
         Err(e) => Err(e),
     };
+    // Reports still queued go out before the process ends.
+    if let Some(reports) = reports {
+        reports.flush();
+    }
     match result {
         Ok(()) => {
             tracing::info!("stopped");

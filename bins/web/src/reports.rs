@@ -1,7 +1,7 @@
 //! Error reports for the web server: the client built from the settings and the answer a
 //! panicking request gets (docs/operations.md, "Error reports").
 
-use wetech_observability::{ErrorReporting, ErrorReports};
+use wetech_observability::ErrorReports;
 use wetech_runtime::Settings;
 
 use crate::error::ApiError;
@@ -22,15 +22,9 @@ pub fn client(settings: &Settings) -> anyhow::Result<ErrorReports> {
     )?)
 }
 
-/// The middleware: panics answered 500 in the site's error shape, 5xx and panics reported.
-#[must_use]
-pub fn middleware(reports: ErrorReports) -> ErrorReporting {
-    ErrorReporting::new(reports, panic_answer)
-}
-
 /// A panic is answered like any internal error: the JSON error (`internal`, 500) on the API and
 /// machine paths, the HTML error page elsewhere. No detail of the panic is shown.
-fn panic_answer(path: &str) -> actix_web::Error {
+pub fn panic_answer(path: &str) -> actix_web::Error {
     let error = ApiError::internal(anyhow::anyhow!("a request handler panicked"));
     if methods::is_machine_path(path) {
         error.into()

@@ -37,6 +37,8 @@ pub struct Application {
     mail_stop_timeout: std::time::Duration,
     /// `GET /metrics` on its own listener (crate::metrics), when metrics are on.
     metrics: Option<crate::metrics::MetricsServer>,
+    /// Where 5xx answers and panics are reported (off without `observability.sentry_dsn`).
+    reports: wetech_observability::ErrorReports,
 }
 
 /// Origins a form may lead to by redirect: the Pesapal payment page's host (outside simulator
@@ -191,6 +193,7 @@ impl Application {
         let hardening = Hardening::new(&settings.server.public_url, trust_proxy)
             .with_form_action_origins(&form_action_origins(&settings));
         let shutdown = settings.server.shutdown_timeout_secs;
+        let request_reports = reports.clone();
 
         let server = HttpServer::new(move || {
             let hardening = hardening.clone();
@@ -228,10 +231,15 @@ impl Application {
                 .wrap(from_fn(move |req, next| {
                     crate::language::choose(production, req, next)
                 }))
-                .wrap(crate::reports::middleware(reports.clone()))
+                // Panics answered 500 in the site's error shape; 5xx and panics reported
+                // (docs/operations.md, "Error reports").
+                .wrap(from_fn(|req, next| {
+                    wetech_observability::report_requests(crate::reports::panic_answer, req, next)
+                }))
+                .wrap(request_reports.middleware())
                 .wrap(actix_web::middleware::Condition::new(
                     metrics_on,
-                    wetech_observability::HttpMetrics,
+                    from_fn(wetech_observability::http_metrics),
                 ))
                 .wrap(slow_requests)
                 .wrap(RequestTracing::new(trust_proxy))
@@ -256,7 +264,16 @@ impl Application {
             mail,
             mail_stop_timeout,
             metrics,
+            reports,
         })
+    }
+
+    /// The error reports of this server; the binary's `main` makes them process-wide
+    /// ([`wetech_observability::ErrorReports::make_global`]) so a panic outside a request (a
+    /// background task) is reported too.
+    #[must_use]
+    pub fn error_reports(&self) -> &wetech_observability::ErrorReports {
+        &self.reports
     }
 
     /// The metrics listener's bound address, when metrics are on.

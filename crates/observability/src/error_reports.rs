@@ -55,7 +55,7 @@ impl ErrorReports {
     /// `environment` and `release` (such as `wetech-web@0.1.0`), sends no personal data by
     /// itself, and scrubs each event ([`scrub_event`]) before sending it. Panics are reported
     /// (with their backtrace) on any thread where this client's hub is current: inside a request
-    /// wrapped by [`crate::ErrorReporting`], and everywhere after [`ErrorReports::make_global`].
+    /// wrapped by [`ErrorReports::middleware`], and everywhere after [`ErrorReports::make_global`].
     ///
     /// # Errors
     /// [`ErrorReportsError`] when the DSN does not parse.
@@ -76,6 +76,8 @@ impl ErrorReports {
         options.before_send = Some(Arc::new(scrub_event));
         // Breadcrumbs are not collected (no logging integration), so none can leak.
         options.max_breadcrumbs = 0;
+        // No request body is ever attached (sentry-actix would read it with PII on).
+        options.max_request_body_size = sentry::MaxRequestBodySize::None;
         let options = sentry::apply_defaults(options);
         let client = Arc::new(Client::from(options));
         Ok(Self {
@@ -97,15 +99,10 @@ impl ErrorReports {
         }
     }
 
-    /// A hub for one request: this client, with `request_id` set on every event captured while
-    /// it is current. `None` when reports are off.
-    pub(crate) fn request_hub(&self, request_id: Option<&str>) -> Option<Arc<Hub>> {
-        let top = self.hub.as_ref()?;
-        let hub = Arc::new(Hub::new_from_top(top));
-        if let Some(id) = request_id {
-            hub.configure_scope(|scope| scope.set_tag("request_id", id));
-        }
-        Some(hub)
+    /// The hub of this client (`None` when reports are off); each request gets its own hub made
+    /// from it (see [`ErrorReports::middleware`]).
+    pub(crate) fn hub(&self) -> Option<Arc<Hub>> {
+        self.hub.clone()
     }
 
     /// Reports a failed `ops` command: its name as the tag `command` and its error text
@@ -192,7 +189,7 @@ mod tests {
         let reports =
             ErrorReports::new(&ObservabilitySettings::default(), "development", "x@1").unwrap();
         assert!(!reports.is_on());
-        assert!(reports.request_hub(Some("id")).is_none());
+        assert!(reports.hub().is_none());
         reports.report_failed_command("backup", "nothing happens");
     }
 

@@ -1,22 +1,19 @@
 //! The HTTP request metrics middleware: `http_requests_total` and
 //! `http_request_duration_seconds`.
 
-use std::future::{Ready, ready};
-use std::rc::Rc;
 use std::time::Instant;
 
 use actix_web::Error;
 use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
-use futures_util::FutureExt as _;
-use futures_util::future::LocalBoxFuture;
+use actix_web::middleware::Next;
 
 use crate::metrics::{HTTP_REQUEST_DURATION_SECONDS, HTTP_REQUESTS_TOTAL};
 use crate::request::{UNMATCHED_ROUTE, route_of};
 
-/// Middleware: counts every request by `method`, `route` and `status` and records its duration
-/// by `method` and `route`.
+/// Middleware function (for `actix_web::middleware::from_fn`): counts every request by
+/// `method`, `route` and `status` and records its duration by `method` and `route`.
 ///
 /// Every label is bounded: `route` is the matched pattern (`/payments/azampay/callback/{token}`),
 /// never the raw path (which may hold a secret or an id), and [`UNMATCHED_ROUTE`] when nothing
@@ -25,74 +22,38 @@ use crate::request::{UNMATCHED_ROUTE, route_of};
 ///
 /// Wrap it inside [`crate::RequestTracing`], and only when metrics are on (without an installed
 /// recorder the records are no-ops, but the labels would still be built).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct HttpMetrics;
-
-impl<S, B> Transform<S, ServiceRequest> for HttpMetrics
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: MessageBody + 'static,
-{
-    type Response = ServiceResponse<B>;
-    type Error = Error;
-    type Transform = HttpMetricsMiddleware<S>;
-    type InitError = ();
-    type Future = Ready<Result<Self::Transform, Self::InitError>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(HttpMetricsMiddleware {
-            service: Rc::new(service),
-        }))
-    }
-}
-
-/// The service built by [`HttpMetrics`].
-pub struct HttpMetricsMiddleware<S> {
-    service: Rc<S>,
-}
-
-impl<S, B> Service<ServiceRequest> for HttpMetricsMiddleware<S>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: MessageBody + 'static,
-{
-    type Response = ServiceResponse<B>;
-    type Error = Error;
-    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
-
-    actix_web::dev::forward_ready!(service);
-
-    fn call(&self, req: ServiceRequest) -> Self::Future {
-        let started = Instant::now();
-        let method = method_label(req.method());
-        let fut = self.service.call(req);
-        async move {
-            let outcome = fut.await;
-            let (route, status) = match &outcome {
-                Ok(res) => (route_of(res.request()), res.status()),
-                Err(err) => (
-                    UNMATCHED_ROUTE.to_owned(),
-                    err.as_response_error().status_code(),
-                ),
-            };
-            let seconds = started.elapsed().as_secs_f64();
-            metrics::histogram!(
-                HTTP_REQUEST_DURATION_SECONDS,
-                "method" => method,
-                "route" => route.clone(),
-            )
-            .record(seconds);
-            metrics::counter!(
-                HTTP_REQUESTS_TOTAL,
-                "method" => method,
-                "route" => route,
-                "status" => status.as_str().to_owned(),
-            )
-            .increment(1);
-            outcome
-        }
-        .boxed_local()
-    }
+///
+/// # Errors
+/// Passes on the inner service's error unchanged (it is counted with its status first).
+pub async fn http_metrics(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let started = Instant::now();
+    let method = method_label(req.method());
+    let outcome = next.call(req).await;
+    let (route, status) = match &outcome {
+        Ok(res) => (route_of(res.request()), res.status()),
+        Err(err) => (
+            UNMATCHED_ROUTE.to_owned(),
+            err.as_response_error().status_code(),
+        ),
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    metrics::histogram!(
+        HTTP_REQUEST_DURATION_SECONDS,
+        "method" => method,
+        "route" => route.clone(),
+    )
+    .record(seconds);
+    metrics::counter!(
+        HTTP_REQUESTS_TOTAL,
+        "method" => method,
+        "route" => route,
+        "status" => status.as_str().to_owned(),
+    )
+    .increment(1);
+    outcome
 }
 
 /// The method as a label: the standard ones by name, anything else (a client may send any

@@ -17,13 +17,13 @@
 //! - **Masking** — [`mask_email`], [`mask_phone`] and the [`Masked`] display wrapper for the
 //!   personal data that must never appear in logs in clear.
 //! - **Metrics** — [`Metrics::install`] installs the process-wide Prometheus recorder behind the
-//!   `metrics` facade and [`Metrics::render`] gives the text format; [`HttpMetrics`] counts and
+//!   `metrics` facade and [`Metrics::render`] gives the text format; [`http_metrics`] counts and
 //!   times requests by method, matched route pattern and status (docs/operations.md, "Metrics").
 //! - **Error reports** — [`ErrorReports`] sends 5xx answers, panics and failed `ops` commands to
 //!   the Sentry-protocol endpoint of `observability.sentry_dsn`, every event scrubbed by
-//!   [`scrub_event`] / [`scrub_text`]; [`ErrorReporting`] catches a panicking handler, answers
-//!   it with the site's 500 and reports it with the request id (docs/operations.md, "Error
-//!   reports").
+//!   [`scrub_event`] / [`scrub_text`]; [`ErrorReports::middleware`] (`sentry-actix`) gives each
+//!   request a hub and [`report_requests`] tags it with the request id, catches a panicking
+//!   handler and answers it with the site's 500 (docs/operations.md, "Error reports").
 //!
 //! # Log files and their rotation
 //!
@@ -88,7 +88,7 @@ mod slow;
 
 pub use client_ip::client_ip;
 pub use error_reports::{ErrorReports, ErrorReportsError, FLUSH_TIMEOUT, scrub_event};
-pub use http_metrics::{HttpMetrics, HttpMetricsMiddleware};
+pub use http_metrics::http_metrics;
 pub use logging::{
     APP_LOG, ERRORS_LOG, InitError, LogGuard, MemorySink, RUST_LOG, TEST_LOG, env_filter, init,
     subscriber, subscriber_with_filter, test_sink, try_init,
@@ -98,7 +98,7 @@ pub use metrics::{
     HTTP_REQUEST_DURATION_SECONDS, HTTP_REQUESTS_TOTAL, METRICS_CONTENT_TYPE, Metrics,
     MetricsError, PROCESS_RESIDENT_MEMORY_BYTES,
 };
-pub use reporting::{ErrorReporting, ErrorReportingMiddleware, PanicAnswer};
+pub use reporting::{PanicAnswer, report_requests};
 pub use request::{
     MAX_REQUEST_ID_LEN, MissingRequestId, REQUEST_ID_HEADER, REQUEST_SPAN_NAME, RequestId,
     RequestTracing, RequestTracingMiddleware, UNMATCHED_ROUTE,

@@ -1,18 +1,17 @@
-//! The request middleware of error reports: a panicking handler answered 500, and every 5xx and
-//! panic reported with the request id.
+//! The request side of error reports: `sentry-actix` gives every request a hub of its own and
+//! reports the 5xx answers that carry an error; [`report_requests`], inside it, tags the request,
+//! answers a panicking handler with a 500 and reports the 5xx answers that carry none.
 
-use std::future::{Ready, ready};
 use std::panic::AssertUnwindSafe;
-use std::rc::Rc;
 use std::sync::Arc;
 
 use actix_web::Error;
 use actix_web::HttpMessage as _;
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Condition, Next};
 use futures_util::FutureExt as _;
-use futures_util::future::LocalBoxFuture;
-use sentry::SentryFutureExt as _;
+use sentry::Hub;
 use sentry::protocol::{Event, Level};
 
 use crate::error_reports::ErrorReports;
@@ -22,124 +21,97 @@ use crate::request::{RequestId, route_of};
 /// can answer an API path with its JSON error shape and a page with its HTML one).
 pub type PanicAnswer = fn(path: &str) -> Error;
 
-/// Middleware: catches a panic in anything it wraps and answers with the error that
-/// `panic_answer` builds (a 500 in the site's error shape) instead of dropping the connection;
-/// with reports on, every panic (through the panic hook of the report client, with its
-/// backtrace) and every other 5xx answer is reported with the tags `request_id`, `route`
-/// (the matched pattern), `method` and `status`.
-///
-/// Wrap it inside [`crate::RequestTracing`] (which sets the request id it reads). The panic
-/// answer is an `Err`, rendered by actix after the outer middleware, so it carries no
-/// `X-Request-Id` header (as for any middleware error; see [`crate::RequestTracing`]).
-#[derive(Clone)]
-pub struct ErrorReporting {
-    reports: ErrorReports,
-    panic_answer: PanicAnswer,
-}
-
-impl ErrorReporting {
-    /// Reports to `reports` (possibly off); panics answered with `panic_answer`.
+impl ErrorReports {
+    /// The outer of the two report middlewares: `sentry_actix::Sentry` bound to this client
+    /// (switched off with the reports), so every event captured while a request is handled,
+    /// the panic hook's among them, goes out with that request's scope, and every 5xx answer
+    /// that carries an error is reported. Its transaction name is the method and the matched
+    /// pattern; the request data it adds is removed again by [`crate::scrub_event`].
+    ///
+    /// Wrap it outside `from_fn(move |req, next| report_requests(answer, req, next))` and inside
+    /// [`crate::RequestTracing`] (whose request id the inner one reads).
     #[must_use]
-    pub fn new(reports: ErrorReports, panic_answer: PanicAnswer) -> Self {
-        Self {
-            reports,
-            panic_answer,
-        }
+    pub fn middleware(&self) -> Condition<sentry_actix::Sentry> {
+        let hub = self
+            .hub()
+            .unwrap_or_else(|| Arc::new(Hub::new(None, Arc::default())));
+        Condition::new(
+            self.is_on(),
+            sentry_actix::Sentry::builder()
+                .with_hub(hub)
+                .capture_server_errors(true)
+                .emit_header(false)
+                .finish(),
+        )
     }
 }
 
-impl<S, B> Transform<S, ServiceRequest> for ErrorReporting
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: MessageBody + 'static,
-{
-    type Response = ServiceResponse<B>;
-    type Error = Error;
-    type Transform = ErrorReportingMiddleware<S>;
-    type InitError = ();
-    type Future = Ready<Result<Self::Transform, Self::InitError>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(ErrorReportingMiddleware {
-            service: Rc::new(service),
-            config: self.clone(),
-        }))
-    }
-}
-
-/// The service built by [`ErrorReporting`].
-pub struct ErrorReportingMiddleware<S> {
-    service: Rc<S>,
-    config: ErrorReporting,
-}
-
-impl<S, B> Service<ServiceRequest> for ErrorReportingMiddleware<S>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: MessageBody + 'static,
-{
-    type Response = ServiceResponse<B>;
-    type Error = Error;
-    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
-
-    actix_web::dev::forward_ready!(service);
-
-    fn call(&self, req: ServiceRequest) -> Self::Future {
-        let path = req.path().to_owned();
-        let method = req.method().as_str().to_owned();
-        let hub = {
-            let extensions = req.extensions();
-            let id = extensions.get::<RequestId>().map(RequestId::as_str);
-            self.config.reports.request_hub(id)
-        };
-        let panic_answer = self.config.panic_answer;
-        // A panic while the inner service builds its future is caught as well.
-        let service = Rc::clone(&self.service);
-        let guarded = AssertUnwindSafe(async move { service.call(req).await }).catch_unwind();
-        async move {
-            let caught = match &hub {
-                Some(hub) => guarded.bind_hub(Arc::clone(hub)).await,
-                None => guarded.await,
-            };
-            let Ok(outcome) = caught else {
-                // The panic hook printed (and, with reports on, reported) the panic.
-                tracing::error!(panic = true, "request handler panicked");
-                return Err(panic_answer(&path));
-            };
-            if let Some(hub) = &hub {
-                let (status, route, error) = match &outcome {
-                    Ok(res) => (
-                        res.status(),
-                        route_of(res.request()),
-                        res.response().error().map(|e| format!("{e:?}")),
-                    ),
-                    Err(e) => (
-                        e.as_response_error().status_code(),
-                        crate::UNMATCHED_ROUTE.to_owned(),
-                        Some(format!("{e:?}")),
-                    ),
-                };
-                if status.is_server_error() {
-                    let message = match error {
-                        Some(error) => format!("HTTP {status} on {method} {route}: {error}"),
-                        None => format!("HTTP {status} on {method} {route}"),
-                    };
-                    let mut event = Event {
-                        message: Some(message),
-                        level: Level::Error,
-                        logger: Some("wetech-web".to_owned()),
-                        ..Event::default()
-                    };
-                    event.tags.insert("route".to_owned(), route);
-                    event.tags.insert("method".to_owned(), method);
-                    event
-                        .tags
-                        .insert("status".to_owned(), status.as_str().to_owned());
-                    hub.capture_event(event);
-                }
+/// Middleware function (for `actix_web::middleware::from_fn`), the inner of the two report
+/// middlewares ([`ErrorReports::middleware`] is the outer):
+///
+/// - tags the request's hub with `request_id`, `route` (the matched pattern, never the raw
+///   path), `method` and, once answered, `status`, so every report of the request carries them;
+/// - catches a panic in anything it wraps and answers with the error that `panic_answer` builds
+///   (a 500 in the site's error shape) instead of dropping the connection. The panic itself is
+///   reported by the panic hook of the report client, with its backtrace, and only once. The
+///   answer is an `Err`, rendered by actix after the outer middleware, so it carries no
+///   `X-Request-Id` header (see [`crate::RequestTracing`]); the report and the access-log line
+///   carry the id;
+/// - reports a 5xx answer that carries no error (one built as a plain response), which
+///   `sentry-actix` leaves out.
+///
+/// Without reports on, only the panic answer remains (the hub has no client).
+///
+/// # Errors
+/// Passes on the inner service's error unchanged.
+pub async fn report_requests(
+    panic_answer: PanicAnswer,
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let path = req.path().to_owned();
+    let method = req.method().as_str().to_owned();
+    // Inside `sentry_actix::Sentry` this is the request's own hub.
+    let hub = Hub::current();
+    let reporting = hub.client().is_some();
+    if reporting {
+        let id = req.extensions().get::<RequestId>().cloned();
+        let route = route_of(req.request());
+        hub.configure_scope(|scope| {
+            if let Some(id) = &id {
+                scope.set_tag("request_id", id.as_str());
             }
-            outcome
-        }
-        .boxed_local()
+            scope.set_tag("route", route);
+            scope.set_tag("method", &method);
+        });
     }
+    let caught = AssertUnwindSafe(async move { next.call(req).await })
+        .catch_unwind()
+        .await;
+    let Ok(outcome) = caught else {
+        // The panic hook printed (and, with reports on, reported) the panic. The answer is an
+        // `Err` (the request went down with the handler, and a copy of it taken before would
+        // stop actix from routing it), which `sentry-actix` would report as a 500 of its own:
+        // this request's later events are dropped instead, so the panic is reported once.
+        tracing::error!(panic = true, "request handler panicked");
+        if reporting {
+            hub.configure_scope(|scope| scope.add_event_processor(|_| None));
+        }
+        return Err(panic_answer(&path));
+    };
+    let res = outcome?;
+    if reporting {
+        let status = res.status();
+        hub.configure_scope(|scope| scope.set_tag("status", status.as_str()));
+        if status.is_server_error() && res.response().error().is_none() {
+            let route = route_of(res.request());
+            hub.capture_event(Event {
+                message: Some(format!("HTTP {status} on {method} {route}")),
+                level: Level::Error,
+                logger: Some("wetech-web".to_owned()),
+                ..Event::default()
+            });
+        }
+    }
+    Ok(res.map_into_boxed_body())
 }

@@ -466,6 +466,53 @@ fn a_failed_backup_prints_no_path_and_exits_1() {
 }
 
 #[test]
+fn a_failed_command_is_reported_to_the_error_endpoint() {
+    let sink = wetech_test_sentry::SentrySink::start();
+    let s = Setup::sqlite();
+    s.ok(&["migrate"]);
+    let reported = |args: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_ops"));
+        for (k, _) in std::env::vars() {
+            if k.starts_with("WETECH") || k == "RUST_LOG" {
+                c.env_remove(k);
+            }
+        }
+        c.arg("--config")
+            .arg(&s.config)
+            .args(args)
+            .env("WETECH__OBSERVABILITY__SENTRY_DSN", sink.dsn())
+            .current_dir(s.dir.path())
+            .output()
+            .unwrap()
+    };
+    // A command that succeeds reports nothing.
+    let out = reported(&["backup"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    std::fs::write(s.path("blocker"), "a file").unwrap();
+    let blocked = s.path("blocker/backups");
+    let out = reported(&["backup", "--dir", blocked.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    // `ops` waits for the report to be sent before it exits: it is there already.
+    let events = sink.events();
+    assert_eq!(events.len(), 1, "one report, of the failure: {events:#?}");
+    let event = &events[0];
+    assert_eq!(
+        event.tags.get("command").map(String::as_str),
+        Some("backup")
+    );
+    assert!(
+        event
+            .release
+            .as_deref()
+            .is_some_and(|r| r.starts_with("wetech-ops@")),
+        "{event:#?}"
+    );
+    assert_eq!(event.environment.as_deref(), Some("development"));
+    let message = event.message.as_deref().unwrap_or_default();
+    assert!(message.contains("nothing was deleted"), "{message}");
+}
+
+#[test]
 fn verify_rejects_a_damaged_backup() {
     let s = Setup::sqlite();
     s.ok(&["migrate"]);

@@ -11,6 +11,7 @@ mod admin_leads;
 mod admin_records;
 mod api;
 mod azampay_callbacks;
+mod error_reports;
 mod hardening;
 mod health;
 mod language;
