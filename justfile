@@ -18,15 +18,21 @@ lint:
     python3 scripts/check-architecture.py
 
 # Benchmarks (figures and readings in docs/benchmarks.md): the HTTP load benchmark, which also
-# runs the persistence baseline it is compared with, then the backup benchmark, then the
+# runs the persistence baseline it is compared with, then its variants side by side (metrics,
+# SMTP stalled, three instances), then the backup benchmark, then the
 # off-site upload benchmark (against moto, as the tests), the back office on 1 000 000 leads,
 # then drawing 1 000 receipts
 bench:
     bash scripts/bench-http.sh
+    bash scripts/bench-variants.sh
     bash scripts/bench-backup.sh
     bash scripts/bench-offsite.sh
     bash scripts/bench-backoffice.sh
     cargo bench -p wetech-receipt
+
+# Only the side-by-side variants: metrics off/on, SMTP up/stalled, one/three instances
+bench-variants:
+    bash scripts/bench-variants.sh
 
 # Only the back office on 1 000 000 leads: the leads list, page 200, searches and the dashboard
 bench-backoffice:

@@ -52,27 +52,8 @@ PG_EXTERNAL=0
 PG_DATABASES=()
 DB_URL=""
 
-# as_postgres, stop_server, find_pg_bin, start_pg_server.
+# as_postgres, stop_server, start_postgres, stop_postgres, new_database, psql_admin.
 . "$ROOT/scripts/bench-lib.sh"
-
-psql_admin() {
-    local psql=psql
-    if [ -n "$PG_BIN" ]; then psql=$PG_BIN/psql; fi
-    "$psql" -X -q -v ON_ERROR_STOP=1 -d "$PG_ADMIN_URL" -c "$1" >/dev/null
-}
-
-stop_postgres() {
-    if [ "$PG_EXTERNAL" = 1 ]; then
-        for db in "${PG_DATABASES[@]}"; do
-            psql_admin "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" || true
-        done
-    fi
-    if [ -n "$PG_DIR" ]; then
-        as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
-        rm -rf "$PG_DIR"
-        PG_DIR=""
-    fi
-}
 
 cleanup() {
     stop_server
@@ -81,34 +62,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# Sets PG_ADMIN_URL, or returns 1 when PostgreSQL is unavailable.
-start_postgres() {
-    if [ -n "${WETECH_TEST_POSTGRES_URL:-}" ]; then
-        if ! command -v psql >/dev/null 2>&1; then
-            echo "WETECH_TEST_POSTGRES_URL is set but psql is missing (needed to create the database)" >&2
-            return 1
-        fi
-        PG_ADMIN_URL=$WETECH_TEST_POSTGRES_URL
-        PG_EXTERNAL=1
-        return 0
-    fi
-    start_pg_server
-}
-
-# new_database BACKEND DIR: sets DB_URL to a fresh database (not in a subshell: it records what to drop).
-new_database() {
-    case "$1" in
-        sqlite) DB_URL="sqlite://$2/wetech.sqlite3" ;;
-        postgres)
-            local db
-            db="wetech_bench_$(basename "$2" | tr -c 'a-zA-Z0-9' '_')_$$"
-            psql_admin "CREATE DATABASE \"$db\""
-            PG_DATABASES+=("$db")
-            DB_URL="${PG_ADMIN_URL%/*}/$db"
-            ;;
-    esac
-}
 
 # run_baseline BACKEND -> prints the estimates.json path, or nothing.
 run_baseline() {

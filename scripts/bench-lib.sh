@@ -1,6 +1,8 @@
 # Shell functions shared by the benchmarks that start `web` and a throwaway PostgreSQL
-# (scripts/bench-http.sh, scripts/bench-backoffice.sh); sourced, not run. They use the caller's
-# SERVER_PID (the server started in the background).
+# (scripts/bench-http.sh, scripts/bench-backoffice.sh, scripts/bench-variants.sh); sourced, not
+# run. They use the caller's SERVER_PID (the server started in the background), LOADGEN, and
+# PG_DIR, PG_BIN, PG_ADMIN_URL, PG_EXTERNAL, PG_DATABASES and DB_URL (set by the caller to empty
+# values / 0 / () before use).
 
 # Runs a PostgreSQL tool as the `postgres` user when run as root (initdb refuses root).
 as_postgres() {
@@ -61,3 +63,52 @@ start_pg_server() {
         { cat "$PG_DIR/postgres.log" >&2; return 1; }
     PG_ADMIN_URL="postgres://app@127.0.0.1:$port/postgres"
 }
+
+# psql as the admin role of PG_ADMIN_URL, one statement.
+psql_admin() {
+    local psql=psql
+    if [ -n "$PG_BIN" ]; then psql=$PG_BIN/psql; fi
+    "$psql" -X -q -v ON_ERROR_STOP=1 -d "$PG_ADMIN_URL" -c "$1" >/dev/null
+}
+
+stop_postgres() {
+    if [ "$PG_EXTERNAL" = 1 ]; then
+        for db in "${PG_DATABASES[@]}"; do
+            psql_admin "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" || true
+        done
+    fi
+    if [ -n "$PG_DIR" ]; then
+        as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+        rm -rf "$PG_DIR"
+        PG_DIR=""
+    fi
+}
+
+# Sets PG_ADMIN_URL, or returns 1 when PostgreSQL is unavailable.
+start_postgres() {
+    if [ -n "${WETECH_TEST_POSTGRES_URL:-}" ]; then
+        if ! command -v psql >/dev/null 2>&1; then
+            echo "WETECH_TEST_POSTGRES_URL is set but psql is missing (needed to create the database)" >&2
+            return 1
+        fi
+        PG_ADMIN_URL=$WETECH_TEST_POSTGRES_URL
+        PG_EXTERNAL=1
+        return 0
+    fi
+    start_pg_server
+}
+
+# new_database BACKEND DIR: sets DB_URL to a fresh database (not in a subshell: it records what to drop).
+new_database() {
+    case "$1" in
+        sqlite) DB_URL="sqlite://$2/wetech.sqlite3" ;;
+        postgres)
+            local db
+            db="wetech_bench_$(basename "$2" | tr -c 'a-zA-Z0-9' '_')_$$"
+            psql_admin "CREATE DATABASE \"$db\""
+            PG_DATABASES+=("$db")
+            DB_URL="${PG_ADMIN_URL%/*}/$db"
+            ;;
+    esac
+}
+

@@ -65,9 +65,10 @@ struct PagesArgs {
 
 #[derive(Debug, clap::Args)]
 struct RunArgs {
-    /// The server's origin, e.g. http://127.0.0.1:8000 (loopback addresses only).
-    #[arg(long)]
-    url: String,
+    /// The server's origin, e.g. http://127.0.0.1:8000 (loopback addresses only); repeated for
+    /// several instances of one site, whose connections are then spread over them in turn.
+    #[arg(long, required = true)]
+    url: Vec<String>,
     /// Name of this run in the report, e.g. "sqlite, log level warn".
     #[arg(long, default_value = "run")]
     label: String,
@@ -110,12 +111,25 @@ struct RunArgs {
     /// Append this run's row of the summary table to FILE.
     #[arg(long, value_name = "FILE")]
     summary_row: Option<PathBuf>,
+    /// Append this run's figures to FILE as one JSON line (`label`, `peak_rss_bytes` and per
+    /// case `rps`, `p50_ms`, `p99_ms`, `errors`), for scripts that compare runs.
+    #[arg(long, value_name = "FILE")]
+    json_row: Option<PathBuf>,
     /// The first n of the lead e-mail addresses `user{n}@example.com`.
     #[arg(long, default_value_t = 1)]
     first_user: u64,
     /// Exit with status 1 when a target is missed.
     #[arg(long)]
     strict: bool,
+}
+
+fn append_line(path: &std::path::Path, line: &str) -> anyhow::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    writeln!(file, "{line}").with_context(|| format!("writing {}", path.display()))
 }
 
 fn seconds(v: f64, name: &str) -> anyhow::Result<Duration> {
@@ -212,7 +226,11 @@ async fn read_pages(args: PagesArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let origin = loopback_origin(&args.url)?;
+    let origins = args
+        .url
+        .iter()
+        .map(|u| loopback_origin(u))
+        .collect::<Result<Vec<_>, _>>()?;
     let duration = seconds(args.duration, "duration")?;
     let warm_up = seconds(args.warm_up, "warm-up")?;
     let timeout = seconds(args.timeout, "timeout")?;
@@ -230,7 +248,7 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .transpose()?;
 
     let mut lg = LoadGen::new(
-        origin.clone(),
+        origins,
         usize::from(args.connections),
         timeout,
         args.first_user,
@@ -284,18 +302,16 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         peak_rss,
     };
     println!("{}", report.markdown());
+    if let Some(path) = &args.json_row {
+        append_line(path, &report.json_row(&args.label).to_string())?;
+    }
     if let Some(path) = &args.summary_row {
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .with_context(|| format!("opening {}", path.display()))?;
         let row = RunReport {
             label: args.label.clone(),
             ..report.clone()
         }
         .summary_row();
-        writeln!(file, "{row}").with_context(|| format!("writing {}", path.display()))?;
+        append_line(path, &row)?;
     }
     Ok(if args.strict && !report.all_met() {
         ExitCode::FAILURE
@@ -313,6 +329,20 @@ mod tests {
         use clap::CommandFactory as _;
         Cli::command().debug_assert();
         assert!(Cli::try_parse_from(["loadgen", "run", "--url", "http://127.0.0.1:1"]).is_ok());
+        assert!(
+            Cli::try_parse_from([
+                "loadgen",
+                "run",
+                "--url",
+                "http://127.0.0.1:1",
+                "--url",
+                "http://127.0.0.1:2",
+                "--json-row",
+                "rows.jsonl"
+            ])
+            .is_ok()
+        );
+        assert!(Cli::try_parse_from(["loadgen", "run"]).is_err());
         for bad in [
             vec!["loadgen", "run"],
             vec!["loadgen", "run", "--url", "x", "--connections", "0"],

@@ -84,6 +84,16 @@ impl Case {
         }
     }
 
+    /// The name on the command line (`--cases`) and in `--json-row`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Case::Leads => "leads",
+            Case::Invoices => "invoices",
+            Case::Live => "live",
+        }
+    }
+
     fn expected(self) -> u16 {
         match self {
             Case::Leads => 201,
@@ -116,7 +126,6 @@ pub struct Limit {
 
 /// What every worker shares.
 struct Shared {
-    origin: Url,
     case: Case,
     next_lead: Arc<AtomicU64>,
     invoice_ids: Arc<Vec<String>>,
@@ -125,18 +134,24 @@ struct Shared {
     keep_ids: bool,
 }
 
-/// Drives cases against one server with `connections` keep-alive connections.
+/// Drives cases against one server, or several instances of it, with `connections` keep-alive
+/// connections (spread over the instances in turn: connection `i` talks to instance
+/// `i % instances`, as a round-robin balancer would).
 pub struct LoadGen {
-    origin: Url,
+    origins: Vec<Url>,
     clients: Vec<reqwest::Client>,
     next_lead: Arc<AtomicU64>,
     invoice_ids: Arc<Vec<String>>,
 }
 
 impl LoadGen {
-    /// One client (one connection) per concurrent worker; no proxy, per-request `timeout`.
+    /// One client (one connection) per concurrent worker, for the instances at `origins`; no
+    /// proxy, per-request `timeout`.
+    ///
+    /// # Errors
+    /// No origin given, or a client cannot be built.
     pub fn new(
-        origin: Url,
+        origins: Vec<Url>,
         connections: usize,
         timeout: Duration,
         first_lead: u64,
@@ -151,38 +166,32 @@ impl LoadGen {
             })
             .collect::<Result<Vec<_>, _>>()
             .context("building the HTTP clients")?;
+        anyhow::ensure!(!origins.is_empty(), "no server origin given");
         Ok(Self {
-            origin,
+            origins,
             clients,
             next_lead: Arc::new(AtomicU64::new(first_lead)),
             invoice_ids: Arc::new(Vec::new()),
         })
     }
 
-    /// Waits until `GET /health/ready/` answers 200, for at most `timeout`; fails early when
-    /// `alive` says the server process has gone.
+    /// Waits until `GET /health/ready/` answers 200 on every instance, for at most `timeout`
+    /// in all; fails early when `alive` says the (first) server process has gone.
+    ///
+    /// # Errors
+    /// An instance not ready in time, or the server process gone.
     pub async fn wait_ready(
         &self,
         timeout: Duration,
         alive: impl Fn() -> bool,
     ) -> anyhow::Result<()> {
-        let url = self.origin.join("/health/ready/")?;
         let client = self.clients.first().context("no client")?;
         let deadline = Instant::now() + timeout;
-        loop {
-            let last = match client.get(url.clone()).send().await {
-                Ok(r) if r.status().as_u16() == 200 => return Ok(()),
-                Ok(r) => format!("status {}", r.status()),
-                Err(e) => e.to_string(),
-            };
-            if !alive() {
-                anyhow::bail!("the server process exited before it was ready ({last})");
-            }
-            if Instant::now() >= deadline {
-                anyhow::bail!("{url} not ready after {timeout:?}: {last}");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        for origin in self.origins.iter() {
+            let url = origin.join("/health/ready/")?;
+            wait_one_ready(client, &url, deadline, timeout, &alive).await?;
         }
+        Ok(())
     }
 
     /// Submits `count` leads over every connection and keeps the invoice ids they return, for
@@ -226,7 +235,6 @@ impl LoadGen {
         keep_ids: bool,
     ) -> (Recorder, Vec<String>, Duration) {
         let shared = Arc::new(Shared {
-            origin: self.origin.clone(),
             case,
             next_lead: Arc::clone(&self.next_lead),
             invoice_ids: Arc::clone(&self.invoice_ids),
@@ -237,8 +245,14 @@ impl LoadGen {
         let start = Instant::now();
         let deadline = start + limit.duration;
         let mut tasks = tokio::task::JoinSet::new();
-        for client in &self.clients {
-            tasks.spawn(worker(client.clone(), Arc::clone(&shared), deadline));
+        for (i, client) in self.clients.iter().enumerate() {
+            let origin = self.origins[i % self.origins.len()].clone();
+            tasks.spawn(worker(
+                client.clone(),
+                origin,
+                Arc::clone(&shared),
+                deadline,
+            ));
         }
         let mut total = Recorder::new();
         let mut ids = Vec::new();
@@ -255,6 +269,29 @@ impl LoadGen {
     }
 }
 
+async fn wait_one_ready(
+    client: &reqwest::Client,
+    url: &Url,
+    deadline: Instant,
+    timeout: Duration,
+    alive: &impl Fn() -> bool,
+) -> anyhow::Result<()> {
+    loop {
+        let last = match client.get(url.clone()).send().await {
+            Ok(r) if r.status().as_u16() == 200 => return Ok(()),
+            Ok(r) => format!("status {}", r.status()),
+            Err(e) => e.to_string(),
+        };
+        if !alive() {
+            anyhow::bail!("the server process exited before it was ready ({last})");
+        }
+        if Instant::now() >= deadline {
+            anyhow::bail!("{url} not ready after {timeout:?}: {last}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Takes one request from the budget; `false` when it is spent.
 fn take(budget: Option<&AtomicU64>) -> bool {
     budget.is_none_or(|b| {
@@ -265,13 +302,14 @@ fn take(budget: Option<&AtomicU64>) -> bool {
 
 async fn worker(
     client: reqwest::Client,
+    origin: Url,
     shared: Arc<Shared>,
     deadline: Instant,
 ) -> (Recorder, Vec<String>) {
     let mut recorder = Recorder::new();
     let mut ids = Vec::new();
-    let leads_url = shared.origin.join("/api/v1/leads");
-    let live_url = shared.origin.join("/health/live/");
+    let leads_url = origin.join("/api/v1/leads");
+    let live_url = origin.join("/health/live/");
     while Instant::now() < deadline && take(shared.budget.as_ref()) {
         let request = match shared.case {
             Case::Leads => {
@@ -297,7 +335,7 @@ async fn worker(
                     recorder.error("no invoice ids from the warm-up");
                     break;
                 };
-                match shared.origin.join(&format!("/api/v1/invoices/{id}")) {
+                match origin.join(&format!("/api/v1/invoices/{id}")) {
                     Ok(url) => client.get(url),
                     Err(e) => {
                         recorder.error(format!("url: {e}"));
@@ -514,7 +552,7 @@ mod tests {
     #[tokio::test]
     async fn request_budget_and_status_checks_end_to_end() {
         let origin = fake_server(200).await;
-        let lg = LoadGen::new(origin, 4, Duration::from_secs(5), 1).unwrap();
+        let lg = LoadGen::new(vec![origin], 4, Duration::from_secs(5), 1).unwrap();
         let limit = Limit {
             duration: Duration::from_secs(30),
             requests: Some(50),
@@ -531,7 +569,7 @@ mod tests {
     #[tokio::test]
     async fn warm_up_collects_ids_and_duration_limit_stops() {
         let origin = fake_server(201).await;
-        let mut lg = LoadGen::new(origin, 3, Duration::from_secs(5), 1).unwrap();
+        let mut lg = LoadGen::new(vec![origin], 3, Duration::from_secs(5), 1).unwrap();
         assert_eq!(lg.warm_up_invoices(7).await.unwrap(), 7);
         let started = Instant::now();
         let s = lg
@@ -557,7 +595,7 @@ mod tests {
             .unwrap()
             .port();
         let origin = Url::parse(&format!("http://127.0.0.1:{port}")).unwrap();
-        let lg = LoadGen::new(origin, 2, Duration::from_secs(1), 1).unwrap();
+        let lg = LoadGen::new(vec![origin], 2, Duration::from_secs(1), 1).unwrap();
         let limit = Limit {
             duration: Duration::from_secs(5),
             requests: Some(6),
@@ -570,5 +608,34 @@ mod tests {
             .await
             .unwrap_err();
         assert!(err.to_string().contains("exited"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn several_instances_share_the_connections_and_must_all_be_ready() {
+        let live = fake_server(200).await;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dead = Url::parse(&format!("http://127.0.0.1:{port}")).unwrap();
+        let lg = LoadGen::new(vec![live.clone(), dead], 4, Duration::from_secs(1), 1).unwrap();
+        // Half the connections talk to the dead instance: its requests fail, the others pass.
+        let limit = Limit {
+            duration: Duration::from_secs(2),
+            requests: None,
+        };
+        let s = lg.measure(Case::Live, Duration::ZERO, limit).await;
+        assert!(s.successes > 0 && s.errors > 0, "{s:?}");
+        let err = lg
+            .wait_ready(Duration::from_millis(300), || true)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains(&port.to_string()), "{err}");
+        assert!(LoadGen::new(Vec::new(), 1, Duration::from_secs(1), 1).is_err());
+        let one = LoadGen::new(vec![live], 2, Duration::from_secs(1), 1).unwrap();
+        one.wait_ready(Duration::from_secs(5), || true)
+            .await
+            .unwrap();
     }
 }

@@ -232,6 +232,36 @@ impl RunReport {
     }
 }
 
+impl RunReport {
+    /// The figures as one JSON object, `label` given: `{"label", "peak_rss_bytes", "cases":
+    /// {"leads" | "invoices" | "live": {"rps", "p50_ms", "p99_ms", "errors"}}}` (latencies in
+    /// milliseconds with microsecond precision, `null` without a successful request).
+    #[must_use]
+    pub fn json_row(&self, label: &str) -> serde_json::Value {
+        let ms = |d: Option<Duration>| d.map(|d| (d.as_secs_f64() * 1e6).round() / 1e3);
+        let cases: serde_json::Map<String, serde_json::Value> = self
+            .cases
+            .iter()
+            .map(|(case, s, _)| {
+                (
+                    case.name().to_owned(),
+                    serde_json::json!({
+                        "rps": s.requests_per_sec,
+                        "p50_ms": ms(s.p50),
+                        "p99_ms": ms(s.p99),
+                        "errors": s.errors,
+                    }),
+                )
+            })
+            .collect();
+        serde_json::json!({
+            "label": label,
+            "peak_rss_bytes": self.peak_rss,
+            "cases": cases,
+        })
+    }
+}
+
 /// The header of the cross-run summary table built from [`RunReport::summary_row`].
 pub const SUMMARY_HEADER: &str = "| run | leads req/s | baseline tx/s | ratio | lead UoW tx/s | leads ÷ UoW | invoices req/s | live req/s | worst p99 ms | errors | peak RSS MiB | targets |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|";
 
