@@ -234,13 +234,16 @@ def med(runs, case, key):
     vals = [r["cases"][case][key] for r in runs if case in r["cases"] and r["cases"][case][key] is not None]
     return statistics.median(vals) if vals else None
 
+def rounds(runs, case):
+    return " ".join(f"{r['cases'][case]['rps']:.0f}" for r in runs if case in r["cases"])
+
 def errors(runs):
     return sum(c["errors"] for r in runs for c in r["cases"].values())
 
 pairs = {"metrics": ("off", "on"), "smtp": ("up", "stalled"), "instances": ("one", "three")}
 missed = 0
-print("| variant | database | case | A | B | A req/s | B req/s | B ÷ A | A p99 ms | B p99 ms | errors | target |")
-print("|---|---|---|---|---|--:|--:|--:|--:|--:|--:|---|")
+print("| variant | database | case | A | B | A req/s | B req/s | B ÷ A | A p99 ms | B p99 ms | errors | target | rounds A / B req/s |")
+print("|---|---|---|---|---|--:|--:|--:|--:|--:|--:|---|---|")
 for (variant, backend) in sorted({(v, b) for (v, b, _) in rows}):
     a, b = pairs[variant]
     ra, rb = rows[(variant, backend, a)], rows[(variant, backend, b)]
@@ -263,7 +266,8 @@ for (variant, backend) in sorted({(v, b) for (v, b, _) in rows}):
         missed += not ok
         f = lambda v, d=0: "-" if v is None else f"{v:.{d}f}"
         print(f"| {variant} | {backend} | {case} | {a} | {b} | {f(rps_a)} | {f(rps_b)} | "
-              f"{'-' if ratio is None else f'{ratio * 100:.1f} %'} | {f(p99_a, 2)} | {f(p99_b, 2)} | {errs} | {target} |")
+              f"{'-' if ratio is None else f'{ratio * 100:.1f} %'} | {f(p99_a, 2)} | {f(p99_b, 2)} | {errs} | {target} | "
+              f"{rounds(ra, case)} / {rounds(rb, case)} |")
 print()
 print("missed: %d" % missed)
 PY
