@@ -94,7 +94,8 @@ run_backend() {
         postgres) postgres_database || { echo "!! PostgreSQL unavailable: not measured" >&2; return 0; } ;;
     esac
     say "$backend: seeding $LEADS leads (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
-    "$SEEDER" "$DB_URL" "$LEADS" | tee "$dir/counts" >&2
+    "$SEEDER" "$DB_URL" "$LEADS" | tee "$dir/counts" >&2 ||
+        { echo "!! seeding $backend failed: not measured" >&2; return 1; }
     local env=(env -i PATH="$PATH" HOME="$dir"
         WETECH__DATABASE__URL="$DB_URL"
         WETECH__LOG__DIR="$dir/logs"

@@ -77,14 +77,18 @@ fn statements(backend: Backend, n: u64) -> [String; 3] {
     let pad6 = |expr: &str| pad6.replace("{}", expr);
     let first: String = FIRST_NAMES.iter().map(|f| format!("{f:<8}")).collect();
     let syllables: String = SYLLABLES.iter().map(|s| format!("{s:<3}")).collect();
-    let syllable = |k: &str| format!("rtrim(substr('{syllables}', 1 + 3 * ({k}), 3))");
+    // The positions are cast: PostgreSQL has substr(text, integer, integer), not bigint.
+    let syllable =
+        |k: &str| format!("rtrim(substr('{syllables}', CAST(1 + 3 * ({k}) AS INTEGER), 3))");
     let surname = format!(
         "upper(substr({a}, 1, 1)) || substr({a}, 2) || {b} || {c}",
         a = syllable("(n.i / 16) % 20"),
         b = syllable("(n.i / 320) % 20"),
         c = syllable("(n.i / 6400) % 20"),
     );
-    let name = format!("rtrim(substr('{first}', 1 + 8 * (n.i % 16), 8)) || ' ' || {surname}");
+    let name = format!(
+        "rtrim(substr('{first}', CAST(1 + 8 * (n.i % 16) AS INTEGER), 8)) || ' ' || {surname}"
+    );
     let email = "'client' || n.i || '@example.com'";
     let public_id = match backend {
         Backend::Sqlite => {
