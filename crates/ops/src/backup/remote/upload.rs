@@ -14,11 +14,27 @@ use super::{Remote, RemoteError};
 use crate::backup::names::{BackupName, CHECKSUM_SUFFIX};
 use crate::backup::{Progress, Stage};
 
-/// The size of one part of a multipart upload. S3 allows 10 000 parts, so backups up to
-/// 160 GiB fit; memory holds at most [`PARTS_IN_FLIGHT`] of them.
+/// The size of one part of a multipart upload, unless the file needs larger ones
+/// ([`part_bytes`]); also the step of the progress reports. Memory holds at most
+/// [`PARTS_IN_FLIGHT`] parts.
 pub(crate) const PART_BYTES: usize = 16 << 20;
-/// Parts sent at the same time.
+/// Parts sent at the same time (eight parts of 8 MiB were no faster against moto:
+/// docs/benchmarks.md, "Off-site upload").
 const PARTS_IN_FLIGHT: usize = 4;
+/// S3's limit on the parts of one upload.
+const MAX_PARTS: u64 = 10_000;
+
+/// The part size for a file of `size` bytes: [`PART_BYTES`], or for a file too large for
+/// [`MAX_PARTS`] of those, the smallest whole number of MiB that fits (as `aws s3 cp` does).
+///
+/// ```text
+/// part_bytes(1 GiB) = 16 MiB; part_bytes(200 GiB) = 21 MiB
+/// ```
+fn part_bytes(size: u64) -> usize {
+    const MIB: u64 = 1 << 20;
+    let needed = size.div_ceil(MAX_PARTS).div_ceil(MIB) * MIB;
+    usize::try_from(needed).map_or(usize::MAX, |n| n.max(PART_BYTES))
+}
 
 /// The outcome of [`Remote::upload`].
 #[derive(Debug, Clone, Serialize)]
@@ -123,14 +139,15 @@ impl Remote {
                 .map_err(RemoteError::store(format!(
                     "cannot start the upload of {url}"
                 )))?;
-        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
+        let part_size = part_bytes(f.metadata().map_or(0, |m| m.len()));
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, part_size);
         let mut sent = 0_u64;
         let failure = loop {
             if let Err(e) = writer.wait_for_capacity(PARTS_IN_FLIGHT).await {
                 break RemoteError::store(format!("cannot upload {url}"))(e);
             }
-            let mut part = Vec::with_capacity(PART_BYTES);
-            match (&mut f).take(PART_BYTES as u64).read_to_end(&mut part) {
+            let mut part = Vec::with_capacity(part_size);
+            match (&mut f).take(part_size as u64).read_to_end(&mut part) {
                 Ok(0) => match writer.finish().await {
                     Ok(_) => return Ok(sent),
                     // `finish` has aborted the upload.
@@ -231,4 +248,20 @@ pub(super) async fn read_object(
         }
     }
     Ok(hex::encode(hasher.finalize()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_grow_only_when_a_file_needs_more_than_ten_thousand() {
+        const MIB: u64 = 1 << 20;
+        assert_eq!(part_bytes(0), PART_BYTES);
+        assert_eq!(part_bytes(1024 * MIB), PART_BYTES);
+        assert_eq!(part_bytes(MAX_PARTS * 16 * MIB), PART_BYTES);
+        assert_eq!(part_bytes(MAX_PARTS * 16 * MIB + 1), 17 << 20);
+        assert_eq!(part_bytes(200 * 1024 * MIB), 21 << 20);
+        assert!(part_bytes(u64::MAX) >= PART_BYTES);
+    }
 }
