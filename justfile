@@ -19,12 +19,14 @@ lint:
 
 # Benchmarks (figures and readings in docs/benchmarks.md): the HTTP load benchmark, which also
 # runs the persistence baseline it is compared with, then its variants side by side (metrics,
-# SMTP stalled, three instances), then the backup benchmark, then the
+# SMTP stalled, three instances) and the metrics' cost in instructions (callgrind), then the
+# backup benchmark, then the
 # off-site upload benchmark (against moto, as the tests), the back office on 1 000 000 leads,
 # then drawing 1 000 receipts
 bench:
     bash scripts/bench-http.sh
     bash scripts/bench-variants.sh
+    bash scripts/bench-instructions.sh
     bash scripts/bench-backup.sh
     bash scripts/bench-offsite.sh
     bash scripts/bench-backoffice.sh
