@@ -6,7 +6,9 @@
 #   smtp       the SMTP transport to a real SMTP server that is up, then to one that accepts
 #              connections and answers nothing: lead p99 the same (issue 14), on both databases;
 #   instances  one `web`, then three on one PostgreSQL database (lead rate limit counted in the
-#              database for both), connections spread over them in turn (issue 15).
+#              database for both), connections spread over them in turn (issue 15);
+#   ratelimit  the lead rate limit counted in memory, then in the database (one statement a
+#              check, what several instances need), on PostgreSQL: its cost (issue 15).
 #
 # Each pair runs in BENCH_ROUNDS alternating rounds (A B A B ...), each on a fresh database, and
 # the medians of the rounds are compared, so a busy moment of this shared machine hits both sides.
@@ -14,7 +16,7 @@
 # Everything it starts is stopped and deleted on exit.
 #
 # Knobs (environment):
-#   BENCH_VARIANTS        which pairs                          (default "metrics smtp instances")
+#   BENCH_VARIANTS        which pairs                (default "metrics smtp instances ratelimit")
 #   BENCH_BACKENDS        "sqlite postgres" or one of them     (default both; instances: PostgreSQL)
 #   BENCH_ROUNDS          rounds per side                      (default 3)
 #   BENCH_DURATION_SECS   measured seconds per case            (default 5)
@@ -29,7 +31,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-VARIANTS=${BENCH_VARIANTS:-metrics smtp instances}
+VARIANTS=${BENCH_VARIANTS:-metrics smtp instances ratelimit}
 BACKENDS=${BENCH_BACKENDS:-sqlite postgres}
 ROUNDS=${BENCH_ROUNDS:-3}
 DURATION=${BENCH_DURATION_SECS:-5}
@@ -169,7 +171,7 @@ SMTP_SINK=$TARGET_DIR/release/examples/smtp_sink
 
 PG_OK=0
 case " $BACKENDS $VARIANTS " in
-    *" postgres "* | *" instances "*)
+    *" postgres "* | *" instances "* | *" ratelimit "*)
         if start_postgres; then PG_OK=1; else echo "!! PostgreSQL unavailable: its variants are left out" >&2; fi
         ;;
 esac
@@ -209,7 +211,14 @@ for variant in $VARIANTS; do
                     three 3 "WETECH__SERVER__RATE_LIMIT_STORE=database" || failed=1
             fi
             ;;
-        *) echo "unknown variant $variant (metrics, smtp, instances)" >&2; exit 2 ;;
+        ratelimit)
+            if [ "$PG_OK" = 1 ]; then
+                pair ratelimit postgres leads \
+                    memory 1 "WETECH__SERVER__RATE_LIMIT_STORE=memory" \
+                    database 1 "WETECH__SERVER__RATE_LIMIT_STORE=database" || failed=1
+            fi
+            ;;
+        *) echo "unknown variant $variant (metrics, smtp, instances, ratelimit)" >&2; exit 2 ;;
     esac
 done
 
@@ -240,7 +249,8 @@ def rounds(runs, case):
 def errors(runs):
     return sum(c["errors"] for r in runs for c in r["cases"].values())
 
-pairs = {"metrics": ("off", "on"), "smtp": ("up", "stalled"), "instances": ("one", "three")}
+pairs = {"metrics": ("off", "on"), "smtp": ("up", "stalled"), "instances": ("one", "three"),
+         "ratelimit": ("memory", "database")}
 missed = 0
 print("| variant | database | case | A | B | A req/s | B req/s | B ÷ A | A p99 ms | B p99 ms | errors | target | rounds A / B req/s |")
 print("|---|---|---|---|---|--:|--:|--:|--:|--:|--:|---|---|")

@@ -32,6 +32,10 @@ pub fn invoice_page(id: &PublicId) -> String {
     INVOICE_PAGE.replace("{id}", id.as_str())
 }
 
+/// The query parameter (`?cancelled=1`) of the invoice page that Pesapal's cancellation URL
+/// carries: the customer left Pesapal's page without paying.
+pub const CANCELLED_PARAM: &str = "cancelled";
+
 /// `/invoices/{id}/pay` for this invoice.
 #[must_use]
 pub fn invoice_pay(id: &PublicId) -> String {

@@ -179,9 +179,11 @@ impl UseCases {
                 country_code: Some("TZ".to_owned()),
             },
             callback_url: Some(format!("{base}{}", paths::PESAPAL_RETURN)),
+            // Back on the invoice page, which then says the payment was cancelled.
             cancellation_url: Some(format!(
-                "{base}{}",
-                paths::invoice_page(&p.invoice_public_id)
+                "{base}{}?{}=1",
+                paths::invoice_page(&p.invoice_public_id),
+                paths::CANCELLED_PARAM
             )),
             provider,
         })

@@ -129,6 +129,11 @@ app_tests! {
             .post_json(&format!("/api/v1/invoices/{invoice}/payments"), &json!({"gateway": "pesapal"}))
             .await;
         assert_eq!(pay.status(), 409);
+        // The customer's page says so in the customer's language.
+        for (lang, said) in [("en", "This invoice was cancelled"), ("sw", "Ankara hii ilifutwa")] {
+            let page = app.get(&format!("/invoices/{invoice}?lang={lang}")).await.text().await.unwrap();
+            assert!(page.contains(said), "{lang}: {page}");
+        }
         // Again: it is no longer unpaid.
         assert_eq!(post(&app, &path, &[("csrf_token", &token)]).await.status, 409);
         let audit = audit_page(&app).await;

@@ -102,6 +102,41 @@ async fn pending_push_page_holds_back_the_other_way(app: &TestApp) {
 }
 
 app_tests! {
+    async fn a_payment_cancelled_at_pesapal_is_said_at_the_top(app: TestApp) {
+        const CANCELLED_EN: &str =
+            "The payment was cancelled at Pesapal. Nothing was charged. Try again or choose another way below.";
+        const CANCELLED_SW: &str =
+            "Malipo yalisitishwa kwenye Pesapal. Hakuna pesa iliyotozwa. Jaribu tena au chagua njia nyingine hapa chini.";
+        let (path, id) = pesapal_page(&app, "cancelled@example.com").await;
+        // The simulator's page offers Pesapal's cancel link: the cancellation URL we gave.
+        let sim = body(&app, &path).await;
+        let marker = "<p><a href=\"";
+        let start = sim.rfind(marker).unwrap_or_else(|| panic!("no cancel link: {sim}")) + marker.len();
+        let link = sim[start..start + sim[start..].find('"').unwrap()].replace("&amp;", "&");
+        let back = link.strip_prefix(&app.address).unwrap_or(&link).to_owned();
+        assert_eq!(back, format!("/invoices/{id}?cancelled=1"));
+        let en = body(&app, &format!("{back}&lang=en")).await;
+        let at = en.find(CANCELLED_EN).unwrap_or_else(|| panic!("no cancel notice: {en}"));
+        assert!(at < en.find("class=\"facts\"").unwrap(), "the notice is above the invoice");
+        assert!(en[..at].contains("role=\"alert\""), "announced");
+        assert!(!en.contains("http-equiv=\"refresh\""), "nothing to wait for: no reload");
+        assert!(!en.contains(FAILED_EN));
+        let sw = body(&app, &format!("{back}&lang=sw")).await;
+        assert!(sw.contains(CANCELLED_SW), "{sw}");
+        // Without the parameter the pending page is as before; a paid invoice never says it.
+        let plain = body(&app, &format!("/invoices/{id}?lang=en")).await;
+        assert!(!plain.contains(CANCELLED_EN) && plain.contains("http-equiv=\"refresh\""));
+        let tracking = path.split("OrderTrackingId=").nth(1).unwrap().split('&').next().unwrap();
+        app.sim.complete_pesapal_order(tracking).unwrap();
+        app.wait_for_status(&id, "paid").await;
+        let paid = body(&app, &format!("{back}&lang=en")).await;
+        assert!(!paid.contains(CANCELLED_EN), "{paid}");
+        // Any other value of the parameter is ignored.
+        let other = app.submit_lead("cancelled2@example.com").await["invoice"]["id"].as_str().unwrap().to_owned();
+        let page = body(&app, &format!("/invoices/{other}?cancelled=yes%0d%0a&lang=en")).await;
+        assert!(!page.contains(CANCELLED_EN), "{page}");
+    }
+
     async fn a_failed_payment_is_said_at_the_top_in_both_languages(app: TestApp) {
         let (id, _, tx) = app.start_azampay_payment("failedtop@example.com").await;
         let pending = body(&app, &format!("/invoices/{id}")).await;

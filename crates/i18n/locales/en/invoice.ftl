@@ -22,6 +22,11 @@ invoice-refresh = Refresh this page
 invoice-keep-link = Keep this page's address: it is your link to this invoice.
 invoice-refresh-stop = Stop checking by itself
 invoice-refresh-stopped = This page no longer checks by itself: use “Refresh this page” to see where the payment stands.
+invoice-cancelled = The payment was cancelled at Pesapal. Nothing was charged. Try again or choose another way below.
+invoice-void-heading = This invoice was cancelled
+invoice-void-body = and can no longer be paid. Please contact us if you think this is a mistake.
+invoice-refunded-heading = This invoice was refunded in full.
+invoice-refunded-body = Please contact us if you have questions.
 invoice-failed = The payment did not go through. Nothing was charged. Try again or choose another way.
 invoice-push-sent-to = We sent the request to { $phone }. It stays valid for { $minutes ->
         [one] one minute

@@ -22,6 +22,11 @@ invoice-refresh = Onyesha upya ukurasa huu
 invoice-keep-link = Hifadhi anwani ya ukurasa huu: ndicho kiungo chako cha ankara hii.
 invoice-refresh-stop = Acha kukagua yenyewe
 invoice-refresh-stopped = Ukurasa huu haukagui tena wenyewe: tumia “Onyesha upya ukurasa huu” kuona hali ya malipo.
+invoice-cancelled = Malipo yalisitishwa kwenye Pesapal. Hakuna pesa iliyotozwa. Jaribu tena au chagua njia nyingine hapa chini.
+invoice-void-heading = Ankara hii ilifutwa
+invoice-void-body = na haiwezi kulipwa tena. Tafadhali wasiliana nasi ikiwa unadhani ni kosa.
+invoice-refunded-heading = Ankara hii ilirejeshewa pesa zote.
+invoice-refunded-body = Tafadhali wasiliana nasi ikiwa una maswali.
 invoice-failed = Malipo hayakufanikiwa. Hakuna pesa iliyotozwa. Jaribu tena au chagua njia nyingine.
 invoice-push-sent-to = Tumetuma ombi kwa { $phone }. Litadumu kwa { $minutes ->
         [one] dakika moja

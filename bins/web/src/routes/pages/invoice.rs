@@ -87,6 +87,8 @@ struct InvoicePage<'a> {
     refresh: bool,
     refresh_href: String,
     failed: bool,
+    /// Back from Pesapal's page by its cancel link (`?cancelled=1`), the invoice not paid.
+    cancelled: bool,
     push_sent_to: Option<String>,
     other_way_later: Option<String>,
     pending_azampay: bool,
@@ -179,6 +181,11 @@ pub fn render_invoice(
             .payments
             .last()
             .is_some_and(|p| p.status == AttemptStatus::Failed);
+    // Only a statement of what the customer did, never of the money: shown while the invoice
+    // is unpaid or its payment still open, and not beside a failure, which says it already.
+    let cancelled = !failed
+        && matches!(inv.status, InvoiceStatus::Unpaid | InvoiceStatus::Pending)
+        && query_param(req, wetech_app::paths::CANCELLED_PARAM).is_some_and(|v| v == "1");
     let amount = money_in(t, &inv.amount);
     let paid = inv.paid_at.as_ref().map(|at| time_in(t, at));
     let errors = translate_errors(t, &extras.errors, FormKind::Pay);
@@ -212,13 +219,15 @@ pub fn render_invoice(
         can_pay,
         has_receipt: matches!(inv.status, InvoiceStatus::Paid | InvoiceStatus::Refunded),
         pending,
-        refresh: pending && !refresh_off,
+        // Nothing to wait for after a cancel: the page stays as it is (and keeps its notice).
+        refresh: pending && !refresh_off && !cancelled,
         refresh_href: if refresh_off {
             format!("{}?{REFRESH_PARAM}=off", req.path())
         } else {
             req.path().to_owned()
         },
         failed,
+        cancelled,
         push_sent_to,
         other_way_later,
         pending_azampay,
