@@ -8,7 +8,8 @@
 #   instances  one `web`, then three on one PostgreSQL database (lead rate limit counted in the
 #              database for both), connections spread over them in turn (issue 15);
 #   ratelimit  the lead rate limit counted in memory, then in the database (one statement a
-#              check, what several instances need), on PostgreSQL: its cost (issue 15).
+#              check, what several instances need), on PostgreSQL: its cost (issue 15); each
+#              connection from its own loopback address, as many customers would be.
 #
 # Each pair runs in BENCH_ROUNDS alternating rounds (A B A B ...), each on a fresh database, and
 # the medians of the rounds are compared, so a busy moment of this shared machine hits both sides.
@@ -141,7 +142,7 @@ run_side() {
     local rc=0
     "$LOADGEN" run "${urls[@]}" --label "$variant|$side|$backend" --cases "$cases" \
         --connections "$CONNECTIONS" --duration "$DURATION" --warm-up "$WARM_UP" \
-        --server-pid "${SERVER_PIDS[0]}" --json-row "$WORK/rows.jsonl" >"$dir/report.md" || rc=$?
+        --server-pid "${SERVER_PIDS[0]}" --json-row "$WORK/rows.jsonl" ${LOADGEN_EXTRA:-} >"$dir/report.md" || rc=$?
     for pid in "${SERVER_PIDS[@]}"; do
         if ! kill -0 "$pid" 2>/dev/null; then echo "a web process exited during the run" >&2; rc=1; fi
     done
@@ -213,7 +214,7 @@ for variant in $VARIANTS; do
             ;;
         ratelimit)
             if [ "$PG_OK" = 1 ]; then
-                pair ratelimit postgres leads \
+                LOADGEN_EXTRA=--distinct-sources pair ratelimit postgres leads \
                     memory 1 "WETECH__SERVER__RATE_LIMIT_STORE=memory" \
                     database 1 "WETECH__SERVER__RATE_LIMIT_STORE=database" || failed=1
             fi

@@ -118,6 +118,10 @@ struct RunArgs {
     /// The first n of the lead e-mail addresses `user{n}@example.com`.
     #[arg(long, default_value_t = 1)]
     first_user: u64,
+    /// Send each connection from its own loopback address (127.0.0.2, 127.0.0.3, …), so the
+    /// server sees as many clients as connections.
+    #[arg(long)]
+    distinct_sources: bool,
     /// Exit with status 1 when a target is missed.
     #[arg(long)]
     strict: bool,
@@ -247,7 +251,12 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .map(criterion::rate_from_file)
         .transpose()?;
 
-    let mut lg = LoadGen::new(
+    let make = if args.distinct_sources {
+        LoadGen::from_distinct_sources
+    } else {
+        LoadGen::new
+    };
+    let mut lg = make(
         origins,
         usize::from(args.connections),
         timeout,

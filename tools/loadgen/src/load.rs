@@ -156,13 +156,45 @@ impl LoadGen {
         timeout: Duration,
         first_lead: u64,
     ) -> anyhow::Result<Self> {
+        Self::build(origins, connections, timeout, first_lead, false)
+    }
+
+    /// [`LoadGen::new`], with connection `i` sent from its own loopback address
+    /// (`127.0.0.2 + i`), so that the server sees as many clients as connections (its lead rate
+    /// limit counts per address, as it would for many customers).
+    ///
+    /// # Errors
+    /// As [`LoadGen::new`].
+    pub fn from_distinct_sources(
+        origins: Vec<Url>,
+        connections: usize,
+        timeout: Duration,
+        first_lead: u64,
+    ) -> anyhow::Result<Self> {
+        Self::build(origins, connections, timeout, first_lead, true)
+    }
+
+    fn build(
+        origins: Vec<Url>,
+        connections: usize,
+        timeout: Duration,
+        first_lead: u64,
+        distinct_sources: bool,
+    ) -> anyhow::Result<Self> {
         let clients = (0..connections.max(1))
-            .map(|_| {
-                reqwest::Client::builder()
+            .map(|i| {
+                let mut builder = reqwest::Client::builder()
                     .no_proxy()
                     .pool_max_idle_per_host(1)
-                    .timeout(timeout)
-                    .build()
+                    .timeout(timeout);
+                if distinct_sources {
+                    let offset = u32::try_from(i).unwrap_or(u32::MAX);
+                    let source = std::net::Ipv4Addr::from(
+                        u32::from(std::net::Ipv4Addr::new(127, 0, 0, 2)).saturating_add(offset),
+                    );
+                    builder = builder.local_address(std::net::IpAddr::V4(source));
+                }
+                builder.build()
             })
             .collect::<Result<Vec<_>, _>>()
             .context("building the HTTP clients")?;
@@ -633,6 +665,20 @@ mod tests {
             .unwrap_err();
         assert!(err.to_string().contains(&port.to_string()), "{err}");
         assert!(LoadGen::new(Vec::new(), 1, Duration::from_secs(1), 1).is_err());
+        let spread =
+            LoadGen::from_distinct_sources(vec![live.clone()], 3, Duration::from_secs(1), 1)
+                .unwrap();
+        let s = spread
+            .measure(
+                Case::Live,
+                Duration::ZERO,
+                Limit {
+                    duration: Duration::from_secs(5),
+                    requests: Some(6),
+                },
+            )
+            .await;
+        assert_eq!((s.successes, s.errors), (6, 0), "{s:?}");
         let one = LoadGen::new(vec![live], 2, Duration::from_secs(1), 1).unwrap();
         one.wait_ready(Duration::from_secs(5), || true)
             .await

@@ -18,6 +18,54 @@ wetech_test_db::backend_tests! {
         assert_eq!(rate_limits::hit(&mut conn, "k1", 600).unwrap(), 1, "pruned");
     }
 
+    fn the_counter_s_commit_without_a_flush_stays_with_its_own_statement(db: &TestDb) {
+        use diesel::RunQueryDsl as _;
+        use diesel::connection::Connection as _;
+        #[derive(diesel::QueryableByName)]
+        struct Setting {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            synchronous_commit: String,
+        }
+        let mut conn = db.conn();
+        let setting = |conn: &mut wetech_persistence::DbConnection| match conn {
+            wetech_persistence::DbConnection::Pg(pg) => Some(
+                diesel::sql_query("SHOW synchronous_commit")
+                    .get_result::<Setting>(pg)
+                    .unwrap()
+                    .synchronous_commit,
+            ),
+            wetech_persistence::DbConnection::Sqlite(_) => None,
+        };
+        // The tests' server may run with its own setting (it trades durability for speed): what
+        // matters is that the session's setting is the same after the counter's statement.
+        if let wetech_persistence::DbConnection::Pg(pg) = &mut *conn {
+            diesel::sql_query("SET synchronous_commit = on").execute(pg).unwrap();
+        }
+        let before = setting(&mut conn);
+        assert_eq!(rate_limits::hit(&mut conn, "k", 600).unwrap(), 1);
+        assert_eq!(setting(&mut conn), before);
+        // Inside a transaction (a unit of work) the counter refuses to run on PostgreSQL, where
+        // its setting would apply to the whole transaction.
+        let in_tx = conn
+            .transaction::<_, diesel::result::Error, _>(|c| Ok(rate_limits::hit(c, "k", 600)))
+            .unwrap();
+        match db.backend() {
+            wetech_persistence::Backend::Postgres => {
+                let e = in_tx.unwrap_err();
+                assert!(
+                    matches!(
+                        e,
+                        wetech_persistence::PersistenceError::Database(
+                            diesel::result::Error::AlreadyInTransaction
+                        )
+                    ),
+                    "{e:?}"
+                );
+            }
+            wetech_persistence::Backend::Sqlite => assert_eq!(in_tx.unwrap(), 2),
+        }
+    }
+
     fn concurrent_hits_on_several_connections_lose_no_count(db: &TestDb) {
         let threads: Vec<_> = (0..4)
             .map(|_| {
