@@ -17,6 +17,7 @@
 #   BENCH_SIDES           settings of each side, ";"-separated NAME=VALUE lists
 #                         (default: metrics off, metrics on)
 #   BENCH_OUT             also write the report to this file
+#   BENCH_KEEP            copy the callgrind dumps into this directory (for callgrind_annotate)
 #   CARGO_TARGET_DIR      where cargo builds (default ./target)
 set -euo pipefail
 
@@ -100,6 +101,10 @@ measure() {
         local ir
         ir=$(instructions "$file")
         printf '%s %s %s %s\n' "$backend" "$n" "$case" "$((ir / REQUESTS))" | tee -a "$WORK/rows" >&2
+        if [ -n "${BENCH_KEEP:-}" ]; then
+            mkdir -p "$BENCH_KEEP"
+            cp "$file" "$BENCH_KEEP/callgrind.$backend.side$n.$case"
+        fi
     done
     stop_server
 }

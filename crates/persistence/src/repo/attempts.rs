@@ -149,7 +149,10 @@ pub fn find_by_id(
     conn: &mut DbConnection,
     id: i64,
 ) -> Result<Option<AttemptRow>, PersistenceError> {
-    Ok(payment_attempts::table.find(id).first(conn).optional()?)
+    Ok(payment_attempts::table
+        .find(id)
+        .get_result(conn)
+        .optional()?)
 }
 
 /// The attempt with this merchant reference.

@@ -114,7 +114,7 @@ pub fn upsert_by_email_at(
 /// # Errors
 /// A database error.
 pub fn find_by_id(conn: &mut DbConnection, id: i64) -> Result<Option<ClientRow>, PersistenceError> {
-    Ok(clients::table.find(id).first(conn).optional()?)
+    Ok(clients::table.find(id).get_result(conn).optional()?)
 }
 
 /// The client with this address, in any letter case.

@@ -143,7 +143,7 @@ pub fn find_by_id(
     conn: &mut DbConnection,
     id: i64,
 ) -> Result<Option<InvoiceRow>, PersistenceError> {
-    Ok(invoices::table.find(id).first(conn).optional()?)
+    Ok(invoices::table.find(id).get_result(conn).optional()?)
 }
 
 /// The invoice with this public id.
@@ -156,7 +156,7 @@ pub fn find_by_public_id(
 ) -> Result<Option<InvoiceRow>, PersistenceError> {
     Ok(invoices::table
         .filter(invoices::public_id.eq(public_id))
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -170,7 +170,7 @@ pub fn find_by_number(
 ) -> Result<Option<InvoiceRow>, PersistenceError> {
     Ok(invoices::table
         .filter(invoices::number.eq(number))
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 

@@ -85,7 +85,7 @@ fn insert_in(
 /// # Errors
 /// A database error.
 pub fn find_by_id(conn: &mut DbConnection, id: i64) -> Result<Option<LeadRow>, PersistenceError> {
-    Ok(leads::table.find(id).first(conn).optional()?)
+    Ok(leads::table.find(id).get_result(conn).optional()?)
 }
 
 /// A lead with everything needed to record its client and issue its invoice in one step

@@ -1,5 +1,12 @@
 //! Repository functions: plain functions over `&mut DbConnection`, grouped by table. The caller
 //! (a use case) owns the transaction; see [`crate::UnitOfWork`].
+//!
+//! Lookups by a primary or unique key use `get_result`, not `first`: `first` adds `LIMIT ?`
+//! with the limit as a bound parameter, and SQLite (built with STAT4, as libsqlite3-sys bundles
+//! it) marks a statement expired whenever a parameter its planner looked at is bound again, so
+//! each call re-prepared its cached statement — about 140 000 instructions, a quarter of an
+//! invoice read (docs/benchmarks.md, "Instructions per request"). A unique key returns at most
+//! one row without the limit.
 
 pub mod app_settings;
 pub mod attempt_history;
