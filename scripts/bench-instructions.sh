@@ -8,14 +8,17 @@
 # the counters (callgrind_control --zero), sends BENCH_REQUESTS requests of that case with loadgen,
 # and dumps the counters (callgrind_control --dump). The dump's total divided by the requests is
 # the instructions per request, with every thread of the server counted (the workers, the
-# blocking pool, the outbox sender and the metrics upkeep alike). Prints a table with the ratio.
+# blocking pool, the outbox sender and the metrics upkeep alike). Before each case the outbox has
+# sent the mail of the leads before it, and the lead case is dumped once its own mail is written,
+# so each case counts its own background work and none of another's. Prints a table with the ratio.
 #
 # Knobs (environment):
 #   BENCH_REQUESTS        requests per case            (default 2000)
 #   BENCH_WARM            warm-up leads                (default 300)
 #   BENCH_BACKENDS        "sqlite postgres" or one     (default sqlite)
 #   BENCH_SIDES           settings of each side, ";"-separated NAME=VALUE lists
-#                         (default: metrics off, metrics on)
+#                         (default: metrics off, metrics on); an entry WEB=PATH runs that
+#                         binary on this side instead (an older build, side by side)
 #   BENCH_OUT             also write the report to this file
 #   BENCH_KEEP            copy the callgrind dumps into this directory (for callgrind_annotate)
 #   CARGO_TARGET_DIR      where cargo builds (default ./target)
@@ -59,10 +62,26 @@ trap 'exit 130' INT TERM
 # The instructions (Ir) a callgrind dump file counted.
 instructions() { awk '/^(summary|totals):/ {print $2; exit}' "$1"; }
 
+# mail_quiet DIR: waits (at most 300 s) until the number of files in DIR has not changed for 3 s.
+mail_quiet() {
+    local last=-1 same=0 now
+    for _ in $(seq 1 300); do
+        now=$(find "$1" -type f 2>/dev/null | wc -l)
+        if [ "$now" = "$last" ]; then same=$((same + 1)); else same=0; fi
+        [ "$same" -ge 3 ] && return 0
+        last=$now
+        sleep 1
+    done
+    echo "the outbox was still writing mail to $1 after 300 s" >&2
+}
+
 # measure BACKEND SIDE_NUMBER: one server under callgrind; appends "backend side case Ir/request".
 measure() {
-    local backend=$1 n=$2 settings
-    read -r -a settings <<<"${SIDES[$n]//,/ }"
+    local backend=$1 n=$2 entries settings=() web=$WEB entry
+    read -r -a entries <<<"${SIDES[$n]//,/ }"
+    for entry in "${entries[@]}"; do
+        case "$entry" in WEB=*) web=${entry#WEB=} ;; *) settings+=("$entry") ;; esac
+    done
     local dir=$WORK/$backend-$n
     mkdir -p "$dir/logs" "$dir/media" "$dir/mail"
     new_database "$backend" "$dir"
@@ -74,9 +93,9 @@ measure() {
         WETECH__STORAGE__MEDIA_DIR="$dir/media" WETECH__MAIL__DIR="$dir/mail" \
         WETECH__MAIL__STAFF_TO=office@example.com \
         WETECH__SERVER__LEAD_RATE_LIMIT_PER_MINUTE=1000000000 \
-        "${settings[@]}" \
+        ${settings[@]+"${settings[@]}"} \
         valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.out" \
-        "$WEB" >"$dir/stdout.log" 2>"$dir/stderr.log") &
+        "$web" >"$dir/stdout.log" 2>"$dir/stderr.log") &
     SERVER_PID=$!
     local common=(--url "http://127.0.0.1:$port" --connections 4
         --duration 3600 --warm-up 0 --ready-timeout 300 --timeout 60)
@@ -86,11 +105,16 @@ measure() {
     # SERVER_PID is what callgrind_control talks to.
     local vg=$SERVER_PID
     for case in leads invoices; do
+        # The outbox sender works off the mail of earlier leads in the background: let it finish
+        # first, so a case counts its own work only.
+        mail_quiet "$dir/mail"
         callgrind_control --zero "$vg" >/dev/null
         local before
         before=$(ls "$dir"/callgrind.out* 2>/dev/null | wc -l)
         "$LOADGEN" run "${common[@]}" --cases "$case" --requests "$REQUESTS" --warm-up-leads 1 \
             --first-user $((1000000 + RANDOM * 10)) >/dev/null
+        # A lead's e-mails are part of its cost: counted once they are written.
+        if [ "$case" = leads ]; then mail_quiet "$dir/mail"; fi
         callgrind_control --dump="$case" "$vg" >/dev/null
         local file
         for _ in $(seq 1 100); do

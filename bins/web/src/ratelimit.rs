@@ -226,7 +226,7 @@ mod tests {
         use wetech_persistence::schema::rate_limit_counters::dsl;
         let keys: Vec<String> = dsl::rate_limit_counters
             .select(dsl::key)
-            .load(&mut conn)
+            .load(&mut **conn)
             .unwrap();
         assert_eq!(keys.len(), 2);
         assert!(keys.iter().all(|k| !k.contains("10.0.0")), "{keys:?}");

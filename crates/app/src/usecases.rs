@@ -185,9 +185,9 @@ impl UseCases {
         let span = tracing::debug_span!("invoice_view", invoice_id = %public_id);
         self.blocking(move |uow| {
             uow.read(|c| {
-                let inv = invoices::find_by_public_id(c, public_id.as_str())?
+                let (inv, attempts) = invoices::find_with_attempts(c, public_id.as_str())?
                     .ok_or(AppError::NotFound("invoice"))?;
-                let payments = attempts::list_for_invoice(c, inv.id)?
+                let payments = attempts
                     .into_iter()
                     .map(|a| {
                         Ok(PaymentView {

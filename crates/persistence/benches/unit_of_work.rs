@@ -159,7 +159,7 @@ fn make_postgres_durable(db: &TestDb) {
             "ALTER SYSTEM SET full_page_writes = on",
             "SELECT pg_reload_conf()",
         ] {
-            diesel::sql_query(sql).execute(&mut *conn).unwrap();
+            diesel::sql_query(sql).execute(&mut **conn).unwrap();
         }
         std::thread::sleep(Duration::from_millis(300));
     }
@@ -172,7 +172,7 @@ fn make_postgres_durable(db: &TestDb) {
         "SELECT name || '=' || setting AS setting FROM pg_settings \
          WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes') ORDER BY name",
     )
-    .load::<Setting>(&mut *conn)
+    .load::<Setting>(&mut **conn)
     .unwrap()
     .into_iter()
     .map(|s| s.setting)

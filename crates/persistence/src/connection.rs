@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -467,21 +467,89 @@ impl DbConnectionManager {
     }
 }
 
+/// How long a PostgreSQL connection that was last given back without an error is trusted without
+/// a test query when it is checked out again. Under load every checkout finds a connection used
+/// moments ago, and testing it was one more round trip per request (a third of an invoice read);
+/// a connection that sat idle longer, or whose last use failed, is tested first, so a restarted
+/// or unreachable server is still noticed before a request uses the connection.
+pub const TRUSTED_IDLE: Duration = Duration::from_secs(1);
+
+/// A connection as the pool keeps it: the [`DbConnection`] (which it dereferences to) and what
+/// the pool needs to decide whether to test it before handing it out again.
+pub struct PoolConnection {
+    conn: DbConnection,
+    given_back: Instant,
+    suspect: bool,
+}
+
+impl PoolConnection {
+    /// Marks the connection to be tested before its next use: call it when work on it failed,
+    /// since the failure may have been the connection itself (a server gone away).
+    pub fn mark_suspect(&mut self) {
+        self.suspect = true;
+    }
+
+    /// Whether the next checkout must test this connection first. SQLite's connections are a
+    /// file handle in this process and cannot be closed from outside, so only a suspect one is
+    /// tested; PostgreSQL's also when idle for longer than [`TRUSTED_IDLE`].
+    fn needs_test(&self) -> bool {
+        self.suspect
+            || match self.conn {
+                DbConnection::Sqlite(_) => false,
+                DbConnection::Pg(_) => self.given_back.elapsed() > TRUSTED_IDLE,
+            }
+    }
+}
+
+impl std::ops::Deref for PoolConnection {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for PoolConnection {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
+impl fmt::Debug for PoolConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PoolConnection")
+            .field("conn", &self.conn)
+            .field("suspect", &self.suspect)
+            .finish_non_exhaustive()
+    }
+}
+
 impl r2d2::ManageConnection for DbConnectionManager {
-    type Connection = DbConnection;
+    type Connection = PoolConnection;
     type Error = ConnectError;
 
-    fn connect(&self) -> Result<DbConnection, ConnectError> {
-        self.establish()
+    fn connect(&self) -> Result<PoolConnection, ConnectError> {
+        Ok(PoolConnection {
+            conn: self.establish()?,
+            given_back: Instant::now(),
+            suspect: false,
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
-        conn.ping().map_err(|cause| ConnectError::Ping { cause })
+    fn is_valid(&self, conn: &mut PoolConnection) -> Result<(), ConnectError> {
+        if conn.needs_test() {
+            conn.conn
+                .ping()
+                .map_err(|cause| ConnectError::Ping { cause })?;
+            conn.suspect = false;
+        }
+        Ok(())
     }
 
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+    fn has_broken(&self, conn: &mut PoolConnection) -> bool {
+        // Called each time a connection is given back.
+        conn.given_back = Instant::now();
         // A panic inside a transaction, or a transaction left open, makes the connection unusable.
-        std::thread::panicking() || R2D2Connection::is_broken(conn)
+        std::thread::panicking() || R2D2Connection::is_broken(&mut conn.conn)
     }
 }
 

@@ -23,8 +23,8 @@ mod time;
 mod unit_of_work;
 
 pub use connection::{
-    Backend, ConnectError, DbConnection, DbConnectionManager, Pool, PooledConnection,
-    SQLITE_PRAGMAS, connect,
+    Backend, ConnectError, DbConnection, DbConnectionManager, Pool, PoolConnection,
+    PooledConnection, SQLITE_PRAGMAS, TRUSTED_IDLE, connect,
 };
 pub use error::PersistenceError;
 pub use migrations::{

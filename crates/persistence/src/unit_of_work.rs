@@ -81,11 +81,15 @@ impl UnitOfWork {
         E: From<PersistenceError>,
     {
         let mut conn = self.connection()?;
-        let _turn = match &*conn {
+        let _turn = match &**conn {
             DbConnection::Sqlite(_) => Some(self.sqlite_writers.lock()),
             DbConnection::Pg(_) => None,
         };
-        in_write_transaction(&mut conn, f)
+        let result = in_write_transaction(&mut conn, f);
+        if result.is_err() {
+            conn.mark_suspect();
+        }
+        result
     }
 
     /// Runs `f` on a pooled connection without an explicit transaction (each statement commits
@@ -99,7 +103,11 @@ impl UnitOfWork {
         E: From<PersistenceError>,
     {
         let mut conn = self.connection()?;
-        f(&mut conn)
+        let result = f(&mut conn);
+        if result.is_err() {
+            conn.mark_suspect();
+        }
+        result
     }
 }
 

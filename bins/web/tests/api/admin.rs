@@ -113,14 +113,14 @@ fn age_sessions(app: &TestApp, idle_minutes: i64, age_minutes: i64) {
         stamp(idle_minutes),
         stamp(age_minutes)
     ))
-    .execute(&mut app.db.conn())
+    .execute(&mut **app.db.conn())
     .unwrap();
     // A session older than its account's password is refused; the accounts are older still.
     diesel::sql_query(format!(
         "UPDATE staff_accounts SET password_changed_at = '{}'",
         stamp(24 * 60)
     ))
-    .execute(&mut app.db.conn())
+    .execute(&mut **app.db.conn())
     .unwrap();
 }
 

@@ -43,7 +43,7 @@ fn exports(app: &TestApp) -> i64 {
         n: i64,
     }
     diesel::sql_query("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'export'")
-        .get_result::<N>(&mut app.db.conn())
+        .get_result::<N>(&mut **app.db.conn())
         .unwrap()
         .n
 }

@@ -201,7 +201,7 @@ app_tests! {
             #[derive(diesel::QueryableByName)]
             struct N { #[diesel(sql_type = diesel::sql_types::BigInt)] n: i64 }
             diesel::sql_query("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'lead.status'")
-                .get_result::<N>(&mut app.db.conn()).unwrap().n
+                .get_result::<N>(&mut **app.db.conn()).unwrap().n
         };
         assert_eq!(audit, 1);
     }

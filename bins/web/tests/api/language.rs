@@ -212,7 +212,7 @@ app_tests! {
 
         // The database holds the column to the two languages.
         use diesel::RunQueryDsl as _;
-        let refused = diesel::sql_query("UPDATE leads SET language = 'fr'").execute(&mut app.db.conn());
+        let refused = diesel::sql_query("UPDATE leads SET language = 'fr'").execute(&mut **app.db.conn());
         assert!(refused.is_err(), "CHECK (language IN ('en', 'sw'))");
     }
 

@@ -562,14 +562,14 @@ app_tests! {
         let mut conn = app.db.conn();
         let refused: Count = diesel::RunQueryDsl::get_result(
             diesel::sql_query("SELECT COUNT(*) AS n FROM payment_events WHERE attempt_id IS NULL AND outcome LIKE 'refused:%'"),
-            &mut conn,
+            &mut **conn,
         )
         .unwrap();
         assert_eq!(refused.n, 2);
         // The path token is a secret: never stored.
         let leaked: Count = diesel::RunQueryDsl::get_result(
             diesel::sql_query("SELECT COUNT(*) AS n FROM payment_events WHERE payload LIKE '%not-the-token%'"),
-            &mut conn,
+            &mut **conn,
         )
         .unwrap();
         assert_eq!(leaked.n, 0);

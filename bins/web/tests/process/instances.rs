@@ -120,7 +120,7 @@ fn count(db: &TestDb, sql: &str) -> i64 {
         n: i64,
     }
     diesel::sql_query(sql)
-        .get_result::<Count>(&mut db.conn())
+        .get_result::<Count>(&mut **db.conn())
         .unwrap()
         .n
 }

@@ -78,7 +78,7 @@ fn actions(office: &BackOffice) -> Vec<String> {
 
 fn sql(db: &TestDb, statement: &str) {
     diesel::sql_query(statement)
-        .execute(&mut db.conn())
+        .execute(&mut **db.conn())
         .unwrap();
 }
 
@@ -237,7 +237,7 @@ wetech_test_db::backend_tests! {
                 last_seen_at: chrono::NaiveDateTime,
             }
             diesel::sql_query("SELECT last_seen_at FROM staff_sessions")
-                .get_result::<Seen>(&mut db.conn())
+                .get_result::<Seen>(&mut **db.conn())
                 .unwrap()
                 .last_seen_at
         };
@@ -300,7 +300,7 @@ wetech_test_db::backend_tests! {
                 #[diesel(sql_type = diesel::sql_types::BigInt)]
                 id: i64,
             }
-            diesel::sql_query("SELECT id FROM leads").get_result::<Id>(&mut conn).unwrap().id
+            diesel::sql_query("SELECT id FROM leads").get_result::<Id>(&mut **conn).unwrap().id
         };
         let actor = Actor::staff(&who, Some("192.0.2.10".to_owned()));
         let row = office.change_lead_status(lead_id, LeadSalesStatus::Contacted, Some("called"), &actor).unwrap();

@@ -205,7 +205,7 @@ wetech_test_db::backend_tests! {
         }
         // A schema newer than this build: the snapshot is written, then refused by verification.
         diesel::sql_query("INSERT INTO __diesel_schema_migrations (version) VALUES ('20991231000000')")
-            .execute(&mut *db.conn())
+            .execute(&mut **db.conn())
             .unwrap();
         let err = backup::backup(&db.settings(), d, 1, &no_progress).unwrap_err();
         assert!(matches!(err, BackupError::Unsound { .. }), "{err}");
@@ -257,7 +257,7 @@ wetech_test_db::backend_tests! {
             Backend::Sqlite => "DROP TABLE app_settings",
             Backend::Postgres => "DROP TABLE app_settings CASCADE",
         };
-        diesel::sql_query(drop).execute(&mut *db.conn()).unwrap();
+        diesel::sql_query(drop).execute(&mut **db.conn()).unwrap();
         let err = backup::backup(&db.settings(), d, 1, &no_progress).unwrap_err();
         assert!(matches!(err, BackupError::Unsound { .. }), "{err}");
         assert!(err.to_string().contains("missing table(s) app_settings"), "{err}");

@@ -4,8 +4,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use wetech_domain::{Currency, InvoiceNumber, InvoiceStatus, PublicId, ServiceCode};
 
+use super::attempts::AttemptRow;
 use super::{TextColumn, dispatch};
-use crate::schema::{invoice_counters, invoices};
+use crate::schema::{invoice_counters, invoices, payment_attempts};
 use crate::{DbConnection, PersistenceError, now_utc, truncate_to_micros};
 
 /// An invoice as stored. The service and amount were copied when it was issued.
@@ -158,6 +159,35 @@ pub fn find_by_public_id(
         .filter(invoices::public_id.eq(public_id))
         .get_result(conn)
         .optional()?)
+}
+
+/// The invoice with this public id and its payment attempts (oldest first), in one statement:
+/// a read of one invoice is one round trip to the database, not one per table.
+///
+/// # Errors
+/// A database error.
+pub fn find_with_attempts(
+    conn: &mut DbConnection,
+    public_id: &str,
+) -> Result<Option<(InvoiceRow, Vec<AttemptRow>)>, PersistenceError> {
+    // On the backend's own connection type: through `DbConnection` diesel writes the statement's
+    // SQL out twice on every execution to find it in the statement cache (see `dispatch!`).
+    let rows: Vec<(InvoiceRow, Option<AttemptRow>)> = dispatch!(conn, |c| {
+        invoices::table
+            .left_join(payment_attempts::table)
+            .filter(invoices::public_id.eq(public_id))
+            .order(payment_attempts::id)
+            .load(c)?
+    });
+    let mut rows = rows.into_iter();
+    let Some((invoice, first)) = rows.next() else {
+        return Ok(None);
+    };
+    let attempts = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, attempt)| attempt))
+        .collect();
+    Ok(Some((invoice, attempts)))
 }
 
 /// The invoice with this number.

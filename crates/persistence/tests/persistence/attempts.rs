@@ -5,7 +5,7 @@ use std::sync::Barrier;
 use chrono::Duration;
 use wetech_domain::{AttemptStatus, Gateway};
 use wetech_persistence::attempts::{self, AttemptUpdate, NewAttempt};
-use wetech_persistence::invoices::InvoiceRow;
+use wetech_persistence::invoices::{self, InvoiceRow};
 use wetech_persistence::{DbConnection, PersistenceError, attempt_history, now_utc};
 use wetech_test_db::TestDb;
 
@@ -49,6 +49,26 @@ wetech_test_db::backend_tests! {
         let listed: Vec<i64> = attempts::list_for_invoice(&mut conn, inv.id).unwrap().iter().map(|r| r.id).collect();
         assert_eq!(listed, [a.id, b.id]);
         assert!(attempts::list_for_invoice(&mut conn, -5).unwrap().is_empty());
+    }
+
+    fn an_invoice_is_read_with_its_attempts_in_one_statement(db: &TestDb) {
+        let mut conn = db.conn();
+        let inv = invoice(&mut conn);
+        let other = invoice(&mut conn);
+        // Without attempts: the invoice alone, not a row of nulls.
+        let (found, none) = invoices::find_with_attempts(&mut conn, inv.public_id.as_str()).unwrap().unwrap();
+        assert_eq!((found, none), (inv.clone(), vec![]));
+        let a = attempts::insert(&mut conn, &new_attempt(&inv, "WT-J-1", Gateway::AzamPay)).unwrap();
+        attempts::insert(&mut conn, &new_attempt(&other, "WT-J-X", Gateway::AzamPay)).unwrap();
+        let b = attempts::insert(&mut conn, &new_attempt(&inv, "WT-J-2", Gateway::Pesapal)).unwrap();
+        let c = attempts::insert(&mut conn, &new_attempt(&inv, "WT-J-3", Gateway::Pesapal)).unwrap();
+        let (found, listed) = invoices::find_with_attempts(&mut conn, inv.public_id.as_str()).unwrap().unwrap();
+        assert_eq!(found, inv);
+        // The same rows, in the same order, as the two lookups it replaces.
+        assert_eq!(listed, [a, b, c]);
+        assert_eq!(listed, attempts::list_for_invoice(&mut conn, inv.id).unwrap());
+        assert_eq!(invoices::find_with_attempts(&mut conn, "AAAAAAAAAAAAAAAAAAAAAA").unwrap(), None);
+        assert_eq!(invoices::find_with_attempts(&mut conn, "").unwrap(), None);
     }
 
     fn duplicate_merchant_reference_is_a_conflict(db: &TestDb) {

@@ -203,7 +203,7 @@ wetech_test_db::backend_tests! {
                 "UPDATE invoices SET status = 'paid', paid_at = updated_at WHERE id = {}",
                 i2.id
             )),
-            &mut conn,
+            &mut **conn,
         )
         .unwrap();
         assert_eq!(invoices::find_by_id(&mut conn, i2.id).unwrap().unwrap().status, InvoiceStatus::Paid);

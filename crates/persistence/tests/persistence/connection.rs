@@ -166,3 +166,67 @@ fn pool_and_manager_debug_hide_the_url() {
     assert!(!format!("{manager:?}").contains("hunter2"));
     assert_eq!(manager.backend(), Backend::Postgres);
 }
+
+#[derive(diesel::QueryableByName)]
+struct BackendPid {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pid: i32,
+}
+
+/// Ends the server process of the connection the pool hands out next (LIFO: the one given back
+/// last), from another connection, and returns its pid.
+fn kill_next_pooled_connection(db: &TestDb) -> i32 {
+    let pid = {
+        let mut conn = db.conn();
+        diesel::sql_query("SELECT pg_backend_pid() AS pid")
+            .get_result::<BackendPid>(&mut **conn)
+            .unwrap()
+            .pid
+    };
+    let mut other =
+        wetech_persistence::DbConnectionManager::new(&DatabaseSettings::new(db.url().to_owned()))
+            .unwrap()
+            .establish()
+            .unwrap();
+    diesel::sql_query(format!("SELECT pg_terminate_backend({pid})"))
+        .execute(&mut other)
+        .unwrap();
+    // The server ends the process asynchronously.
+    std::thread::sleep(Duration::from_millis(200));
+    pid
+}
+
+fn backend_pid(uow: &wetech_persistence::UnitOfWork) -> Result<i32, PersistenceError> {
+    uow.read(|c| {
+        Ok(diesel::sql_query("SELECT pg_backend_pid() AS pid")
+            .get_result::<BackendPid>(c)?
+            .pid)
+    })
+}
+
+#[test]
+fn a_postgres_connection_idle_past_the_trusted_time_is_tested_before_use() {
+    let Some(db) = TestDb::postgres() else { return };
+    let uow = db.unit_of_work();
+    let killed = kill_next_pooled_connection(&db);
+    std::thread::sleep(wetech_persistence::TRUSTED_IDLE + Duration::from_millis(200));
+    // Idle for longer than trusted: tested at checkout, found dead, replaced; the work never
+    // sees the dead connection.
+    let pid = backend_pid(&uow).expect("a live connection");
+    assert_ne!(pid, killed);
+}
+
+#[test]
+fn a_postgres_connection_whose_work_failed_is_tested_before_its_next_use() {
+    let Some(db) = TestDb::postgres() else { return };
+    let uow = db.unit_of_work();
+    // Used moments ago, so trusted without a test: the work on it fails, once.
+    let killed = kill_next_pooled_connection(&db);
+    let err = backend_pid(&uow).unwrap_err();
+    assert!(matches!(err, PersistenceError::Database(_)), "{err:?}");
+    // That failure marked it: the next checkout tests it, drops it and hands out a live one.
+    let pid = backend_pid(&uow).expect("a live connection after the failure");
+    assert_ne!(pid, killed);
+    // And work that succeeds leaves the connection trusted.
+    assert_eq!(backend_pid(&uow).unwrap(), pid);
+}

@@ -38,7 +38,7 @@ wetech_test_db::backend_tests! {
         };
         // The tests' server may run with its own setting (it trades durability for speed): what
         // matters is that the session's setting is the same after the counter's statement.
-        if let wetech_persistence::DbConnection::Pg(pg) = &mut *conn {
+        if let wetech_persistence::DbConnection::Pg(pg) = &mut **conn {
             diesel::sql_query("SET synchronous_commit = on").execute(pg).unwrap();
         }
         let before = setting(&mut conn);

@@ -183,10 +183,10 @@ fn an_unknown_stored_status_is_an_error_not_a_panic() {
     let (_, _, invoice) = submit_lead(&mut conn, "bogus@example.com", "HOSTING").unwrap();
     // Only possible by going around the CHECK constraint, e.g. a hand-edited database.
     diesel::sql_query("PRAGMA ignore_check_constraints = ON")
-        .execute(&mut *conn)
+        .execute(&mut **conn)
         .unwrap();
     diesel::sql_query("UPDATE invoices SET status = 'PAID!'")
-        .execute(&mut *conn)
+        .execute(&mut **conn)
         .unwrap();
     let err = invoices::find_by_id(&mut conn, invoice.id).unwrap_err();
     assert!(matches!(err, PersistenceError::Database(_)), "{err:?}");

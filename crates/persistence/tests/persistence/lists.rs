@@ -31,7 +31,7 @@ fn plan_with(db: &TestDb, query: &str, extra: &[&str]) -> String {
     let mut conn = db.conn();
     let lines: Vec<String> = match db.backend() {
         Backend::Sqlite => diesel::sql_query(format!("EXPLAIN QUERY PLAN {query}"))
-            .load::<SqlitePlan>(&mut conn)
+            .load::<SqlitePlan>(&mut **conn)
             .unwrap()
             .into_iter()
             .map(|p| p.detail)
@@ -41,12 +41,12 @@ fn plan_with(db: &TestDb, query: &str, extra: &[&str]) -> String {
                 .iter()
                 .chain(extra)
             {
-                diesel::sql_query(*off).execute(&mut conn).unwrap();
+                diesel::sql_query(*off).execute(&mut **conn).unwrap();
             }
             let plan = diesel::sql_query(format!("EXPLAIN {query}"))
-                .load::<PostgresPlan>(&mut conn)
+                .load::<PostgresPlan>(&mut **conn)
                 .unwrap();
-            diesel::sql_query("RESET ALL").execute(&mut conn).unwrap();
+            diesel::sql_query("RESET ALL").execute(&mut **conn).unwrap();
             plan.into_iter().map(|p| p.line).collect()
         }
     };
@@ -175,7 +175,7 @@ fn history_for_the_planner(db: &TestDb) {
                 CASE WHEN l.id % 4 = 0 THEN NULL ELSE l.created_at END, l.created_at FROM leads l",
         "VACUUM ANALYZE",
     ] {
-        diesel::sql_query(sql).execute(&mut conn).unwrap();
+        diesel::sql_query(sql).execute(&mut **conn).unwrap();
     }
 }
 

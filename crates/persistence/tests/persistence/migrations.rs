@@ -235,7 +235,7 @@ fn the_refunds_migration_keeps_every_invoice(db: &TestDb) {
          status, created_at, updated_at) VALUES (40, 7, 'WT-M-1', 'pesapal', 100, 'TZS', 'completed', \
          '2026-01-01 00:00:00', '2026-01-02 00:00:00')",
     ] {
-        diesel::sql_query(sql).execute(&mut conn).unwrap();
+        diesel::sql_query(sql).execute(&mut **conn).unwrap();
     }
     let state = |conn: &mut DbConnection| {
         lines(
@@ -264,7 +264,7 @@ fn the_refunds_migration_keeps_every_invoice(db: &TestDb) {
         diesel::sql_query("INSERT INTO invoices (public_id, number, client_id, service_code, service_name, amount_minor, \
          currency, status, issued_at, updated_at) VALUES ('pub9', 'INV-2026-000009', 7, 'W', 'W', 1, 'TZS', 'unpaid', \
          '2026-01-03 00:00:00', '2026-01-03 00:00:00')")
-            .execute(&mut conn)
+            .execute(&mut **conn)
             .unwrap();
         assert_eq!(
             lines(
@@ -275,7 +275,7 @@ fn the_refunds_migration_keeps_every_invoice(db: &TestDb) {
             "the sequence carries on"
         );
         diesel::sql_query("DELETE FROM invoices WHERE public_id = 'pub9'")
-            .execute(&mut conn)
+            .execute(&mut **conn)
             .unwrap();
     }
     for sql in [
@@ -284,11 +284,11 @@ fn the_refunds_migration_keeps_every_invoice(db: &TestDb) {
         "INSERT INTO refunds (attempt_id, amount_minor, currency, reason, state, gateway_answer, created_at) \
          VALUES (40, 100, 'TZS', 'asked', 'requested', 'Refund request successfully', '2026-01-03 00:00:00')",
     ] {
-        diesel::sql_query(sql).execute(&mut conn).unwrap();
+        diesel::sql_query(sql).execute(&mut **conn).unwrap();
     }
     assert!(
         diesel::sql_query("UPDATE invoices SET status = 'gone' WHERE id = 8")
-            .execute(&mut conn)
+            .execute(&mut **conn)
             .is_err(),
         "the CHECK still refuses unknown states"
     );
@@ -297,7 +297,7 @@ fn the_refunds_migration_keeps_every_invoice(db: &TestDb) {
             "INSERT INTO refunds (attempt_id, amount_minor, currency, reason, state, created_at) \
          VALUES (40, 1, 'TZS', 'x', 'maybe', '2026-01-03 00:00:00')"
         )
-        .execute(&mut conn)
+        .execute(&mut **conn)
         .is_err()
     );
     revert_last_migration(&mut conn).unwrap();
@@ -335,7 +335,7 @@ fn the_review_migration_keeps_every_row(db: &TestDb) {
         "INSERT INTO payment_events (id, attempt_id, gateway, kind, dedupe_key, payload, received_at, outcome) \
          VALUES (9, 40, 'azampay', 'callback', 'k', '{}', '2026-01-02 00:00:00', 'x')".to_owned(),
     ] {
-        diesel::sql_query(sql).execute(&mut conn).unwrap();
+        diesel::sql_query(sql).execute(&mut **conn).unwrap();
     }
     let state = |conn: &mut DbConnection| {
         lines(
@@ -376,7 +376,7 @@ fn the_review_migration_keeps_every_row(db: &TestDb) {
     if db.backend() == Backend::Sqlite {
         diesel::sql_query("INSERT INTO payment_attempts (invoice_id, merchant_reference, gateway, amount_minor, currency, status, created_at, updated_at) \
         VALUES (7, 'WT-M-4', 'azampay', 100, 'TZS', 'review', '2026-01-03 00:00:00', '2026-01-03 00:00:00')")
-        .execute(&mut conn)
+        .execute(&mut **conn)
         .unwrap();
         assert_eq!(
             lines(
@@ -386,7 +386,7 @@ fn the_review_migration_keeps_every_row(db: &TestDb) {
             ["43"]
         );
         diesel::sql_query("DELETE FROM payment_attempts WHERE merchant_reference = 'WT-M-4'")
-            .execute(&mut conn)
+            .execute(&mut **conn)
             .unwrap();
     }
     revert_last_migration(&mut conn).unwrap();

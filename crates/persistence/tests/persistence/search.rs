@@ -134,7 +134,7 @@ wetech_test_db::backend_tests! {
                 n: i64,
             }
             let left = diesel::sql_query("SELECT COUNT(*) AS n FROM clients_search WHERE clients_search MATCH '\"kimaro\"'")
-                .get_result::<N>(&mut conn)
+                .get_result::<N>(&mut **conn)
                 .unwrap();
             assert_eq!(left.n, 0, "the FTS row went with the client");
             // FTS5's own check that the index matches its content table.
