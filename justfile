@@ -48,6 +48,12 @@ bench-offsite:
 bench-persistence:
     cargo bench -p wetech-persistence
 
+# The soak (not in CI, not in `just bench`): 30 minutes of the mixed load at half its measured
+# maximum with a backup every 5 minutes, against RSS growth, p99 drift, errors and leaks
+# (docs/benchmarks.md, "Soak"); knobs in scripts/soak.sh, e.g. SOAK_BACKEND=postgres
+soak:
+    bash scripts/soak.sh
+
 # What CI runs
 ci:
     bash .ci/run

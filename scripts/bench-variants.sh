@@ -140,7 +140,7 @@ run_side() {
     done
     say "$variant: $side, $backend, round $round ($instances instance(s); load average $(cut -d' ' -f1-3 /proc/loadavg))"
     local rc=0
-    "$LOADGEN" run "${urls[@]}" --label "$variant|$side|$backend" --cases "$cases" \
+    "$LOADGEN" run "${urls[@]}" --backend "$backend" --label "$variant|$side|$backend" --cases "$cases" \
         --connections "$CONNECTIONS" --duration "$DURATION" --warm-up "$WARM_UP" \
         --server-pid "${SERVER_PIDS[0]}" --json-row "$WORK/rows.jsonl" ${LOADGEN_EXTRA:-} >"$dir/report.md" || rc=$?
     for pid in "${SERVER_PIDS[@]}"; do

@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 
 use crate::load::{Case, Limit, LoadGen, loopback_origin};
 use crate::pages::Page;
-use crate::report::{RunReport, SUMMARY_HEADER};
+use crate::report::{Backend, RunReport, SUMMARY_HEADER, Targets};
 use crate::stats::fmt_ms;
 use crate::{criterion, pages, procfs};
 
@@ -33,6 +33,131 @@ enum Command {
     /// Reads signed-in pages one at a time (the back-office benchmark), prints their p50/p99
     /// against the target as a markdown table.
     Pages(PagesArgs),
+    /// Half an hour of the mixed load at half its measured maximum, in one-minute windows;
+    /// prints the windows and the verdicts (RSS growth, p99 drift, errors, descriptor and
+    /// database connection leaks), exit status 1 when one fails (scripts/soak.sh).
+    Soak(Box<SoakArgs>),
+}
+
+#[derive(Debug, clap::Args)]
+struct SoakArgs {
+    /// The server's origin, e.g. http://127.0.0.1:8000 (loopback addresses only).
+    #[arg(long)]
+    url: String,
+    /// The server's process id (its memory, threads and open descriptors are read).
+    #[arg(long)]
+    server_pid: u32,
+    /// A file holding the `Cookie` header of a signed-in admin session (for /admin/ lists).
+    #[arg(long, value_name = "FILE")]
+    cookie_file: PathBuf,
+    /// A file holding the server's `payments.azampay.callback_token`.
+    #[arg(long, value_name = "FILE")]
+    callback_token_file: PathBuf,
+    /// Seconds of paced load.
+    #[arg(long, default_value_t = 1800, value_parser = clap::value_parser!(u64).range(3..=86_400))]
+    duration: u64,
+    /// Seconds at the start of the paced load left out of the RSS and p99 comparisons.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    settle: u64,
+    /// Seconds per window of the report.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    window: u64,
+    /// Seconds at the start (after --settle) and at the end whose windows' p99 are compared
+    /// (at most half of the time after --settle each).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    drift_span: u64,
+    /// Seconds of closed-loop load measuring the maximum.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=600))]
+    max_duration: u64,
+    /// Unmeasured seconds of closed-loop load before.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(0..=600))]
+    max_warm_up: u64,
+    /// Closed-loop connections measuring the maximum.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    connections: u16,
+    /// The paced rate as a fraction of the measured maximum.
+    #[arg(long, default_value_t = 0.5)]
+    load_fraction: f64,
+    /// Pace at this many requests per second instead of measuring the maximum.
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Leads submitted before measuring (their invoices are read and paid).
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    prep_leads: u64,
+    /// The first n of the lead e-mail addresses `user{n}@example.com`.
+    #[arg(long, default_value_t = 1)]
+    first_user: u64,
+    /// Threads of the load generator's runtime.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    threads: u16,
+    /// Per-request timeout in seconds (a timeout counts as an error).
+    #[arg(long, default_value_t = 10.0)]
+    timeout: f64,
+    /// Seconds to wait for GET /health/ready/ to answer 200.
+    #[arg(long, default_value_t = 60.0)]
+    ready_timeout: f64,
+    /// Seconds of quiet before each idle sample (after the outbox drained).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    idle_wait: u64,
+    /// Seconds an idle sample waits for the outbox to drain (needs --metrics-url).
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    drain_timeout: u64,
+    /// Paced operations in flight at most; one due beyond that is not sent and is an error.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    max_in_flight: u32,
+    /// The server's metrics origin, e.g. http://127.0.0.1:9464 (outbox and pool gauges).
+    #[arg(long)]
+    metrics_url: Option<String>,
+    /// A shell command that prints the number of the server's database connections (e.g. a
+    /// psql count of pg_stat_activity), run at each window's end and at idle.
+    #[arg(long, value_name = "COMMAND")]
+    db_connections_command: Option<String>,
+    /// The server's configured pool size: database connections at idle after the soak may
+    /// reach it even when there were fewer before.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    db_pool_size: Option<u64>,
+    /// Write `paced <unix time>` to FILE when the paced load starts and `done` when it ends
+    /// (for the script's backups).
+    #[arg(long, value_name = "FILE")]
+    paced_marker: Option<PathBuf>,
+}
+
+impl SoakArgs {
+    fn settings(&self) -> anyhow::Result<crate::soak::Settings> {
+        let read = |path: &PathBuf| {
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+        };
+        Ok(crate::soak::Settings {
+            origin: loopback_origin(&self.url)?,
+            server_pid: self.server_pid,
+            cookie: read(&self.cookie_file)?,
+            callback_token: read(&self.callback_token_file)?,
+            duration: Duration::from_secs(self.duration),
+            settle: Duration::from_secs(self.settle),
+            window: Duration::from_secs(self.window),
+            drift_span: Duration::from_secs(self.drift_span),
+            max_duration: Duration::from_secs(self.max_duration),
+            max_warm_up: Duration::from_secs(self.max_warm_up),
+            connections: usize::from(self.connections),
+            load_fraction: self.load_fraction,
+            rate: self.rate,
+            prep_leads: self.prep_leads,
+            first_user: self.first_user,
+            timeout: seconds(self.timeout, "timeout")?,
+            ready_timeout: seconds(self.ready_timeout, "ready-timeout")?,
+            idle_wait: Duration::from_secs(self.idle_wait),
+            drain_timeout: Duration::from_secs(self.drain_timeout),
+            max_in_flight: self.max_in_flight as usize,
+            metrics_origin: self
+                .metrics_url
+                .as_deref()
+                .map(loopback_origin)
+                .transpose()?,
+            db_connections_command: self.db_connections_command.clone(),
+            db_pool_size: self.db_pool_size,
+            paced_marker: self.paced_marker.clone(),
+        })
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -72,6 +197,10 @@ struct RunArgs {
     /// Name of this run in the report, e.g. "sqlite, log level warn".
     #[arg(long, default_value = "run")]
     label: String,
+    /// The server's database, which decides the invoice read target (60 % of the ceiling on
+    /// SQLite, 45 % on PostgreSQL).
+    #[arg(long, value_enum, default_value = "sqlite")]
+    backend: Backend,
     /// Concurrent connections (one request in flight on each).
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
     connections: u16,
@@ -189,6 +318,25 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             .context("starting the runtime")?;
             runtime.block_on(run(*args))
+        }
+        Command::Soak(args) => {
+            let settings = args.settings()?;
+            let runtime = if args.threads == 1 {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+            } else {
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(usize::from(args.threads))
+                    .enable_all()
+                    .build()
+            }
+            .context("starting the runtime")?;
+            Ok(if runtime.block_on(crate::soak::run(settings))? {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
     }
 }
@@ -309,6 +457,7 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         baseline_tx_per_sec: baseline,
         lead_uow_tx_per_sec: lead_uow,
         peak_rss,
+        targets: Targets::for_backend(args.backend),
     };
     println!("{}", report.markdown());
     if let Some(path) = &args.json_row {

@@ -412,7 +412,9 @@ async fn worker(
     (recorder, ids)
 }
 
-fn error_kind(e: &reqwest::Error) -> String {
+/// A short name of a request's failure (timeout, connect, or the innermost cause), without the
+/// URL: the key errors are counted under.
+pub(crate) fn error_kind(e: &reqwest::Error) -> String {
     if e.is_timeout() {
         "timeout".to_owned()
     } else if e.is_connect() {
@@ -428,7 +430,7 @@ fn error_kind(e: &reqwest::Error) -> String {
 }
 
 /// `invoice.id` of a `POST /api/v1/leads` answer.
-fn invoice_id(body: &[u8]) -> Option<String> {
+pub(crate) fn invoice_id(body: &[u8]) -> Option<String> {
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
     let id = value.get("invoice")?.get("id")?.as_str()?;
     // Used in a URL path: accept only URL-safe ids, as the contract promises.

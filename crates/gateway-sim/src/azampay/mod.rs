@@ -3,6 +3,7 @@
 mod callback;
 mod key_faults;
 mod keyring;
+mod store;
 mod wire;
 
 pub(crate) use callback::callback_body;
@@ -51,7 +52,8 @@ struct Txn {
 #[derive(Default)]
 pub(crate) struct AzamPayState {
     tokens: HashMap<String, Instant>,
-    txns: HashMap<String, Txn>,
+    /// Bounded (`store::MAX_TRANSACTIONS`): a long-running development server stays the same size.
+    txns: store::Txns,
     /// Which key pair signs callbacks and is served (see `keyring`); rotations count up.
     key_generation: u32,
 }
@@ -446,28 +448,25 @@ fn create(
     additional: Option<Value>,
 ) -> HttpResponse {
     let mut a = lock(&state.azampay);
-    if a.txns.values().any(|t| t.external_id == external_id) {
+    if a.txns.has_external_id(&external_id) {
         return json_response(
             Http::OK,
             &json!({"success": false, "transactionId": null, "message": "A transaction with this externalId already exists."}),
         );
     }
     let id = uuid::Uuid::new_v4().simple().to_string();
-    a.txns.insert(
-        id.clone(),
-        Txn {
-            id: id.clone(),
-            external_id,
-            amount,
-            msisdn,
-            provider,
-            additional,
-            state: TxnState::Pending,
-            mno_reference: format!("MNO{}", &uuid::Uuid::new_v4().simple().to_string()[..10])
-                .to_ascii_uppercase(),
-            created: Instant::now(),
-        },
-    );
+    a.txns.insert(Txn {
+        id: id.clone(),
+        external_id,
+        amount,
+        msisdn,
+        provider,
+        additional,
+        state: TxnState::Pending,
+        mno_reference: format!("MNO{}", &uuid::Uuid::new_v4().simple().to_string()[..10])
+            .to_ascii_uppercase(),
+        created: Instant::now(),
+    });
     drop(a);
     let push = state.config().azampay_push;
     let (success, after) = match push {
