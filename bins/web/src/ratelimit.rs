@@ -136,14 +136,24 @@ impl DatabaseCounter {
             .connection()
             .context("a connection for the rate limit")
             .map_err(ApiError::internal)?;
-        if self.pruned.swap(window, Ordering::Relaxed) != window {
-            rate_limits::prune_before(&mut conn, window)
-                .context("pruning old rate-limit windows")
-                .map_err(ApiError::internal)?;
+        let mut count = || -> Result<i32, ApiError> {
+            if self.pruned.swap(window, Ordering::Relaxed) != window {
+                rate_limits::prune_before(&mut conn, window)
+                    .context("pruning old rate-limit windows")
+                    .map_err(ApiError::internal)?;
+            }
+            rate_limits::hit(&mut conn, &self.client_key(addr), window)
+                .context("counting a lead submission")
+                .map_err(ApiError::internal)
+        };
+        let counted = count();
+        // Outside a unit of work, so marked here: a failed statement may mean a dead connection,
+        // which the pool must test before anyone trusts it again (docs/operations.md, "Database
+        // connections after a database restart").
+        if counted.is_err() {
+            conn.mark_suspect();
         }
-        let count = rate_limits::hit(&mut conn, &self.client_key(addr), window)
-            .context("counting a lead submission")
-            .map_err(ApiError::internal)?;
+        let count = counted?;
         if count > self.per_minute {
             return Err(ApiError::RateLimited {
                 retry_after_secs: u64::try_from(window + WINDOW_SECS - now)

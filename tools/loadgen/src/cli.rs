@@ -286,6 +286,21 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The load generator's runtime: one thread, or `threads` workers.
+fn runtime(threads: u16) -> anyhow::Result<tokio::runtime::Runtime> {
+    if threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(usize::from(threads))
+            .enable_all()
+            .build()
+    }
+    .context("starting the runtime")
+}
+
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::FreePort => {
@@ -306,32 +321,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             .context("starting the runtime")?
             .block_on(read_pages(args)),
         Command::Run(args) => {
-            let runtime = if args.threads == 1 {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-            } else {
-                tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(usize::from(args.threads))
-                    .enable_all()
-                    .build()
-            }
-            .context("starting the runtime")?;
+            let runtime = runtime(args.threads)?;
             runtime.block_on(run(*args))
         }
         Command::Soak(args) => {
             let settings = args.settings()?;
-            let runtime = if args.threads == 1 {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-            } else {
-                tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(usize::from(args.threads))
-                    .enable_all()
-                    .build()
-            }
-            .context("starting the runtime")?;
+            let runtime = runtime(args.threads)?;
             Ok(if runtime.block_on(crate::soak::run(settings))? {
                 ExitCode::SUCCESS
             } else {
